@@ -1,0 +1,1 @@
+Console.WriteLine("healthflow: under construction");

@@ -1,0 +1,2 @@
+namespace HealthFlow.Fhir;
+internal static class Placeholder { }

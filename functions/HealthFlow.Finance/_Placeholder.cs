@@ -1,0 +1,2 @@
+namespace HealthFlow.Finance;
+internal static class Placeholder { }

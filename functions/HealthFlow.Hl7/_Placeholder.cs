@@ -1,0 +1,2 @@
+namespace HealthFlow.Hl7;
+internal static class Placeholder { }

@@ -1,0 +1,2 @@
+namespace HealthFlow.Ledger;
+internal static class Placeholder { }

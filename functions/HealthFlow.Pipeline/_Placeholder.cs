@@ -1,0 +1,2 @@
+namespace HealthFlow.Pipeline;
+internal static class Placeholder { }

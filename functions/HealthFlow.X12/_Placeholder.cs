@@ -1,0 +1,2 @@
+namespace HealthFlow.X12;
+internal static class Placeholder { }
