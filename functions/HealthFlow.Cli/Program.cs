@@ -1,1 +1,8 @@
-Console.WriteLine("healthflow: under construction");
+using System.CommandLine;
+using HealthFlow.Cli;
+
+var root = new RootCommand("HealthFlow: hospital billing events (X12, FHIR, HL7 v2) to the ERP general ledger, with a hash-chained ledger.");
+root.Subcommands.Add(ServeCommand.Create());
+root.Subcommands.Add(DemoCommand.Create());
+root.Subcommands.Add(LedgerCommands.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using HealthFlow.Pipeline.Runtime;
+
+namespace HealthFlow.Cli;
+
+/// <summary><c>healthflow serve</c>: the local runtime on http://127.0.0.1:7071 with the same routes as the Functions app.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var data = CliOptions.Data();
+        var urls = new Option<string?>("--urls") { Description = $"Listen address (default {LocalRuntime.DefaultUrls}, or the HealthFlow:Urls setting)." };
+        var command = new Command("serve", "Run the local runtime: HTTP ingestion, ledger and bus on this machine.") { data, urls };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var overrides = new Dictionary<string, string?>();
+            // Command-line options win over local.settings.json and environment variables; --data only when given.
+            if (parse.GetResult(data) is { Implicit: false })
+                overrides["HealthFlow:Data"] = parse.GetValue(data);
+            if (parse.GetValue(urls) is { } listen)
+                overrides["HealthFlow:Urls"] = listen;
+            var configuration = LocalSettings.Build(Environment.CurrentDirectory, overrides);
+            await using var runtime = await LocalRuntime.StartAsync(configuration, cancellationToken);
+            Console.WriteLine($"HealthFlow listening on {runtime.Address}");
+            Console.WriteLine($"Data folder: {runtime.Data.Path}");
+            Console.WriteLine($"Vendors: {string.Join(", ", runtime.Vendors.VendorNames)}");
+            foreach (var note in runtime.Ledger.RecoveryNotes)
+                Console.WriteLine($"Ledger recovery: {note}");
+            if (runtime.Ledger.Fault is { } fault)
+                Console.WriteLine($"LEDGER BROKEN at {fault}: appends refused; see `healthflow ledger repair`.");
+            await runtime.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

@@ -1,2 +1,0 @@
-namespace HealthFlow.Finance;
-internal static class Placeholder { }

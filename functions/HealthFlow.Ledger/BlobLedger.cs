@@ -1,0 +1,409 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using HealthFlow.Ledger.Storage;
+
+namespace HealthFlow.Ledger;
+
+/// <summary>
+/// The ledger on a blob store: segment blobs under <c>ledger/{partition}/</c>, one group-commit writer, and an
+/// in-memory index (by position, stream and correlation id) rebuilt from the segments at start-up.
+/// </summary>
+/// <remarks>
+/// <para>Group commit: appends queue on a channel; one loop takes everything queued (up to
+/// <see cref="LedgerOptions.MaxBatchRecords"/>/<see cref="LedgerOptions.MaxBatchBytes"/>), encodes it and makes one
+/// conditional append, so 64 concurrent writers cost one fsync, not 64.</para>
+/// <para>Crash safety: at start-up the whole chain is walked. A partial record at the end of the newest segment
+/// (a write the crash cut short, never acknowledged) is cut off: the ledger opens a new segment whose first
+/// record says where the old one's valid bytes end. Any other damage leaves the ledger readable up to the
+/// damage but refusing appends until <see cref="RepairAsync"/> runs.</para>
+/// <para>Two writers on one partition: each append is conditional on the segment's length, so the loser gets a
+/// conflict, reads what the winner wrote, re-links its batch after it and retries.</para>
+/// </remarks>
+public sealed class BlobLedger : ILedger, IAsyncDisposable
+{
+    private readonly IBlobStore _store;
+    private readonly LedgerOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly Channel<PendingAppend> _queue;
+    private readonly Task _writer;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ArrayBufferWriter<byte> _buffer = new(1024 * 1024);
+    private readonly LedgerIndex _index;
+
+    // Writer state: touched only by the writer loop (and by OpenAsync before it starts).
+    private int _segment;
+    private long _segmentLength;
+    private int _segmentAppends;
+    private long _nextSeq;
+    private byte[] _lastHash;
+    private bool _segmentSealed;
+
+    private LedgerFault? _fault;
+    private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly bool _readOnly;
+
+    private BlobLedger(IBlobStore store, LedgerOptions options, TimeProvider clock, ChainWalk walk, LedgerIndex index, bool readOnly = false)
+    {
+        _readOnly = readOnly;
+        _store = store;
+        _options = options;
+        _clock = clock;
+        _index = index;
+        _segment = walk.LastSegment;
+        _segmentLength = walk.LastSegmentValidLength;
+        _segmentAppends = walk.LastSegmentRecords;
+        _nextSeq = walk.NextSeq;
+        _lastHash = walk.LastHash;
+        _segmentSealed = walk.LastSegmentSealed;
+        _fault = walk.Fault;
+        _queue = Channel.CreateBounded<PendingAppend>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    /// <summary>The chain break found at start-up, or null when the chain verifies.</summary>
+    public LedgerFault? Fault => _fault;
+
+    /// <summary>Notes from start-up: torn tails cut off, repairs honoured.</summary>
+    public IReadOnlyList<string> RecoveryNotes { get; private set; } = [];
+
+    public long Head => _index.Count;
+
+    /// <summary>
+    /// Opens (or creates) a partition: walks and verifies its chain, rebuilds the index, cuts a torn tail.
+    /// A broken chain does not stop the open: <see cref="Fault"/> says where, and appends are refused.
+    /// </summary>
+    public static async Task<BlobLedger> OpenAsync(IBlobStore store, LedgerOptions? options = null, TimeProvider? clock = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new LedgerOptions();
+        clock ??= TimeProvider.System;
+        var index = new LedgerIndex(options.CacheRecords, options.CachePayloadMaxBytes);
+        var walk = await ChainWalker.WalkAsync(store, options, (record, location) => index.Add(record, location, cache: false), cancellationToken);
+        var ledger = new BlobLedger(store, options, clock, walk, index) { RecoveryNotes = walk.Notes };
+        if (walk.Fault is null)
+        {
+            if (walk.LastSegment < 0)
+                await ledger.OpenSegmentAsync(0, new SegmentOpening(0, -1, 0, 0, null), cancellationToken);
+            else if (walk.LastSegmentEnd == SegmentEnd.Torn)
+            {
+                await ledger.OpenSegmentAsync(walk.LastSegment + 1,
+                    new SegmentOpening(walk.LastSegment + 1, walk.LastSegment, walk.LastSegmentValidLength, walk.LastSegmentPhysicalLength - walk.LastSegmentValidLength, null),
+                    cancellationToken);
+                ledger.RecoveryNotes = [.. walk.Notes, $"torn tail of {walk.LastSegmentPhysicalLength - walk.LastSegmentValidLength} bytes cut off {options.SegmentName(walk.LastSegment)} at offset {walk.LastSegmentValidLength}"];
+            }
+            else if (walk.LastSegmentRecords == 0)
+                await ledger.OpenSegmentAsync(walk.LastSegment, new SegmentOpening(walk.LastSegment, walk.OpenPreviousSegment, walk.OpenPreviousLength, walk.OpenPreviousCut, null), cancellationToken);
+        }
+        return ledger;
+    }
+
+    /// <summary>
+    /// Opens a partition for reading only (inspection, verification, tests next to a running writer): walks
+    /// and indexes the chain as it is, writes nothing; appends throw. Records appended later are not seen.
+    /// </summary>
+    public static async Task<BlobLedger> OpenReadOnlyAsync(IBlobStore store, LedgerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new LedgerOptions();
+        var index = new LedgerIndex(options.CacheRecords, options.CachePayloadMaxBytes);
+        var walk = await ChainWalker.WalkAsync(store, options, (record, location) => index.Add(record, location, cache: false), cancellationToken);
+        return new BlobLedger(store, options, TimeProvider.System, walk, index, readOnly: true) { RecoveryNotes = walk.Notes };
+    }
+
+    /// <summary>
+    /// The documented repair for a broken chain: accepts the loss of everything after the last good record
+    /// (the damaged bytes stay in place for forensics) and reopens the chain in a new segment whose first record
+    /// names the break and the operator's reason. Verification then reports the repair instead of failing.
+    /// </summary>
+    public static async Task<LedgerFault?> RepairAsync(IBlobStore store, string reason, LedgerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new LedgerOptions();
+        var walk = await ChainWalker.WalkAsync(store, options, null, cancellationToken);
+        if (walk.Fault is null)
+            return null;
+        var segment = walk.LastSegment + 1;
+        var name = options.SegmentName(segment);
+        if (!await store.CreateIfAbsentAsync(name, cancellationToken))
+            throw new InvalidOperationException($"{name} already exists; is a writer running?");
+        var opening = new SegmentOpening(segment, walk.OpenPreviousSegment, walk.OpenPreviousLength, walk.OpenPreviousCut, $"repair: {reason}");
+        var buffer = new ArrayBufferWriter<byte>();
+        var hash = new byte[RecordCodec.HashSize];
+        RecordCodec.Encode(SystemRecords.Opened(opening), walk.NextSeq, DateTimeOffset.UtcNow, walk.LastHash, buffer, hash);
+        var result = await store.AppendAsync(name, 0, buffer.WrittenMemory, cancellationToken);
+        if (result.Status != AppendStatus.Appended)
+            throw new InvalidOperationException($"Could not write the repair record to {name}: {result.Status}.");
+        return walk.Fault;
+    }
+
+    public async ValueTask<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default) =>
+        await AppendBatchAsync([entry], cancellationToken);
+
+    public async ValueTask<long> AppendBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default)
+    {
+        if (_readOnly)
+            throw new InvalidOperationException("This ledger was opened read-only.");
+        if (_fault is { } fault)
+            throw new LedgerBrokenException(fault);
+        if (entries.Count == 0)
+            throw new ArgumentException("Nothing to append.", nameof(entries));
+        var pending = new PendingAppend(entries);
+        await _queue.Writer.WriteAsync(pending, cancellationToken);
+        return await pending.Completion.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask<LedgerRecord> ReadAsync(long seq, CancellationToken cancellationToken = default)
+    {
+        if (_index.TryGetCached(seq, out var cached))
+            return cached;
+        var location = _index.Locate(seq);
+        var bytes = new byte[location.Length];
+        var name = _options.SegmentName(location.Segment);
+        var filled = 0;
+        while (filled < bytes.Length)
+        {
+            var read = await _store.ReadAsync(name, location.Offset + filled, bytes.AsMemory(filled), cancellationToken);
+            if (read == 0)
+                throw new InvalidDataException($"{name} ends before record {seq} at offset {location.Offset}.");
+            filled += read;
+        }
+        return RecordCodec.TryDecode(bytes, out var record, out _, out var problem) == RecordCodec.DecodeStatus.Ok
+            ? record!
+            : throw new InvalidDataException($"{name} at offset {location.Offset} (record {seq}): {problem ?? "incomplete"}; run healthflow ledger verify.");
+    }
+
+    public async IAsyncEnumerable<LedgerRecord> ReadAllAsync(long fromSeq = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        for (var seq = fromSeq; seq < Head; seq++)
+            yield return await ReadAsync(seq, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<LedgerRecord> ReadStreamAsync(string stream, long fromSeq = 0, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var seq in _index.SeqsOfStream(stream, fromSeq))
+            yield return await ReadAsync(seq, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<LedgerRecord> ReadCorrelationAsync(string correlationId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var seq in _index.SeqsOfCorrelation(correlationId))
+            yield return await ReadAsync(seq, cancellationToken);
+    }
+
+    public Task WaitForAppendAsync(long head, CancellationToken cancellationToken = default)
+    {
+        var signal = Volatile.Read(ref _appended);
+        return Head > head ? Task.CompletedTask : signal.Task.WaitAsync(cancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer;
+        _stopping.Dispose();
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<PendingAppend>();
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            var records = 0;
+            var bytes = 0L;
+            while (records < _options.MaxBatchRecords && bytes < _options.MaxBatchBytes && _queue.Reader.TryRead(out var pending))
+            {
+                batch.Add(pending);
+                records += pending.Entries.Count;
+                bytes += pending.EncodedLength;
+            }
+            try
+            {
+                if (_fault is { } fault)
+                    throw new LedgerBrokenException(fault);
+                var first = await CommitAsync(batch.SelectMany(p => p.Entries).ToList(), bytes, CancellationToken.None);
+                foreach (var pending in batch)
+                {
+                    pending.Completion.TrySetResult(first);
+                    first += pending.Entries.Count;
+                }
+            }
+            catch (Exception ex)
+            {
+                foreach (var pending in batch)
+                    pending.Completion.TrySetException(ex);
+                // After an I/O failure we cannot know what reached the store; re-read the tail before the next commit.
+                if (ex is not LedgerBrokenException)
+                    await ResynchroniseAfterFailureAsync();
+            }
+        }
+    }
+
+    /// <summary>Commits entries as contiguous records in the current segment; returns the first sequence number.</summary>
+    private async Task<long> CommitAsync(IReadOnlyList<LedgerEntry> entries, long encodedBytes, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            if (_segmentSealed || _segmentAppends >= _options.SegmentMaxAppends
+                || (_segmentLength + encodedBytes > _options.SegmentMaxBytes && _segmentAppends > 1))
+            {
+                await RollOverAsync(cancellationToken);
+                continue;
+            }
+            var (first, status) = await TryAppendAsync(_segment, entries, cancellationToken);
+            if (status == AppendStatus.Appended)
+                return first;
+            await CatchUpAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Seals the current segment (so a late writer's append to it conflicts) and opens the next.</summary>
+    private async Task RollOverAsync(CancellationToken cancellationToken)
+    {
+        if (!_segmentSealed)
+        {
+            var (_, status) = await TryAppendAsync(_segment, [SystemRecords.Sealed(_segment)], cancellationToken);
+            if (status != AppendStatus.Appended)
+            {
+                await CatchUpAsync(cancellationToken);
+                return;
+            }
+            _segmentSealed = true;
+        }
+        var next = _segment + 1;
+        await OpenSegmentAsync(next, new SegmentOpening(next, _segment, _segmentLength, 0, null), cancellationToken);
+    }
+
+    private async Task OpenSegmentAsync(int segment, SegmentOpening opening, CancellationToken cancellationToken)
+    {
+        var name = _options.SegmentName(segment);
+        await _store.CreateIfAbsentAsync(name, cancellationToken);
+        var info = await _store.GetInfoAsync(name, cancellationToken);
+        if (info is { Length: > 0 })
+        {
+            // Another writer opened it first.
+            await CatchUpAsync(cancellationToken);
+            return;
+        }
+        _segment = segment;
+        _segmentLength = 0;
+        _segmentAppends = 0;
+        _segmentSealed = false;
+        var (_, status) = await TryAppendAsync(segment, [SystemRecords.Opened(opening)], cancellationToken);
+        if (status != AppendStatus.Appended)
+            await CatchUpAsync(cancellationToken);
+    }
+
+    private async Task<(long First, AppendStatus Status)> TryAppendAsync(int segment, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    {
+        _buffer.ResetWrittenCount();
+        var time = _clock.GetUtcNow();
+        var hash = _lastHash;
+        var locations = new RecordLocation[entries.Count];
+        var hashes = new byte[entries.Count][];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var offset = _segmentLength + _buffer.WrittenCount;
+            var next = new byte[RecordCodec.HashSize];
+            var length = RecordCodec.Encode(entries[i], _nextSeq + i, time, hash, _buffer, next);
+            locations[i] = new RecordLocation(segment, offset, length);
+            hashes[i] = next;
+            hash = next;
+        }
+        var result = await _store.AppendAsync(_options.SegmentName(segment), _segmentLength, _buffer.WrittenMemory, cancellationToken);
+        if (result.Status != AppendStatus.Appended)
+            return (-1, result.Status);
+
+        var first = _nextSeq;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            var record = new LedgerRecord(first + i, time, entry.Stream, entry.Type, entry.Key, entry.CorrelationId, entry.CausationId,
+                entry.Payload, i == 0 ? _lastHash : hashes[i - 1], hashes[i]);
+            _index.Add(record, locations[i], cache: true);
+        }
+        _nextSeq += entries.Count;
+        _lastHash = hash;
+        _segmentLength = result.Length;
+        _segmentAppends++;
+        Signal();
+        return (first, AppendStatus.Appended);
+    }
+
+    /// <summary>
+    /// Reads what another writer appended since our last commit and links our state after it. A partial record
+    /// at the end is another writer's append in flight, unless <paramref name="cutPartialTail"/> says it is the
+    /// remains of our own failed write, which is then cut off by opening the next segment.
+    /// </summary>
+    private async Task CatchUpAsync(CancellationToken cancellationToken, bool cutPartialTail = false)
+    {
+        while (true)
+        {
+            var scan = new SegmentScan();
+            await foreach (var (record, offset, length) in SegmentScanner.ScanAsync(_store, _options.SegmentName(_segment), _segmentLength, scan, cancellationToken))
+            {
+                if (record.Seq != _nextSeq || !record.PrevHash.AsSpan().SequenceEqual(_lastHash))
+                {
+                    _fault = new LedgerFault(_options.SegmentName(_segment), offset, record.Seq, "another writer's record does not link to ours");
+                    throw new LedgerBrokenException(_fault);
+                }
+                _index.Add(record, new RecordLocation(_segment, offset, length), cache: true);
+                _nextSeq++;
+                _lastHash = record.Hash;
+                _segmentLength = offset + length;
+                _segmentAppends++;
+                _segmentSealed = record.Stream == SystemRecords.Stream && record.Type == SystemRecords.SegmentSealed;
+            }
+            Signal();
+            if (scan.End != SegmentEnd.Clean)
+            {
+                if (cutPartialTail)
+                    await OpenSegmentAfterCutAsync(scan, cancellationToken);
+                return;
+            }
+            var next = await _store.GetInfoAsync(_options.SegmentName(_segment + 1), cancellationToken);
+            if (next is null)
+                return;
+            if (next.Value.Length == 0)
+                return; // created but not yet opened: the roll-over in progress will open it
+            _segment++;
+            _segmentLength = 0;
+            _segmentAppends = 0;
+            _segmentSealed = false;
+        }
+    }
+
+    private async Task OpenSegmentAfterCutAsync(SegmentScan scan, CancellationToken cancellationToken)
+    {
+        var next = _segment + 1;
+        await OpenSegmentAsync(next, new SegmentOpening(next, _segment, scan.ValidLength, scan.PhysicalLength - scan.ValidLength, null), cancellationToken);
+    }
+
+    private async Task ResynchroniseAfterFailureAsync()
+    {
+        try
+        {
+            await CatchUpAsync(CancellationToken.None, cutPartialTail: true);
+        }
+        catch (Exception ex) when (ex is IOException or LedgerBrokenException)
+        {
+            // The store is still failing or the chain is broken; the next commit reports it to its callers.
+        }
+    }
+
+    private void Signal()
+    {
+        var previous = Interlocked.Exchange(ref _appended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        previous.TrySetResult();
+    }
+
+    private sealed class PendingAppend(IReadOnlyList<LedgerEntry> entries)
+    {
+        public IReadOnlyList<LedgerEntry> Entries { get; } = entries;
+        public long EncodedLength { get; } = entries.Sum(RecordCodec.EncodedLength);
+        public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,37 @@
+namespace HealthFlow.Ledger;
+
+/// <summary>
+/// HealthFlow's system of record: an append-only, hash-chained sequence of records in one partition.
+/// </summary>
+/// <remarks>
+/// Invariants: an append that returned is durable; sequence numbers are dense from 0 and follow commit order;
+/// a batch appended together is contiguous and committed in one write; every record's hash covers its bytes
+/// and the previous record's hash. Reads never see a record before it is durable.
+/// </remarks>
+public interface ILedger
+{
+    /// <summary>Number of durable records, i.e. the sequence number the next record will get.</summary>
+    long Head { get; }
+
+    /// <summary>Appends one record; returns its sequence number once it is durable.</summary>
+    /// <exception cref="LedgerBrokenException">The chain is broken and awaits repair.</exception>
+    ValueTask<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default);
+
+    /// <summary>Appends records in one commit, contiguous and in order; returns the first sequence number.</summary>
+    ValueTask<long> AppendBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default);
+
+    /// <summary>Reads the record with sequence number <paramref name="seq"/> (below <see cref="Head"/>).</summary>
+    ValueTask<LedgerRecord> ReadAsync(long seq, CancellationToken cancellationToken = default);
+
+    /// <summary>Records from <paramref name="fromSeq"/> up to the head as it is when enumeration reaches it.</summary>
+    IAsyncEnumerable<LedgerRecord> ReadAllAsync(long fromSeq = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>Records of one stream with sequence number at least <paramref name="fromSeq"/>, in order.</summary>
+    IAsyncEnumerable<LedgerRecord> ReadStreamAsync(string stream, long fromSeq = 0, CancellationToken cancellationToken = default);
+
+    /// <summary>Every record carrying <paramref name="correlationId"/>, in order.</summary>
+    IAsyncEnumerable<LedgerRecord> ReadCorrelationAsync(string correlationId, CancellationToken cancellationToken = default);
+
+    /// <summary>Completes once <see cref="Head"/> is greater than <paramref name="head"/>.</summary>
+    Task WaitForAppendAsync(long head, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,84 @@
+namespace HealthFlow.Ledger;
+
+/// <summary>
+/// In-memory index of one partition: location by sequence number, sequence numbers by stream and by
+/// correlation id, and a ring of recent records. Everything here can be rebuilt from the segments, which is
+/// what start-up does.
+/// </summary>
+internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
+{
+    private readonly Lock _gate = new();
+    private readonly List<RecordLocation> _locations = [];
+    private readonly Dictionary<string, List<long>> _byStream = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<long>> _byCorrelation = new(StringComparer.Ordinal);
+    private readonly LedgerRecord?[] _recent = new LedgerRecord?[Math.Max(1, cacheRecords)];
+    private long _count;
+
+    public long Count => Volatile.Read(ref _count);
+
+    public void Add(LedgerRecord record, RecordLocation location, bool cache)
+    {
+        lock (_gate)
+        {
+            if (record.Seq != _locations.Count)
+                throw new InvalidOperationException($"Index expected record {_locations.Count}, got {record.Seq}.");
+            _locations.Add(location);
+            AddTo(_byStream, record.Stream, record.Seq);
+            if (record.CorrelationId.Length > 0)
+                AddTo(_byCorrelation, record.CorrelationId, record.Seq);
+            if (cache && record.Payload.Length <= cachePayloadMaxBytes)
+                _recent[record.Seq % _recent.Length] = record;
+            Volatile.Write(ref _count, _locations.Count);
+        }
+    }
+
+    public bool TryGetCached(long seq, out LedgerRecord record)
+    {
+        var cached = Volatile.Read(ref _recent[seq % _recent.Length]);
+        if (cached is not null && cached.Seq == seq)
+        {
+            record = cached;
+            return true;
+        }
+        record = null!;
+        return false;
+    }
+
+    public RecordLocation Locate(long seq)
+    {
+        lock (_gate)
+        {
+            return seq >= 0 && seq < _locations.Count
+                ? _locations[(int)seq]
+                : throw new ArgumentOutOfRangeException(nameof(seq), seq, $"The ledger holds records 0 to {_locations.Count - 1}.");
+        }
+    }
+
+    public long[] SeqsOfStream(string stream, long fromSeq)
+    {
+        lock (_gate)
+        {
+            if (!_byStream.TryGetValue(stream, out var seqs))
+                return [];
+            var start = seqs.BinarySearch(fromSeq);
+            if (start < 0)
+                start = ~start;
+            return seqs.GetRange(start, seqs.Count - start).ToArray();
+        }
+    }
+
+    public long[] SeqsOfCorrelation(string correlationId)
+    {
+        lock (_gate)
+        {
+            return _byCorrelation.TryGetValue(correlationId, out var seqs) ? [.. seqs] : [];
+        }
+    }
+
+    private static void AddTo(Dictionary<string, List<long>> index, string key, long seq)
+    {
+        if (!index.TryGetValue(key, out var seqs))
+            index[key] = seqs = [];
+        seqs.Add(seq);
+    }
+}

@@ -1,0 +1,36 @@
+namespace HealthFlow.Ledger;
+
+/// <summary>Tuning of one ledger partition. Defaults suit both stores; see docs/PERFORMANCE.md for measurements.</summary>
+public sealed class LedgerOptions
+{
+    /// <summary>Partition name: one hash chain, one writer at a time. Segments live under <c>ledger/{Partition}/</c>.</summary>
+    public string Partition { get; init; } = "p0";
+
+    /// <summary>A segment is sealed and a new one opened when it would grow past this many bytes.</summary>
+    public long SegmentMaxBytes { get; init; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// A segment is sealed after this many appends (group commits). Azure append blobs take at most 50,000
+    /// appended blocks, and each commit is one block.
+    /// </summary>
+    public int SegmentMaxAppends { get; init; } = 49_000;
+
+    /// <summary>Most records one group commit takes from the queue.</summary>
+    public int MaxBatchRecords { get; init; } = 4096;
+
+    /// <summary>A group commit stops taking records once it holds this many bytes (Azure's classic append block size).</summary>
+    public int MaxBatchBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Appends waiting for a commit beyond which callers wait (back-pressure).</summary>
+    public int QueueCapacity { get; init; } = 65_536;
+
+    /// <summary>Recent records kept in memory so subscribers read what was just written without I/O.</summary>
+    public int CacheRecords { get; init; } = 65_536;
+
+    /// <summary>Only payloads up to this size are cached.</summary>
+    public int CachePayloadMaxBytes { get; init; } = 64 * 1024;
+
+    internal string SegmentPrefix => $"ledger/{Partition}/";
+
+    internal string SegmentName(int segment) => $"{SegmentPrefix}{segment:D10}.seg";
+}

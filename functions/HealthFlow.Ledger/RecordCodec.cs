@@ -1,0 +1,159 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace HealthFlow.Ledger;
+
+/// <summary>
+/// The on-disk record format (little-endian), version 1:
+/// <code>
+/// int32  bodyLength            bytes that follow this field, hash included
+/// byte   version (1)
+/// int64  seq
+/// int64  time                  UTC ticks
+/// 5 × (uint16 length, UTF-8)   stream, type, key, correlationId, causationId
+/// int32  payloadLength, bytes  payload
+/// byte[32] prevHash
+/// byte[32] hash                SHA-256 of every byte above, from bodyLength on
+/// </code>
+/// The hash covers the length prefix, so a flipped byte anywhere, framing included, is detected.
+/// </summary>
+internal static class RecordCodec
+{
+    public const byte Version = 1;
+    public const int HashSize = 32;
+    public const int MaxTextBytes = ushort.MaxValue;
+    /// <summary>Largest accepted record: a 64 MiB raw payload plus headroom for headers.</summary>
+    public const int MaxRecordBytes = 80 * 1024 * 1024;
+    private const int FixedSize = 4 + 1 + 8 + 8 + (5 * 2) + 4 + HashSize + HashSize;
+
+    public static byte[] Genesis { get; } = new byte[HashSize];
+
+    public static int EncodedLength(LedgerEntry entry) =>
+        checked(FixedSize + TextLength(entry.Stream) + TextLength(entry.Type) + TextLength(entry.Key)
+            + TextLength(entry.CorrelationId) + TextLength(entry.CausationId) + entry.Payload.Length);
+
+    /// <summary>Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash to <paramref name="hash"/>.</summary>
+    public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, Span<byte> hash)
+    {
+        var length = EncodedLength(entry);
+        if (length > MaxRecordBytes)
+            throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+        var span = output.GetSpan(length)[..length];
+        BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
+        span[4] = Version;
+        BinaryPrimitives.WriteInt64LittleEndian(span[5..], seq);
+        BinaryPrimitives.WriteInt64LittleEndian(span[13..], time.UtcTicks);
+        var at = 21;
+        at += WriteText(span[at..], entry.Stream);
+        at += WriteText(span[at..], entry.Type);
+        at += WriteText(span[at..], entry.Key);
+        at += WriteText(span[at..], entry.CorrelationId);
+        at += WriteText(span[at..], entry.CausationId);
+        BinaryPrimitives.WriteInt32LittleEndian(span[at..], entry.Payload.Length);
+        at += 4;
+        entry.Payload.Span.CopyTo(span[at..]);
+        at += entry.Payload.Length;
+        prevHash.CopyTo(span[at..]);
+        at += HashSize;
+        SHA256.HashData(span[..at], hash);
+        hash.CopyTo(span[at..]);
+        output.Advance(length);
+        return length;
+    }
+
+    /// <summary>How decoding the bytes at an offset ended.</summary>
+    public enum DecodeStatus
+    {
+        /// <summary>A whole record whose hash matches its bytes.</summary>
+        Ok,
+        /// <summary>Fewer bytes than the record claims: a torn write, or more data to read.</summary>
+        Incomplete,
+        /// <summary>The bytes cannot be a record, or the hash does not match.</summary>
+        Invalid,
+    }
+
+    /// <summary>Decodes one record at the start of <paramref name="data"/>.</summary>
+    public static DecodeStatus TryDecode(ReadOnlySpan<byte> data, out LedgerRecord? record, out int consumed, out string? problem)
+    {
+        record = null;
+        consumed = 0;
+        problem = null;
+        if (data.Length < 4)
+            return DecodeStatus.Incomplete;
+        var bodyLength = BinaryPrimitives.ReadInt32LittleEndian(data);
+        if (bodyLength < FixedSize - 4 || bodyLength > MaxRecordBytes)
+        {
+            problem = $"record length {bodyLength} is impossible";
+            return DecodeStatus.Invalid;
+        }
+        var length = bodyLength + 4;
+        if (data.Length < length)
+            return DecodeStatus.Incomplete;
+        var span = data[..length];
+        Span<byte> computed = stackalloc byte[HashSize];
+        SHA256.HashData(span[..^HashSize], computed);
+        if (!computed.SequenceEqual(span[^HashSize..]))
+        {
+            problem = "hash does not match the record's bytes";
+            return DecodeStatus.Invalid;
+        }
+        if (span[4] != Version)
+        {
+            problem = $"unknown record version {span[4]}";
+            return DecodeStatus.Invalid;
+        }
+        try
+        {
+            var seq = BinaryPrimitives.ReadInt64LittleEndian(span[5..]);
+            var time = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(span[13..]), TimeSpan.Zero);
+            var at = 21;
+            var stream = ReadText(span, ref at);
+            var type = ReadText(span, ref at);
+            var key = ReadText(span, ref at);
+            var correlation = ReadText(span, ref at);
+            var causation = ReadText(span, ref at);
+            var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(span[at..]);
+            at += 4;
+            if (payloadLength < 0 || at + payloadLength + (2 * HashSize) != length)
+            {
+                problem = "field lengths do not add up to the record length";
+                return DecodeStatus.Invalid;
+            }
+            var payload = span.Slice(at, payloadLength).ToArray();
+            at += payloadLength;
+            var prevHash = span.Slice(at, HashSize).ToArray();
+            var hash = span[^HashSize..].ToArray();
+            record = new LedgerRecord(seq, time, stream, type, key, correlation, causation, payload, prevHash, hash);
+            consumed = length;
+            return DecodeStatus.Ok;
+        }
+        catch (Exception ex) when (ex is ArgumentOutOfRangeException or ArgumentException)
+        {
+            problem = "field lengths run past the record";
+            return DecodeStatus.Invalid;
+        }
+    }
+
+    private static int TextLength(string text)
+    {
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        return bytes <= MaxTextBytes ? bytes : throw new ArgumentException($"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.");
+    }
+
+    private static int WriteText(Span<byte> span, string text)
+    {
+        var written = Encoding.UTF8.GetBytes(text, span[2..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)written);
+        return written + 2;
+    }
+
+    private static string ReadText(ReadOnlySpan<byte> span, ref int at)
+    {
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(span[at..]);
+        var text = Encoding.UTF8.GetString(span.Slice(at + 2, length));
+        at += 2 + length;
+        return text;
+    }
+}

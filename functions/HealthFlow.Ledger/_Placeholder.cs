@@ -1,2 +1,0 @@
-namespace HealthFlow.Ledger;
-internal static class Placeholder { }

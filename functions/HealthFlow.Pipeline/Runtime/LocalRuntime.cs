@@ -1,0 +1,157 @@
+using System.Diagnostics;
+using System.Globalization;
+using HealthFlow.Finance;
+using HealthFlow.Ledger;
+using HealthFlow.Ledger.Storage;
+using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Http;
+using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace HealthFlow.Pipeline.Runtime;
+
+/// <summary>
+/// HealthFlow on one machine with no cloud: Kestrel on the Functions app's routes, the ledger on the file
+/// store in the data folder, the embedded bus on the ledger. <c>healthflow serve</c> runs it; tests start it on
+/// a free loopback port.
+/// </summary>
+public sealed class LocalRuntime : IAsyncDisposable
+{
+    public const string DefaultUrls = "http://127.0.0.1:7071";
+    public const string DefaultDataFolder = "./.healthflow";
+
+    private readonly WebApplication _app;
+    private readonly FileBlobStore _store;
+    private readonly BlobLedger _ledger;
+    private readonly EmbeddedTopicBus _bus;
+    private readonly ActivityListener _traces;
+
+    private LocalRuntime(WebApplication app, FileBlobStore store, BlobLedger ledger, EmbeddedTopicBus bus, ActivityListener traces, DataFolder data, VendorDirectory vendors)
+    {
+        _app = app;
+        _store = store;
+        _ledger = ledger;
+        _bus = bus;
+        _traces = traces;
+        Data = data;
+        Vendors = vendors;
+    }
+
+    /// <summary>The address Kestrel listens on (the actual port when 0 was asked for).</summary>
+    public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+
+    public DataFolder Data { get; }
+
+    public VendorDirectory Vendors { get; }
+
+    public BlobLedger Ledger => _ledger;
+
+    public ITopicBus Bus => _bus;
+
+    public IServiceProvider Services => _app.Services;
+
+    /// <summary>Opens the data folder, recovers the ledger and unfinished receipts, and starts listening.</summary>
+    public static async Task<LocalRuntime> StartAsync(IConfiguration configuration, CancellationToken cancellationToken = default)
+    {
+        var data = new DataFolder(configuration["HealthFlow:Data"] ?? DefaultDataFolder);
+        var urls = configuration["HealthFlow:Urls"] ?? DefaultUrls;
+        var vendors = VendorDirectory.FromConfiguration(configuration);
+        var ingestionOptions = new IngestionOptions
+        {
+            MaxBodyBytes = long.Parse(configuration["HealthFlow:MaxBodyBytes"] ?? "67108864", CultureInfo.InvariantCulture),
+        };
+
+        // Every request gets a W3C trace context (incoming traceparent honoured, a new one otherwise).
+        var traces = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" or "HealthFlow",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+        };
+        ActivitySource.AddActivityListener(traces);
+
+        var store = FileBlobStore.OpenWritable(data.Path);
+        BlobLedger? ledger = null;
+        try
+        {
+            // The file store has no per-blob block limit, so segments roll over by size only.
+            ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue }, TimeProvider.System, cancellationToken);
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.Configuration.AddConfiguration(configuration);
+            builder.Logging.ClearProviders();
+            builder.Logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.IncludeScopes = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+            builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
+            builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+            builder.WebHost.UseUrls(urls);
+            // The ingestion endpoint enforces the body limit itself so the 413 carries a problem+json body.
+            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+
+            var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).AddFilter(level => level >= LogLevel.Warning));
+            var bus = await EmbeddedTopicBus.OpenAsync(ledger, BusTopology.LoadEmbedded(), new EmbeddedBusOptions { CheckpointStore = store }, TimeProvider.System,
+                loggerFactory.CreateLogger<EmbeddedTopicBus>(), cancellationToken);
+
+            var tokenKey = configuration["Ledger:PatientTokenKey"] is { Length: > 0 } configuredToken
+                ? Convert.FromBase64String(configuredToken)
+                : data.LoadOrCreateKey("patient-token.key", 32);
+            var payloadKey = configuration["Ledger:PayloadKey"] is { Length: > 0 } configuredPayload
+                ? Convert.FromBase64String(configuredPayload)
+                : string.Equals(configuration["Ledger:EncryptPayloads"], "true", StringComparison.OrdinalIgnoreCase) ? data.LoadOrCreateKey("payload.key", 32) : null;
+
+            var services = builder.Services;
+            services.AddSingleton(TimeProvider.System);
+            services.AddSingleton(data);
+            services.AddSingleton(store);
+            services.AddSingleton(ledger);
+            services.AddSingleton<ILedger>(ledger);
+            services.AddSingleton<ITopicBus>(bus);
+            services.AddSingleton(vendors);
+            services.AddSingleton(ingestionOptions);
+            services.AddSingleton(new PayloadProtector(payloadKey));
+            services.AddSingleton(new PatientTokenizer(tokenKey));
+            services.AddSingleton<IPayloadProcessor, InterimX12Processor>();
+            services.AddSingleton<IPayloadProcessor, InterimFhirProcessor>();
+            services.AddSingleton<IngestionService>();
+            services.AddSingleton<IngestionEndpoints>();
+            services.AddSingleton<HealthEndpoint>();
+
+            var app = builder.Build();
+            app.MapHealthFlowApi();
+            await app.Services.GetRequiredService<IngestionService>().StartAsync(cancellationToken);
+            await app.StartAsync(cancellationToken);
+            return new LocalRuntime(app, store, ledger, bus, traces, data, vendors);
+        }
+        catch
+        {
+            if (ledger is not null)
+                await ledger.DisposeAsync();
+            store.Dispose();
+            traces.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Runs until Ctrl+C / SIGTERM.</summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) => _app.WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _bus.DisposeAsync();
+        await _ledger.DisposeAsync();
+        _store.Dispose();
+        _traces.Dispose();
+    }
+}

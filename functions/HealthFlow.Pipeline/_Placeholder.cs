@@ -1,2 +1,0 @@
-namespace HealthFlow.Pipeline;
-internal static class Placeholder { }

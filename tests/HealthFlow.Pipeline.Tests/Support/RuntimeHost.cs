@@ -1,0 +1,86 @@
+using System.Net.Http.Headers;
+using HealthFlow.Pipeline.Runtime;
+using Microsoft.Extensions.Configuration;
+
+namespace HealthFlow.Pipeline.Tests.Support;
+
+/// <summary>
+/// A real local runtime (Kestrel on a free loopback port, file ledger in a temporary folder) with two vendors,
+/// for tests that go through HTTP like a vendor does. Restartable on the same folder.
+/// </summary>
+public sealed class RuntimeHost : IAsyncDisposable
+{
+    public const string AcmeKey = "acme-test-key-0123456789";
+    public const string BetaKey = "beta-test-key-9876543210";
+    public const string AdminKey = "admin-test-key-5555";
+
+    private readonly Dictionary<string, string?> _settings;
+
+    private RuntimeHost(string folder, IDictionary<string, string?>? extra)
+    {
+        Folder = folder;
+        _settings = new Dictionary<string, string?>
+        {
+            ["HealthFlow:Data"] = folder,
+            ["HealthFlow:Urls"] = "http://127.0.0.1:0",
+            ["HealthFlow:MaxBodyBytes"] = (1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Vendors:acme:Key"] = AcmeKey,
+            ["Vendors:beta:Key"] = BetaKey,
+            ["Admin:Key"] = AdminKey,
+        };
+        foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
+            _settings[key] = value;
+    }
+
+    public string Folder { get; }
+
+    public LocalRuntime Runtime { get; private set; } = null!;
+
+    public static async Task<RuntimeHost> StartAsync(IDictionary<string, string?>? settings = null)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "healthflow-tests", Guid.NewGuid().ToString("N"));
+        var host = new RuntimeHost(folder, settings);
+        await host.StartRuntimeAsync();
+        return host;
+    }
+
+    /// <summary>Stops the runtime and starts a new one on the same data folder.</summary>
+    public async Task RestartAsync()
+    {
+        await Runtime.DisposeAsync();
+        await StartRuntimeAsync();
+    }
+
+    public HttpClient Client(string? key = AcmeKey)
+    {
+        var client = new HttpClient { BaseAddress = Runtime.Address };
+        if (key is not null)
+            client.DefaultRequestHeaders.Add("x-functions-key", key);
+        return client;
+    }
+
+    public static ByteArrayContent Body(byte[] bytes, string contentType)
+    {
+        var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Runtime.DisposeAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private async Task StartRuntimeAsync()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
+        Runtime = await LocalRuntime.StartAsync(configuration);
+    }
+}
