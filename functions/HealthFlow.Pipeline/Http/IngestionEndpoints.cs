@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Security;
 using Microsoft.AspNetCore.Http;
@@ -47,7 +49,25 @@ public sealed class IngestionEndpoints(IngestionService ingestion, VendorDirecto
             return ApiProblems.EmptyBody();
 
         var result = await ingestion.IngestAsync(vendor, format, body.Bytes, request.HttpContext.RequestAborted);
-        return new ReceiptResult(result.Receipt, result.Duplicate ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
+        return Answer(result.Receipt, result.Duplicate);
+    }
+
+    /// <summary>
+    /// The answer for a stored payload. Accepted: 202 with the receipt (200 for a re-send). Rejected with the
+    /// format's standard acknowledgement: X12 and HL7 v2 answer 202/200 with the receipt carrying the 999/TA1 or
+    /// ACK that says so (the transport worked, the content did not); FHIR answers 422 with the OperationOutcome.
+    /// Rejected with no standard answer (the body is not of the format at all): 400 problem+json naming the receipt.
+    /// </summary>
+    public static IResult Answer(Receipt receipt, bool duplicate)
+    {
+        if (receipt.Status == ReceiptStatus.Rejected && receipt.Acknowledgement is null)
+        {
+            return ApiProblems.Problem(StatusCodes.Status400BadRequest, "unreadable-payload", "Unreadable payload",
+                string.Join("; ", receipt.Reasons), new Dictionary<string, object?> { ["receiptId"] = receipt.ReceiptId });
+        }
+        if (receipt.Status == ReceiptStatus.Rejected && receipt.Format == PayloadFormat.Fhir)
+            return new AcknowledgementResult(receipt, StatusCodes.Status422UnprocessableEntity);
+        return new ReceiptResult(receipt, duplicate ? StatusCodes.Status200OK : StatusCodes.Status202Accepted);
     }
 
     /// <summary>GET /api/receipts/{id}: the caller's own receipt, or 404 (other vendors' receipts do not exist for it).</summary>
@@ -56,7 +76,7 @@ public sealed class IngestionEndpoints(IngestionService ingestion, VendorDirecto
         if (Authenticate(request) is not { } vendor)
             return ApiProblems.Unauthorized();
         return ingestion.FindReceipt(receiptId, vendor) is { } receipt
-            ? TypedResults.Json(receipt, ApiJson.Options)
+            ? TypedResults.Json(receipt, IngestionJson.Default.Receipt)
             : ApiProblems.NotFound("No receipt with this id exists for your key.");
     }
 
@@ -111,6 +131,19 @@ public sealed class IngestionEndpoints(IngestionService ingestion, VendorDirecto
         }
     }
 
+    /// <summary>The acknowledgement document itself as the body (FHIR's OperationOutcome), with the receipt in headers.</summary>
+    private sealed class AcknowledgementResult(Receipt receipt, int status) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            httpContext.Response.StatusCode = status;
+            httpContext.Response.Headers.Location = $"/api/receipts/{receipt.ReceiptId}";
+            httpContext.Response.Headers["x-receipt-id"] = receipt.ReceiptId;
+            httpContext.Response.ContentType = receipt.Acknowledgement!.ContentType;
+            return httpContext.Response.WriteAsync(receipt.Acknowledgement.Body);
+        }
+    }
+
     /// <summary>The receipt as JSON with its status code and a Location to poll.</summary>
     private sealed class ReceiptResult(Receipt receipt, int status) : IResult
     {
@@ -119,7 +152,16 @@ public sealed class IngestionEndpoints(IngestionService ingestion, VendorDirecto
             httpContext.Response.StatusCode = status;
             httpContext.Response.Headers.Location = $"/api/receipts/{receipt.ReceiptId}";
             httpContext.Response.Headers["x-receipt-id"] = receipt.ReceiptId;
-            return httpContext.Response.WriteAsJsonAsync(receipt, ApiJson.Options);
+            return httpContext.Response.WriteAsJsonAsync(receipt, IngestionJson.Default.Receipt);
         }
     }
 }
+
+/// <summary>
+/// Source-generated JSON for the receipt, written on every ingest answer: no reflection or run-time metadata
+/// building on the hot path. Same shape as <see cref="ApiJson.Options"/>: web defaults (camelCase), nulls left out,
+/// enums as names (their own converters).
+/// </summary>
+[JsonSerializable(typeof(Receipt))]
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+internal sealed partial class IngestionJson : JsonSerializerContext;

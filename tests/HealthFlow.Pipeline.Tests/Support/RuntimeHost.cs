@@ -36,9 +36,11 @@ public sealed class RuntimeHost : IAsyncDisposable
 
     public LocalRuntime Runtime { get; private set; } = null!;
 
-    public static async Task<RuntimeHost> StartAsync(IDictionary<string, string?>? settings = null)
+    public static string NewFolder() => Path.Combine(Path.GetTempPath(), "healthflow-tests", Guid.NewGuid().ToString("N"));
+
+    public static async Task<RuntimeHost> StartAsync(IDictionary<string, string?>? settings = null, string? folder = null)
     {
-        var folder = Path.Combine(Path.GetTempPath(), "healthflow-tests", Guid.NewGuid().ToString("N"));
+        folder ??= NewFolder();
         var host = new RuntimeHost(folder, settings);
         await host.StartRuntimeAsync();
         return host;
