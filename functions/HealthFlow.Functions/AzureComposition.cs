@@ -1,0 +1,70 @@
+using System.Globalization;
+using Azure.Core;
+using Azure.Identity;
+using Azure.Messaging.ServiceBus;
+using HealthFlow.Finance;
+using HealthFlow.Ledger;
+using HealthFlow.Ledger.Storage;
+using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Http;
+using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Security;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace HealthFlow.Functions;
+
+/// <summary>
+/// The Pipeline services on Azure resources, registered the way <c>LocalRuntime</c> registers them on the data
+/// folder: the ledger on Azure Blob Storage, the topic bus on Service Bus, keys from Key Vault references. Every
+/// connection uses the app's user-assigned managed identity (settings in docs/AZURE.md, "Settings").
+/// </summary>
+public static class AzureComposition
+{
+    public static async Task AddHealthFlowOnAzureAsync(this IServiceCollection services, IConfiguration configuration)
+    {
+        // AZURE_CLIENT_ID selects the user-assigned identity; on a developer machine the same code uses `az login`.
+        TokenCredential credential = new DefaultAzureCredential(new DefaultAzureCredentialOptions
+        {
+            ManagedIdentityClientId = configuration["AZURE_CLIENT_ID"],
+        });
+
+        var store = AzureBlobStore.FromTokenCredential(new Uri(Required(configuration, "Ledger:ContainerUri")), credential);
+        // LedgerOptions' default rolls a segment over at 49,000 appends, under the 50,000-block append blob limit.
+        var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions(), TimeProvider.System);
+
+        var serviceBusNamespace = Required(configuration, "ServiceBusConnection:fullyQualifiedNamespace");
+
+        var tokenKey = Convert.FromBase64String(Required(configuration, "Ledger:PatientTokenKey"));
+        var payloadKey = string.Equals(configuration["Ledger:EncryptPayloads"], "true", StringComparison.OrdinalIgnoreCase)
+            ? Convert.FromBase64String(Required(configuration, "Ledger:PayloadKey"))
+            : null;
+
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(store);
+        services.AddSingleton(ledger);
+        services.AddSingleton<ILedger>(ledger);
+        // Factories, so the container owns (and disposes) the client and its senders.
+        services.AddSingleton(_ => new ServiceBusClient(serviceBusNamespace, credential));
+        services.AddSingleton<ITopicBus>(provider => new ServiceBusTopicBus(provider.GetRequiredService<ServiceBusClient>(), BusTopology.LoadEmbedded()));
+        services.AddSingleton(VendorDirectory.FromConfiguration(configuration));
+        services.AddSingleton(new IngestionOptions
+        {
+            MaxBodyBytes = long.Parse(configuration["HealthFlow:MaxBodyBytes"] ?? "67108864", CultureInfo.InvariantCulture),
+        });
+        services.AddSingleton(new PayloadProtector(payloadKey));
+        services.AddSingleton(new PatientTokenizer(tokenKey));
+        // The format processors (IPayloadProcessor, one per format) are Pipeline internals today (the interim ones in
+        // InterimProcessors.cs); LocalRuntime registers them itself. Both hosts should call one public Pipeline
+        // registration instead, added by the Pipeline owners with the real X12/FHIR/HL7 processors. Until then every
+        // payload here is stored in the ledger and rejected with "no reader for <format> is configured" (kept for replay).
+        services.AddSingleton<IngestionService>();
+        services.AddSingleton<IngestionEndpoints>();
+        services.AddSingleton<HealthEndpoint>();
+    }
+
+    private static string Required(IConfiguration configuration, string key) =>
+        configuration[key] is { Length: > 0 } value
+            ? value
+            : throw new InvalidOperationException($"The app setting '{key.Replace(":", "__", StringComparison.Ordinal)}' is missing; infra/main.bicep sets it (docs/AZURE.md, \"Settings\").");
+}

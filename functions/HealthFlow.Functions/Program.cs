@@ -1,0 +1,15 @@
+using HealthFlow.Functions;
+using HealthFlow.Pipeline.Ingestion;
+using Microsoft.Azure.Functions.Worker.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+// Azure Functions isolated worker with the ASP.NET Core integration (HttpRequest / IActionResult in triggers).
+var builder = FunctionsApplication.CreateBuilder(args);
+builder.ConfigureFunctionsWebApplication();
+await builder.Services.AddHealthFlowOnAzureAsync(builder.Configuration);
+
+using var host = builder.Build();
+// Rebuild receipts from the ledger and finish any a crash interrupted, before the first request.
+await host.Services.GetRequiredService<IngestionService>().StartAsync();
+await host.RunAsync();
