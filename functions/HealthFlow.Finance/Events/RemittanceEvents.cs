@@ -54,7 +54,14 @@ public sealed record ClaimPayment
 }
 
 /// <summary>One SVC loop.</summary>
-public sealed record ServiceLinePayment(string? ProcedureCode, string? RevenueCode, decimal Charge, decimal Paid, IReadOnlyList<Adjustment> Adjustments);
+public sealed record ServiceLinePayment(string? ProcedureCode, string? RevenueCode, decimal Charge, decimal Paid, IReadOnlyList<Adjustment> Adjustments)
+{
+    /// <summary>
+    /// Line-level remark codes (RARC from LQ*HE), tried before the claim's when a CAS rule depends on a RARC
+    /// (added for the posting rules; empty when the reader does not fill it).
+    /// </summary>
+    public IReadOnlyList<string> RemarkCodes { get; init; } = [];
+}
 
 /// <summary>A CAS adjustment: group (CO contractual, PR patient responsibility, OA other, PI payer initiated, CR correction), CARC reason and amount.</summary>
 public sealed record Adjustment(string Group, string Reason, decimal Amount);

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace HealthFlow.Finance.Journals;
 
 /// <summary>
@@ -20,14 +22,22 @@ public sealed record Journal
     public required string LegalEntity { get; init; }
     public required string Currency { get; init; }
     public required DateOnly PostingDate { get; init; }
-    /// <summary>What the journal books: revenue-accrual, cash, contractual-allowance, patient-responsibility, denial, plb, reversal...</summary>
+    /// <summary>
+    /// What the journal books: one of <see cref="Posting.JournalKinds"/> (revenue-accrual, cash, contractual-allowance,
+    /// patient-responsibility, denial-write-off, plb, ...). A reversal keeps the kind of what it reverses and sets
+    /// <see cref="ReversalOf"/>; a micro-batch of several kinds is <c>batch</c>.
+    /// </summary>
     public required string Kind { get; init; }
     public string? ReversalOf { get; init; }
     public required JournalSource Source { get; init; }
     public required IReadOnlyList<JournalLine> Lines { get; init; }
 
+    /// <summary>Σ debits (not part of the file-ERP JSON).</summary>
+    [JsonIgnore]
     public decimal TotalDebit => Lines.Sum(l => l.Debit);
 
+    /// <summary>Σ credits (not part of the file-ERP JSON).</summary>
+    [JsonIgnore]
     public decimal TotalCredit => Lines.Sum(l => l.Credit);
 }
 
