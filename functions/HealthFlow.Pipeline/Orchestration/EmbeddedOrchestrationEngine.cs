@@ -1,0 +1,838 @@
+using System.Collections.Concurrent;
+using HealthFlow.Ledger;
+using HealthFlow.Pipeline.Bus;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace HealthFlow.Pipeline.Orchestration;
+
+/// <summary>Settings of the embedded durable engine.</summary>
+public sealed class EmbeddedOrchestrationOptions
+{
+    /// <summary>Topic activity work items are published to (declared in <c>topology.json</c>).</summary>
+    public string WorkTopic { get; init; } = "orchestration-work";
+
+    /// <summary>The subscription of <see cref="WorkTopic"/> this engine's activity worker receives from.</summary>
+    public string WorkerSubscription { get; init; } = "activity-worker";
+
+    /// <summary>Activities run at once (they wait on I/O: ERP calls, ledger appends).</summary>
+    public int ActivityConcurrency { get; init; } = 16;
+
+    /// <summary>Pause before retrying a timer or a follow-up (dispatch, child start) whose I/O failed.</summary>
+    public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The bus's clock, for the worker's lock renewal; the engine's own clock drives orchestration time and timers.</summary>
+    public TimeProvider? BusClock { get; init; }
+}
+
+/// <summary>Result of <see cref="EmbeddedOrchestrationEngine.VerifyReplayAsync"/>.</summary>
+/// <param name="IsDeterministic">Replaying the whole history reproduced exactly its actions (and its output when completed).</param>
+/// <param name="ActionsReplayed">Recorded actions the replay matched.</param>
+/// <param name="Problem">What differed, when something did.</param>
+public sealed record ReplayVerification(bool IsDeterministic, int ActionsReplayed, string? Problem);
+
+/// <summary>
+/// The embedded durable engine: runs orchestrators written against <see cref="OrchestrationContext"/> on one machine,
+/// with histories in the ledger and activities dispatched through the embedded bus. <see cref="IOrchestrationClient"/>
+/// is its API.
+/// </summary>
+/// <remarks>
+/// <para>Storage: each instance's history is the ledger stream <c>orchestrations/{instanceId}</c> (Durable-Task-like events,
+/// see <see cref="HistoryEvent"/>), and the stream <c>orchestrations</c> catalogues instances. Everything in memory is
+/// rebuilt from those at <see cref="OpenAsync"/>.</para>
+/// <para>An operation on an instance (start, activity result, timer, event, terminate, rewind) holds the instance's gate,
+/// replays the orchestrator against the history plus the new event, and appends the event, an <c>OrchestratorStarted</c>
+/// marker, the new actions and any completion in one ledger commit. Only then are the actions carried out (follow-ups):
+/// activities published to <see cref="EmbeddedOrchestrationOptions.WorkTopic"/>, timers put in the timer table, children
+/// started, the parent told of a child's end.</para>
+/// <para>Crash safety: a crash before the commit loses nothing recorded (the bus redelivers the activity result's work item,
+/// so the activity runs again: at-least-once); a crash after it leaves follow-ups undone, which <see cref="StartAsync"/>
+/// redoes from the histories: unresolved activities are dispatched again, timers rebuilt, missing children started,
+/// finished children reported. The worker runs a work item only while its task is unresolved in the history, and a
+/// second result for a resolved task is ignored, so a duplicate dispatch costs at most a second execution.</para>
+/// </remarks>
+public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDisposable
+{
+    private readonly ILedger _ledger;
+    private readonly ITopicBus _bus;
+    private readonly OrchestrationRegistry _registry;
+    private readonly EmbeddedOrchestrationOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly ILogger _logger;
+    private readonly ILogger<BusProcessor>? _processorLogger;
+    private readonly ConcurrentDictionary<string, OrchestrationInstance> _instances;
+    private readonly ConcurrentDictionary<(string InstanceId, int TaskId), byte> _running = new();
+    private readonly TimerTable _timers = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ServiceProvider _noServices = new ServiceCollection().BuildServiceProvider();
+    private IServiceProvider _services;
+    private Task _worker = Task.CompletedTask;
+    private Task _timerLoop = Task.CompletedTask;
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _started;
+    private int _disposed;
+
+    private EmbeddedOrchestrationEngine(ILedger ledger, ITopicBus bus, OrchestrationRegistry registry, EmbeddedOrchestrationOptions options, TimeProvider clock,
+        ILoggerFactory? loggers, ConcurrentDictionary<string, OrchestrationInstance> instances)
+    {
+        _ledger = ledger;
+        _bus = bus;
+        _registry = registry;
+        _options = options;
+        _clock = clock;
+        _logger = (ILogger?)loggers?.CreateLogger<EmbeddedOrchestrationEngine>() ?? NullLogger.Instance;
+        _processorLogger = loggers?.CreateLogger<BusProcessor>();
+        _instances = instances;
+        _services = _noServices;
+    }
+
+    /// <summary>
+    /// Opens the engine: checks that the bus declares the work topic, and rebuilds every instance from the ledger.
+    /// Nothing runs until <see cref="StartAsync"/>; queries and starts work at once.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The bus topology lacks the work topic or subscription.</exception>
+    public static async Task<EmbeddedOrchestrationEngine> OpenAsync(
+        ILedger ledger,
+        ITopicBus bus,
+        OrchestrationRegistry registry,
+        EmbeddedOrchestrationOptions? options = null,
+        TimeProvider? clock = null,
+        ILoggerFactory? loggers = null,
+        CancellationToken cancellationToken = default)
+    {
+        options ??= new EmbeddedOrchestrationOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ActivityConcurrency, 1, nameof(options));
+        if (bus is EmbeddedTopicBus embedded && embedded.Topology.FindTopic(options.WorkTopic)?.FindSubscription(options.WorkerSubscription) is null)
+            throw new InvalidOperationException($"The bus topology declares no subscription '{options.WorkerSubscription}' on topic '{options.WorkTopic}'; add it to topology.json.");
+        var instances = await LoadAsync(ledger, cancellationToken);
+        return new EmbeddedOrchestrationEngine(ledger, bus, registry, options, clock ?? TimeProvider.System, loggers, instances);
+    }
+
+    /// <summary>
+    /// Starts the activity worker and the timer loop, then recovers: dispatches unresolved activities again, rebuilds
+    /// timers, starts missing children, reports finished children to their parents, runs instances never run.
+    /// </summary>
+    /// <param name="services">Where activity and orchestrator instances get their dependencies; null: none.</param>
+    /// <param name="cancellationToken">Cancels the recovery (not the engine: <see cref="DisposeAsync"/> stops it).</param>
+    public async Task StartAsync(IServiceProvider? services = null, CancellationToken cancellationToken = default)
+    {
+        if (Interlocked.Exchange(ref _started, 1) != 0)
+            throw new InvalidOperationException("The engine is already started.");
+        _services = services ?? _noServices;
+        var processor = new BusProcessor(_bus, _options.WorkTopic, _options.WorkerSubscription, HandleWorkItemAsync,
+            new BusProcessorOptions { MaxConcurrency = _options.ActivityConcurrency }, _options.BusClock ?? TimeProvider.System, _processorLogger);
+        _worker = Task.Run(() => processor.RunAsync(_stopping.Token), CancellationToken.None);
+        _timerLoop = Task.Run(() => RunTimersAsync(_stopping.Token), CancellationToken.None);
+
+        var (running, dispatched, timers) = (0, 0, 0);
+        foreach (var instance in _instances.Values.ToList())
+        {
+            var (wasRunning, d, t) = await RecoverAsync(instance, cancellationToken);
+            running += wasRunning ? 1 : 0;
+            dispatched += d;
+            timers += t;
+        }
+        Logs.Recovered(_logger, _instances.Count, running, dispatched, timers);
+    }
+
+    /// <summary>
+    /// Reads instances straight from a ledger (no engine, no bus): for <c>healthflow orchestrations list</c> on a data
+    /// folder opened read-only.
+    /// </summary>
+    public static async Task<OrchestrationPage> QueryLedgerAsync(ILedger ledger, OrchestrationQuery query, CancellationToken cancellationToken = default)
+    {
+        var instances = await LoadAsync(ledger, cancellationToken);
+        try
+        {
+            return Query(instances.Values.Select(i => i.Metadata!), query);
+        }
+        finally
+        {
+            foreach (var instance in instances.Values)
+                instance.Dispose();
+        }
+    }
+
+    public async Task<StartResult> StartIfNotExistsAsync(string orchestratorName, string instanceId, object? input = null, string correlationId = "", CancellationToken cancellationToken = default)
+    {
+        ValidateInstanceId(instanceId);
+        if (_registry.FindOrchestrator(orchestratorName) is null)
+            throw new ArgumentException($"No orchestrator is registered as '{orchestratorName}'.", nameof(orchestratorName));
+        var started = new HistoryEvent(HistoryEventType.ExecutionStarted, _clock.GetUtcNow())
+        {
+            Name = orchestratorName,
+            Input = OrchestrationJson.Serialize(input),
+            CorrelationId = correlationId,
+        };
+        return await StartCoreAsync(instanceId, started, cancellationToken) is not null
+            ? StartResult.Started
+            : StartResult.AlreadyExists;
+    }
+
+    public Task<OrchestrationMetadata?> GetInstanceAsync(string instanceId, bool getInputsAndOutputs = true, CancellationToken cancellationToken = default)
+    {
+        var metadata = _instances.TryGetValue(instanceId, out var instance) ? instance.Metadata : null;
+        return Task.FromResult(metadata is null || getInputsAndOutputs ? metadata : WithoutData(metadata));
+    }
+
+    public Task<OrchestrationPage> ListInstancesAsync(OrchestrationQuery query, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Query(_instances.Values.Select(i => i.Metadata).OfType<OrchestrationMetadata>(), query));
+
+    public Task<InstanceOperationResult> RaiseEventAsync(string instanceId, string eventName, object? payload = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(eventName);
+        Logs.EventRaised(_logger, instanceId, eventName);
+        return DeliverAsync(instanceId, new HistoryEvent(HistoryEventType.EventRaised, _clock.GetUtcNow()) { Name = eventName, Input = OrchestrationJson.Serialize(payload) }, cancellationToken);
+    }
+
+    public async Task<InstanceOperationResult> TerminateAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        if (!_instances.TryGetValue(instanceId, out var instance))
+            return InstanceOperationResult.NotFound;
+        List<HistoryEvent> batch;
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!instance.Exists)
+                return InstanceOperationResult.NotFound;
+            if (instance.IsTerminal)
+                return InstanceOperationResult.NotApplicable;
+            batch = await CommitAsync(instance, [new HistoryEvent(HistoryEventType.ExecutionTerminated, _clock.GetUtcNow()) { Reason = reason ?? "" }], newInstance: false);
+        }
+        finally
+        {
+            instance.Gate.Release();
+        }
+        await FollowUpAsync(instance, batch);
+        return InstanceOperationResult.Accepted;
+    }
+
+    public async Task<InstanceOperationResult> RewindAsync(string instanceId, string? reason = null, CancellationToken cancellationToken = default)
+    {
+        if (!_instances.TryGetValue(instanceId, out var instance))
+            return InstanceOperationResult.NotFound;
+        List<HistoryEvent> batch;
+        List<HistoryEvent> retried;
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!instance.Exists)
+                return InstanceOperationResult.NotFound;
+            if (instance.Status != OrchestrationRuntimeStatus.Failed)
+                return InstanceOperationResult.NotApplicable;
+            await instance.EnsureLoadedAsync(_ledger, cancellationToken);
+            var effective = instance.Effective;
+            retried = [.. HistoryRules.Voidable(effective).Select(f => HistoryRules.Action(effective, f.TaskScheduledId)).OfType<HistoryEvent>().OrderBy(a => a.EventId)];
+            batch = await CommitAsync(instance, [new HistoryEvent(HistoryEventType.ExecutionRewound, _clock.GetUtcNow()) { Reason = reason ?? "" }], newInstance: false);
+        }
+        finally
+        {
+            instance.Gate.Release();
+        }
+        Logs.Rewound(_logger, instanceId, retried.Count);
+        await FollowUpAsync(instance, batch);
+        if (batch.Any(e => e.IsTerminal))
+            return InstanceOperationResult.Accepted;
+        try
+        {
+            var activities = retried.Where(a => a.Type == HistoryEventType.TaskScheduled).ToList();
+            if (activities.Count > 0)
+                await DispatchAsync(instance, activities);
+            foreach (var child in retried.Where(a => a.Type == HistoryEventType.SubOrchestrationInstanceCreated))
+            {
+                // Rewind the failed child; a child that cannot be rewound reports its end again (the parent fails again).
+                if (await RewindAsync(child.InstanceId!, reason, cancellationToken) != InstanceOperationResult.Accepted
+                    && _instances.TryGetValue(child.InstanceId!, out var childInstance))
+                    await NotifyParentAsync(childInstance);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or LedgerBrokenException)
+        {
+            Logs.FollowUpFailed(_logger, instanceId, "rewind", ex.GetType().Name);
+            _timers.Add(new TimerEntry(instanceId, TimerEntry.Recovery, _clock.GetUtcNow() + _options.RetryDelay));
+        }
+        return InstanceOperationResult.Accepted;
+    }
+
+    public async Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        while (true)
+        {
+            var changed = Volatile.Read(ref _changed).Task;
+            var metadata = _instances.TryGetValue(instanceId, out var instance) ? instance.Metadata : null;
+            if (metadata is null)
+                throw new ArgumentException($"No instance has id '{instanceId}'.", nameof(instanceId));
+            if (metadata.IsCompleted)
+                return metadata;
+            await changed.WaitAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>The stored history of an instance (rewound failures included), or null; for diagnostics and tests.</summary>
+    public async Task<IReadOnlyList<HistoryEvent>?> GetHistoryAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        if (!_instances.TryGetValue(instanceId, out var instance))
+            return null;
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!instance.Exists)
+                return null;
+            await instance.EnsureLoadedAsync(_ledger, cancellationToken);
+            IReadOnlyList<HistoryEvent> copy = [.. instance.Stored];
+            if (instance.IsTerminal)
+                instance.Unload();
+            return copy;
+        }
+        finally
+        {
+            instance.Gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Replays the instance's whole history against the registered orchestrator without recording anything, and says
+    /// whether the code reproduces exactly the recorded actions (and output): the determinism check of the issue.
+    /// </summary>
+    public async Task<ReplayVerification> VerifyReplayAsync(string instanceId, CancellationToken cancellationToken = default)
+    {
+        if (!_instances.TryGetValue(instanceId, out var instance))
+            throw new ArgumentException($"No instance has id '{instanceId}'.", nameof(instanceId));
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            await instance.EnsureLoadedAsync(_ledger, cancellationToken);
+            var effective = instance.Effective;
+            var orchestrator = _registry.FindOrchestrator(instance.Name)
+                ?? throw new InvalidOperationException($"No orchestrator is registered as '{instance.Name}'.");
+            var outcome = OrchestrationReplay.Run(instanceId, orchestrator, _services, effective, effective[^1].Timestamp);
+            if (outcome.IsNonDeterministic)
+                return new ReplayVerification(false, outcome.ActionsReplayed, outcome.Failure!.ErrorMessage);
+            if (outcome.NewActions.Count > 0)
+                return new ReplayVerification(false, outcome.ActionsReplayed,
+                    $"the replay scheduled actions the history does not have: {string.Join(", ", outcome.NewActions.Select(a => a.Describe()))}");
+            var metadata = instance.Metadata!;
+            if (metadata.RuntimeStatus == OrchestrationRuntimeStatus.Completed
+                && (outcome.State != ReplayState.Completed || !string.Equals(outcome.Output, metadata.SerializedOutput, StringComparison.Ordinal)))
+                return new ReplayVerification(false, outcome.ActionsReplayed, "the replay did not end with the recorded output");
+            return new ReplayVerification(true, outcome.ActionsReplayed, null);
+        }
+        finally
+        {
+            if (instance.IsTerminal && instance.IsLoaded)
+                instance.Unload();
+            instance.Gate.Release();
+        }
+    }
+
+    /// <summary>Stops the worker and the timer loop (waiting for running activities); the ledger and bus stay open.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _stopping.CancelAsync();
+        try
+        {
+            await Task.WhenAll(_worker, _timerLoop);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping.
+        }
+        foreach (var instance in _instances.Values)
+            instance.Dispose();
+        await _noServices.DisposeAsync();
+        _stopping.Dispose();
+    }
+
+    private static async Task<ConcurrentDictionary<string, OrchestrationInstance>> LoadAsync(ILedger ledger, CancellationToken cancellationToken)
+    {
+        var instances = new ConcurrentDictionary<string, OrchestrationInstance>(StringComparer.Ordinal);
+        await foreach (var record in ledger.ReadStreamAsync(HistoryStreams.Catalog, 0, cancellationToken))
+        {
+            if (record.Type != HistoryStreams.InstanceCreated)
+                continue;
+            var entry = HistoryStreams.DecodeCatalog(record);
+            if (instances.ContainsKey(entry.InstanceId))
+                continue;
+            var instance = new OrchestrationInstance(entry.InstanceId);
+            await foreach (var history in ledger.ReadStreamAsync(HistoryStreams.Of(entry.InstanceId), 0, cancellationToken))
+                instance.Apply(HistoryStreams.Decode(history));
+            if (!instance.Exists)
+            {
+                instance.Dispose();
+                continue;
+            }
+            if (instance.IsTerminal)
+                instance.Unload();
+            instances[entry.InstanceId] = instance;
+        }
+        return instances;
+    }
+
+    private static OrchestrationPage Query(IEnumerable<OrchestrationMetadata> all, OrchestrationQuery query)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(query.PageSize, 1, nameof(query));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(query.PageSize, 1000, nameof(query));
+        var matching = all
+            .Where(m => query.Statuses is null || query.Statuses.Contains(m.RuntimeStatus))
+            .Where(m => query.InstanceIdPrefix is null || m.InstanceId.StartsWith(query.InstanceIdPrefix, StringComparison.Ordinal))
+            .Where(m => query.CreatedFrom is null || m.CreatedAt >= query.CreatedFrom)
+            .Where(m => query.CreatedTo is null || m.CreatedAt < query.CreatedTo)
+            .Where(m => query.ContinuationToken is null || string.CompareOrdinal(m.InstanceId, query.ContinuationToken) > 0)
+            .OrderBy(m => m.InstanceId, StringComparer.Ordinal)
+            .Take(query.PageSize + 1)
+            .Select(m => query.FetchInputsAndOutputs ? m : WithoutData(m))
+            .ToList();
+        var more = matching.Count > query.PageSize;
+        if (more)
+            matching.RemoveAt(matching.Count - 1);
+        return new OrchestrationPage(matching, more ? matching[^1].InstanceId : null);
+    }
+
+    private static OrchestrationMetadata WithoutData(OrchestrationMetadata m) =>
+        m with { SerializedInput = null, SerializedOutput = null, SerializedCustomStatus = null };
+
+    private static void ValidateInstanceId(string instanceId)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(instanceId);
+        if (instanceId.Length > HistoryStreams.InstanceIdMaxLength || instanceId.Any(char.IsControl))
+            throw new ArgumentException($"An instance id is 1 to {HistoryStreams.InstanceIdMaxLength} characters without control characters.", nameof(instanceId));
+    }
+
+    /// <summary>Creates and runs an instance unless its id exists; returns the committed batch, or null when it existed.</summary>
+    private async Task<List<HistoryEvent>?> StartCoreAsync(string instanceId, HistoryEvent started, CancellationToken cancellationToken)
+    {
+        var instance = _instances.GetOrAdd(instanceId, id => new OrchestrationInstance(id));
+        List<HistoryEvent> batch;
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (instance.Exists)
+            {
+                Logs.AlreadyExists(_logger, instanceId);
+                return null;
+            }
+            batch = await CommitAsync(instance, [started], newInstance: true);
+        }
+        finally
+        {
+            instance.Gate.Release();
+        }
+        Logs.Started(_logger, instanceId, started.Name ?? "");
+        await FollowUpAsync(instance, batch);
+        return batch;
+    }
+
+    /// <summary>
+    /// Under the instance's gate: replays the orchestrator against the history plus <paramref name="triggers"/> (unless
+    /// that ends it) and appends triggers, marker, new actions and completion in one ledger commit; then applies them.
+    /// </summary>
+    private async Task<List<HistoryEvent>> CommitAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> triggers, bool newInstance)
+    {
+        var batch = new List<HistoryEvent>(triggers);
+        var effective = HistoryRules.Effective(instance.Stored.Concat(triggers));
+        if (!HistoryRules.IsTerminal(effective))
+        {
+            var name = effective[0].Name ?? "";
+            if (_registry.FindOrchestrator(name) is { } orchestrator)
+            {
+                var now = _clock.GetUtcNow();
+                var outcome = OrchestrationReplay.Run(instance.InstanceId, orchestrator, _services, effective, now);
+                batch.Add(new HistoryEvent(HistoryEventType.OrchestratorStarted, now));
+                batch.AddRange(outcome.NewActions);
+                if (outcome.CustomStatusChanged)
+                    batch.Add(new HistoryEvent(HistoryEventType.CustomStatusSet, now) { Result = outcome.CustomStatus });
+                if (outcome.State == ReplayState.Completed)
+                    batch.Add(new HistoryEvent(HistoryEventType.ExecutionCompleted, now) { Result = outcome.Output });
+                else if (outcome.State == ReplayState.Failed)
+                    batch.Add(new HistoryEvent(HistoryEventType.ExecutionFailed, now) { Failure = outcome.Failure });
+                if (outcome.IsNonDeterministic)
+                    Logs.NonDeterministic(_logger, instance.InstanceId, name, outcome.Failure!.ErrorMessage);
+            }
+            else
+            {
+                // Recorded, not run: a host that registers the orchestrator will run it at start-up.
+                Logs.NotRegistered(_logger, instance.InstanceId, name);
+            }
+        }
+        var correlationId = newInstance ? triggers[0].CorrelationId ?? "" : instance.CorrelationId;
+        var entries = new List<LedgerEntry>(batch.Count + 1);
+        if (newInstance)
+            entries.Add(HistoryStreams.CatalogEntry(instance.InstanceId, triggers[0].Name ?? "", correlationId));
+        entries.AddRange(batch.Select(e => HistoryStreams.Encode(instance.InstanceId, correlationId, e)));
+        // Not cancellable: once the append may have reached the ledger, memory must follow it.
+        await _ledger.AppendBatchAsync(entries, CancellationToken.None);
+        foreach (var e in batch)
+            instance.Apply(e);
+        if (instance.IsTerminal)
+            instance.Unload();
+        Signal();
+        return batch;
+    }
+
+    /// <summary>Carries out what a commit recorded. Failures are logged and retried later by a recovery of the instance.</summary>
+    private async Task FollowUpAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> batch)
+    {
+        try
+        {
+            var activities = batch.Where(e => e.Type == HistoryEventType.TaskScheduled).ToList();
+            if (activities.Count > 0)
+                await DispatchAsync(instance, activities);
+            foreach (var timer in batch.Where(e => e.Type == HistoryEventType.TimerCreated))
+                _timers.Add(new TimerEntry(instance.InstanceId, timer.EventId, timer.FireAt!.Value));
+            foreach (var child in batch.Where(e => e.Type == HistoryEventType.SubOrchestrationInstanceCreated))
+                await StartChildAsync(instance, child);
+            if (batch.FirstOrDefault(e => e.IsTerminal) is { } end)
+            {
+                switch (end.Type)
+                {
+                    case HistoryEventType.ExecutionCompleted:
+                        Logs.Completed(_logger, instance.InstanceId, instance.Name);
+                        break;
+                    case HistoryEventType.ExecutionFailed:
+                        Logs.Failed(_logger, instance.InstanceId, instance.Name, end.Failure?.ErrorType ?? "");
+                        break;
+                    default:
+                        Logs.Terminated(_logger, instance.InstanceId, instance.Name);
+                        break;
+                }
+                await NotifyParentAsync(instance);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or LedgerBrokenException or InvalidDataException)
+        {
+            Logs.FollowUpFailed(_logger, instance.InstanceId, "follow-up", ex.GetType().Name);
+            _timers.Add(new TimerEntry(instance.InstanceId, TimerEntry.Recovery, _clock.GetUtcNow() + _options.RetryDelay));
+        }
+    }
+
+    private async Task DispatchAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> activities)
+    {
+        var messages = activities.Select(a => new BusMessage(
+            $"{instance.InstanceId}/{a.EventId}",
+            "ActivityScheduled",
+            HistoryStreams.EncodeWorkItem(new WorkItem(instance.InstanceId, a.EventId, a.Name ?? "")),
+            CorrelationId: instance.CorrelationId,
+            CausationId: instance.InstanceId)).ToList();
+        await _bus.PublishBatchAsync(_options.WorkTopic, messages, CancellationToken.None);
+        foreach (var a in activities)
+            Logs.Dispatched(_logger, instance.InstanceId, a.EventId, a.Name ?? "");
+    }
+
+    private async Task StartChildAsync(OrchestrationInstance parent, HistoryEvent created)
+    {
+        var childId = created.InstanceId!;
+        if (_registry.FindOrchestrator(created.Name ?? "") is null)
+        {
+            await DeliverAsync(parent.InstanceId, new HistoryEvent(HistoryEventType.SubOrchestrationInstanceFailed, _clock.GetUtcNow())
+            {
+                TaskScheduledId = created.EventId,
+                Failure = new TaskFailureDetails("OrchestratorNotFound", $"No orchestrator is registered as '{created.Name}'."),
+            }, CancellationToken.None);
+            return;
+        }
+        var started = new HistoryEvent(HistoryEventType.ExecutionStarted, _clock.GetUtcNow())
+        {
+            Name = created.Name,
+            Input = created.Input,
+            ParentInstanceId = parent.InstanceId,
+            ParentTaskId = created.EventId,
+            CorrelationId = parent.CorrelationId,
+        };
+        if (await StartCoreAsync(childId, started, CancellationToken.None) is not null)
+            return;
+        // It exists: started before a crash (report its end if it ended), or an id taken by another instance.
+        var child = _instances[childId];
+        var metadata = child.Metadata!;
+        if (metadata.ParentInstanceId != parent.InstanceId || child.ParentTaskId != created.EventId)
+        {
+            await DeliverAsync(parent.InstanceId, new HistoryEvent(HistoryEventType.SubOrchestrationInstanceFailed, _clock.GetUtcNow())
+            {
+                TaskScheduledId = created.EventId,
+                Failure = new TaskFailureDetails("InstanceIdInUse", $"Instance '{childId}' exists and is not this call's sub-orchestration."),
+            }, CancellationToken.None);
+        }
+        else if (metadata.IsCompleted)
+        {
+            await NotifyParentAsync(child);
+        }
+    }
+
+    private async Task NotifyParentAsync(OrchestrationInstance child)
+    {
+        if (child.Metadata is not { ParentInstanceId: { } parentId } metadata || !metadata.IsCompleted)
+            return;
+        var now = _clock.GetUtcNow();
+        var report = metadata.RuntimeStatus switch
+        {
+            OrchestrationRuntimeStatus.Completed => new HistoryEvent(HistoryEventType.SubOrchestrationInstanceCompleted, now) { Result = metadata.SerializedOutput },
+            OrchestrationRuntimeStatus.Failed => new HistoryEvent(HistoryEventType.SubOrchestrationInstanceFailed, now) { Failure = metadata.FailureDetails },
+            _ => new HistoryEvent(HistoryEventType.SubOrchestrationInstanceFailed, now)
+            {
+                Failure = new TaskFailureDetails("Terminated", $"Sub-orchestration '{child.InstanceId}' was terminated."),
+            },
+        };
+        await DeliverAsync(parentId, report with { TaskScheduledId = child.ParentTaskId }, CancellationToken.None);
+    }
+
+    /// <summary>Records an event for a running instance and runs it; a completion of an unknown or resolved action is ignored.</summary>
+    private async Task<InstanceOperationResult> DeliverAsync(string instanceId, HistoryEvent trigger, CancellationToken cancellationToken)
+    {
+        if (!_instances.TryGetValue(instanceId, out var instance))
+            return InstanceOperationResult.NotFound;
+        List<HistoryEvent> batch;
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!instance.Exists)
+                return InstanceOperationResult.NotFound;
+            if (instance.IsTerminal)
+            {
+                Logs.Ignored(_logger, instanceId, trigger.Type, trigger.TaskScheduledId, "the instance has ended");
+                return InstanceOperationResult.NotApplicable;
+            }
+            var effective = instance.Effective;
+            if (trigger.IsCompletion)
+            {
+                var expected = trigger.Type switch
+                {
+                    HistoryEventType.TimerFired => HistoryEventType.TimerCreated,
+                    HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed => HistoryEventType.TaskScheduled,
+                    _ => HistoryEventType.SubOrchestrationInstanceCreated,
+                };
+                if (HistoryRules.Action(effective, trigger.TaskScheduledId)?.Type != expected)
+                {
+                    Logs.Ignored(_logger, instanceId, trigger.Type, trigger.TaskScheduledId, "no such action");
+                    return InstanceOperationResult.NotApplicable;
+                }
+                if (HistoryRules.IsResolved(effective, trigger.TaskScheduledId))
+                {
+                    Logs.Ignored(_logger, instanceId, trigger.Type, trigger.TaskScheduledId, "already resolved (duplicate)");
+                    return InstanceOperationResult.NotApplicable;
+                }
+            }
+            batch = await CommitAsync(instance, [trigger], newInstance: false);
+        }
+        finally
+        {
+            instance.Gate.Release();
+        }
+        await FollowUpAsync(instance, batch);
+        return InstanceOperationResult.Accepted;
+    }
+
+    /// <summary>Redoes an instance's follow-ups from its history (start-up, or after a failed follow-up).</summary>
+    private async Task<(bool Running, int Dispatched, int Timers)> RecoverAsync(OrchestrationInstance instance, CancellationToken cancellationToken)
+    {
+        List<HistoryEvent>? batch = null;
+        List<HistoryEvent> unresolved = [];
+        bool terminal;
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!instance.Exists)
+                return (false, 0, 0);
+            terminal = instance.IsTerminal;
+            if (!terminal && !HistoryRules.HasRun(instance.Effective) && _registry.FindOrchestrator(instance.Name) is not null)
+                batch = await CommitAsync(instance, [], newInstance: false);
+            else if (!terminal)
+                unresolved = HistoryRules.Unresolved(instance.Effective);
+        }
+        finally
+        {
+            instance.Gate.Release();
+        }
+        if (batch is not null)
+        {
+            await FollowUpAsync(instance, batch);
+            return (true, batch.Count(e => e.Type == HistoryEventType.TaskScheduled), batch.Count(e => e.Type == HistoryEventType.TimerCreated));
+        }
+        if (terminal)
+        {
+            await NotifyParentAsync(instance);
+            return (false, 0, 0);
+        }
+        await FollowUpAsync(instance, unresolved);
+        return (true, unresolved.Count(e => e.Type == HistoryEventType.TaskScheduled), unresolved.Count(e => e.Type == HistoryEventType.TimerCreated));
+    }
+
+    /// <summary>The activity worker: runs one work item if its task is still unresolved, then records its result.</summary>
+    private async Task HandleWorkItemAsync(BusDelivery delivery, CancellationToken stopping)
+    {
+        if (HistoryStreams.DecodeWorkItem(delivery.Body) is not { } item)
+        {
+            Logs.BadWorkItem(_logger, delivery.MessageId, delivery.SequenceNumber);
+            return;
+        }
+        var key = (item.InstanceId, item.TaskId);
+        // Claim first, then check: a copy that finds the claim taken leaves the work to the copy holding it.
+        if (!_running.TryAdd(key, 0))
+        {
+            Logs.Skipped(_logger, item.InstanceId, item.TaskId, "another delivery of it is running");
+            return;
+        }
+        try
+        {
+            if (await PendingTaskAsync(item, stopping) is not { } scheduled)
+            {
+                Logs.Skipped(_logger, item.InstanceId, item.TaskId, "its task is resolved or its instance has ended");
+                return;
+            }
+            var context = new ActivityContext(scheduled.Name ?? "", item.InstanceId, item.TaskId, delivery.DeliveryCount);
+            HistoryEvent result;
+            if (_registry.FindActivity(scheduled.Name ?? "") is not { } activity)
+            {
+                result = new HistoryEvent(HistoryEventType.TaskFailed, _clock.GetUtcNow())
+                {
+                    TaskScheduledId = item.TaskId,
+                    Failure = new TaskFailureDetails("ActivityNotFound", $"No activity is registered as '{scheduled.Name}'."),
+                };
+            }
+            else
+            {
+                try
+                {
+                    var output = await activity.Run(_services, context, scheduled.Input, stopping);
+                    result = new HistoryEvent(HistoryEventType.TaskCompleted, _clock.GetUtcNow()) { TaskScheduledId = item.TaskId, Result = output };
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    // Stopping: the bus delivers the work item again after the restart.
+                    throw;
+                }
+                catch (Exception ex)
+                {
+                    // The activity's failure is the orchestrator's to handle (retry, compensate); its message stays out of logs.
+                    result = new HistoryEvent(HistoryEventType.TaskFailed, _clock.GetUtcNow()) { TaskScheduledId = item.TaskId, Failure = TaskFailureDetails.FromException(ex) };
+                }
+            }
+            if (result.Type == HistoryEventType.TaskFailed)
+                Logs.ActivityFailed(_logger, item.InstanceId, item.TaskId, context.Name, result.Failure!.ErrorType);
+            else
+                Logs.ActivityCompleted(_logger, item.InstanceId, item.TaskId, context.Name);
+            await DeliverAsync(item.InstanceId, result, CancellationToken.None);
+        }
+        finally
+        {
+            _running.TryRemove(key, out _);
+        }
+    }
+
+    private async Task<HistoryEvent?> PendingTaskAsync(WorkItem item, CancellationToken cancellationToken)
+    {
+        if (!_instances.TryGetValue(item.InstanceId, out var instance))
+            return null;
+        await instance.Gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (!instance.Exists || instance.IsTerminal)
+                return null;
+            var effective = instance.Effective;
+            if (HistoryRules.IsResolved(effective, item.TaskId))
+                return null;
+            return HistoryRules.Action(effective, item.TaskId) is { Type: HistoryEventType.TaskScheduled } scheduled ? scheduled : null;
+        }
+        finally
+        {
+            instance.Gate.Release();
+        }
+    }
+
+    /// <summary>Fires due durable timers (and retries recoveries) on the engine's clock.</summary>
+    private async Task RunTimersAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            var (next, changed) = _timers.Peek();
+            var now = _clock.GetUtcNow();
+            if (next is { } due && due.FireAt <= now)
+            {
+                _timers.Remove(due);
+                try
+                {
+                    if (due.TimerId == TimerEntry.Recovery)
+                    {
+                        if (_instances.TryGetValue(due.InstanceId, out var instance))
+                            await RecoverAsync(instance, stopping);
+                    }
+                    else
+                    {
+                        Logs.TimerFired(_logger, due.InstanceId, due.TimerId);
+                        await DeliverAsync(due.InstanceId, new HistoryEvent(HistoryEventType.TimerFired, now) { TaskScheduledId = due.TimerId, FireAt = due.FireAt }, stopping);
+                    }
+                }
+                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+                {
+                    return;
+                }
+                catch (Exception ex) when (ex is IOException or LedgerBrokenException or InvalidDataException)
+                {
+                    Logs.FollowUpFailed(_logger, due.InstanceId, "timer", ex.GetType().Name);
+                    _timers.Add(due with { FireAt = now + _options.RetryDelay });
+                }
+                continue;
+            }
+            using var sleep = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+            var timer = next is { } pending
+                ? Task.Delay(pending.FireAt - now, _clock, sleep.Token)
+                : Task.Delay(Timeout.InfiniteTimeSpan, sleep.Token);
+            await Task.WhenAny(timer, changed);
+            await sleep.CancelAsync();
+        }
+    }
+
+    private void Signal()
+    {
+        var previous = Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        previous.TrySetResult();
+    }
+
+    /// <summary>A durable timer due at <see cref="FireAt"/>, or (<see cref="Recovery"/>) a retry of an instance's follow-ups.</summary>
+    private readonly record struct TimerEntry(string InstanceId, int TimerId, DateTimeOffset FireAt)
+    {
+        public const int Recovery = -1;
+    }
+
+    /// <summary>Pending timers by due time; wakes the timer loop when an earlier one is added.</summary>
+    private sealed class TimerTable
+    {
+        private readonly Lock _gate = new();
+        private readonly SortedSet<TimerEntry> _entries = new(Comparer<TimerEntry>.Create((a, b) =>
+        {
+            var byTime = a.FireAt.CompareTo(b.FireAt);
+            if (byTime != 0)
+                return byTime;
+            var byInstance = string.CompareOrdinal(a.InstanceId, b.InstanceId);
+            return byInstance != 0 ? byInstance : a.TimerId.CompareTo(b.TimerId);
+        }));
+        private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Add(TimerEntry entry)
+        {
+            TaskCompletionSource? wake = null;
+            lock (_gate)
+            {
+                if (_entries.Add(entry) && _entries.Min == entry)
+                {
+                    wake = _changed;
+                    _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                }
+            }
+            wake?.TrySetResult();
+        }
+
+        public void Remove(TimerEntry entry)
+        {
+            lock (_gate)
+                _entries.Remove(entry);
+        }
+
+        public (TimerEntry? Next, Task Changed) Peek()
+        {
+            lock (_gate)
+                return (_entries.Count > 0 ? _entries.Min : null, _changed.Task);
+        }
+    }
+}

@@ -1,0 +1,186 @@
+using HealthFlow.Ledger;
+using HealthFlow.Ledger.Storage;
+using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Tests.Bus;
+
+namespace HealthFlow.Pipeline.Tests.Orchestration;
+
+/// <summary>
+/// The embedded engine on real parts: a <see cref="BlobLedger"/> over <see cref="FileBlobStore"/> in a temporary folder,
+/// the <see cref="EmbeddedTopicBus"/> with the repository's topology, and a manual clock for orchestration time (ledger
+/// and bus keep real time, so lock expiry is untouched when a test moves orchestration time by hours).
+/// <see cref="RestartAsync"/> disposes everything and opens it again on the same folder, optionally with other code
+/// (<see cref="Register"/>): what a deployment or a restart does. <see cref="CrashAsync"/> cuts the store off first,
+/// like a killed process: nothing written after that point reaches the disk.
+/// </summary>
+internal sealed class OrchestrationFixture : IAsyncDisposable
+{
+    private OrchestrationFixture(string folder, Action<OrchestrationRegistry, SampleEffects> register)
+    {
+        Folder = folder;
+        Register = register;
+    }
+
+    public string Folder { get; }
+    public ManualClock Clock { get; } = new();
+    public SampleEffects Effects { get; } = new();
+    public Action<OrchestrationRegistry, SampleEffects> Register { get; set; }
+    public KillableBlobStore Store { get; private set; } = null!;
+    public BlobLedger Ledger { get; private set; } = null!;
+    public EmbeddedTopicBus Bus { get; private set; } = null!;
+    public EmbeddedOrchestrationEngine Engine { get; private set; } = null!;
+
+    public static async Task<OrchestrationFixture> StartAsync(Action<OrchestrationRegistry, SampleEffects>? register = null)
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "healthflow-orch-" + Guid.NewGuid().ToString("N"));
+        var fixture = new OrchestrationFixture(folder, register ?? SampleRegistrations.All);
+        await fixture.OpenAsync();
+        return fixture;
+    }
+
+    public async Task RestartAsync()
+    {
+        await CloseAsync();
+        await OpenAsync();
+    }
+
+    /// <summary>Cuts the store off (every later write fails), abandons the running parts, and opens fresh ones.</summary>
+    public async Task CrashAsync()
+    {
+        Store.Kill();
+        try
+        {
+            await CloseAsync();
+        }
+        catch (Exception ex) when (ex is IOException or LedgerBrokenException or AggregateException or InvalidOperationException)
+        {
+            // A dead process finishes nothing.
+        }
+        await OpenAsync();
+    }
+
+    public async Task<OrchestrationMetadata> WaitAsync(string instanceId, int seconds = 20)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
+        return await Engine.WaitForInstanceCompletionAsync(instanceId, timeout.Token);
+    }
+
+    /// <summary>Polls (real time) until <paramref name="condition"/> holds.</summary>
+    public static async Task UntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
+            await Task.Delay(10);
+        }
+    }
+
+    /// <summary>Waits until the instance's history holds an event of <paramref name="type"/> (at least <paramref name="count"/>).</summary>
+    public Task UntilHistoryAsync(string instanceId, HistoryEventType type, int count = 1) =>
+        UntilAsync(async () => (await Engine.GetHistoryAsync(instanceId))?.Count(e => e.Type == type) >= count, $"{count} {type} in {instanceId}");
+
+    public async Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string instanceId) =>
+        await Engine.GetHistoryAsync(instanceId) ?? throw new InvalidOperationException($"no instance {instanceId}");
+
+    public async ValueTask DisposeAsync()
+    {
+        Effects.ReleaseAll();
+        await CloseAsync();
+        try
+        {
+            Directory.Delete(Folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temporary folder is harmless.
+        }
+    }
+
+    private async Task OpenAsync()
+    {
+        Store = new KillableBlobStore(FileBlobStore.OpenWritable(Folder));
+        Ledger = await BlobLedger.OpenAsync(Store);
+        Bus = await EmbeddedTopicBus.OpenAsync(Ledger, BusTopology.LoadEmbedded());
+        var registry = new OrchestrationRegistry();
+        Register(registry, Effects);
+        Engine = await EmbeddedOrchestrationEngine.OpenAsync(Ledger, Bus, registry, new EmbeddedOrchestrationOptions { RetryDelay = TimeSpan.FromMilliseconds(100) }, Clock);
+        await Engine.StartAsync();
+    }
+
+    private async Task CloseAsync()
+    {
+        if (Engine is null)
+            return;
+        var (engine, bus, ledger, store) = (Engine, Bus, Ledger, Store);
+        Engine = null!;
+        try
+        {
+            await engine.DisposeAsync();
+            await bus.DisposeAsync();
+            await ledger.DisposeAsync();
+        }
+        finally
+        {
+            store.Dispose();
+        }
+    }
+}
+
+/// <summary>A file store that can be cut off: after <see cref="Kill"/>, every write throws, as if the process had died.</summary>
+internal sealed class KillableBlobStore(FileBlobStore inner) : IBlobStore, IDisposable
+{
+    private volatile bool _killed;
+    private int _appends;
+
+    /// <summary>Appends that reached the store.</summary>
+    public int Appends => Volatile.Read(ref _appends);
+
+    /// <summary>When set, the store dies on the append after this many.</summary>
+    public int? KillAfterAppends { get; set; }
+
+    public bool Killed => _killed;
+
+    public void Kill() => _killed = true;
+
+    public Task<AppendResult> AppendAsync(string name, long expectedOffset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (KillAfterAppends is { } limit && Appends >= limit)
+            _killed = true;
+        Alive();
+        Interlocked.Increment(ref _appends);
+        return inner.AppendAsync(name, expectedOffset, data, cancellationToken);
+    }
+
+    public Task<bool> CreateIfAbsentAsync(string name, CancellationToken cancellationToken = default)
+    {
+        Alive();
+        return inner.CreateIfAbsentAsync(name, cancellationToken);
+    }
+
+    public Task<int> ReadAsync(string name, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(name, offset, buffer, cancellationToken);
+    public Task<BlobInfo?> GetInfoAsync(string name, CancellationToken cancellationToken = default) => inner.GetInfoAsync(name, cancellationToken);
+    public IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+    public Task<BlobContent?> GetAsync(string name, CancellationToken cancellationToken = default) => inner.GetAsync(name, cancellationToken);
+
+    public Task<PutResult> PutAsync(string name, ReadOnlyMemory<byte> data, string? ifMatch, CancellationToken cancellationToken = default)
+    {
+        Alive();
+        return inner.PutAsync(name, data, ifMatch, cancellationToken);
+    }
+
+    public Task<DeleteStatus> DeleteAsync(string name, string? ifMatch = null, CancellationToken cancellationToken = default)
+    {
+        Alive();
+        return inner.DeleteAsync(name, ifMatch, cancellationToken);
+    }
+
+    public void Dispose() => inner.Dispose();
+
+    private void Alive()
+    {
+        if (_killed)
+            throw new IOException("The process is dead (simulated crash).");
+    }
+}
