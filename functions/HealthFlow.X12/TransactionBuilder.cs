@@ -1,0 +1,269 @@
+namespace HealthFlow.X12;
+
+/// <summary>
+/// Collects the errors of one transaction set and gives builders checked accessors for amounts, dates and
+/// persons, so every parser reports bad values the same way (IK3 + IK4) instead of throwing.
+/// </summary>
+internal sealed class TransactionContext
+{
+    /// <summary>Bounds memory on junk input: after this many, further errors only keep the status.</summary>
+    public const int MaxErrorsPerSet = 200;
+
+    private readonly Func<string, string> _tokenize;
+    private int _lastSegmentErrorPosition;
+
+    public TransactionContext(X12TransactionSet set, Func<string, string> tokenize, CodeCache codes)
+    {
+        Set = set;
+        _tokenize = tokenize;
+        Codes = codes;
+    }
+
+    public X12TransactionSet Set { get; }
+
+    /// <summary>Shared across the sets of one parse so repeated codes are allocated once.</summary>
+    public CodeCache Codes { get; }
+
+    /// <summary>Element as a string, reusing the string of short repeated codes.</summary>
+    public string? Code(in X12Segment segment, int element) => Codes.Get(segment.Element(element));
+
+    public string? Code(in X12Segment segment, int element, int component) => Codes.Get(segment.Component(element, component));
+
+    public int PositionInSet { get; set; }
+
+    public bool HasRejectingError { get; private set; }
+
+    public bool HasNonRejectingError { get; private set; }
+
+    public void TransactionSetError(string code, string message, int position, string? segmentId)
+    {
+        HasRejectingError = true;
+        Add(new X12Error
+        {
+            Level = X12ErrorLevel.TransactionSet,
+            Code = code,
+            SegmentId = segmentId,
+            Position = position,
+            PositionInTransactionSet = PositionInSet,
+            Message = message,
+        });
+    }
+
+    public void SegmentError(in X12Segment segment, string code, string message, string? segmentId = null) =>
+        SegmentError(segmentId ?? SafeId(segment), segment.Position, PositionInSet, code, message);
+
+    public void SegmentError(string segmentId, int position, int positionInSet, string code, string message)
+    {
+        // IK304 = 2 (a well-formed segment this transaction does not use) is skipped, not fatal.
+        if (code == "2")
+        {
+            HasNonRejectingError = true;
+        }
+        else
+        {
+            HasRejectingError = true;
+        }
+
+        _lastSegmentErrorPosition = positionInSet;
+        Add(new X12Error
+        {
+            Level = X12ErrorLevel.Segment,
+            Code = code,
+            SegmentId = segmentId,
+            Position = position,
+            PositionInTransactionSet = positionInSet,
+            Message = message,
+        });
+    }
+
+    public void ElementError(in X12Segment segment, int element, int component, string code, string message, string? badValue = null)
+    {
+        if (_lastSegmentErrorPosition != PositionInSet)
+        {
+            SegmentError(segment, "8", $"{SafeId(segment)} has data element errors");
+        }
+
+        HasRejectingError = true;
+        Add(new X12Error
+        {
+            Level = X12ErrorLevel.Element,
+            Code = code,
+            SegmentId = SafeId(segment),
+            Position = segment.Position,
+            PositionInTransactionSet = PositionInSet,
+            ElementPosition = element,
+            ComponentPosition = component,
+            BadValue = badValue,
+            Message = message,
+        });
+    }
+
+    /// <summary>Amount element (X12 R). Empty gives <paramref name="fallback"/>; non-numeric is IK403 = 6.</summary>
+    public decimal Amount(in X12Segment segment, int element, decimal fallback = 0m)
+    {
+        var value = segment.Element(element);
+        return ParseAmount(segment, value, element, 0) ?? fallback;
+    }
+
+    public decimal? OptionalAmount(in X12Segment segment, int element) =>
+        ParseAmount(segment, segment.Element(element), element, 0);
+
+    private decimal? ParseAmount(in X12Segment segment, ReadOnlySpan<byte> value, int element, int component)
+    {
+        if (value.IsEmpty)
+        {
+            return null;
+        }
+
+        if (X12Text.TryParseDecimal(value, out var amount))
+        {
+            return amount;
+        }
+
+        ElementError(segment, element, component, "6",
+            $"{SafeId(segment)}{element:00} is not a number", Truncate(value));
+        return null;
+    }
+
+    /// <summary>CCYYMMDD date element; empty gives null; invalid is IK403 = 8.</summary>
+    public DateOnly? Date(in X12Segment segment, int element)
+    {
+        var value = segment.Element(element);
+        if (value.IsEmpty)
+        {
+            return null;
+        }
+
+        if (X12Text.TryParseDate(value, out var date))
+        {
+            return date;
+        }
+
+        ElementError(segment, element, 0, "8", $"{SafeId(segment)}{element:00} is not a valid CCYYMMDD date", Truncate(value));
+        return null;
+    }
+
+    /// <summary>The person named by an NM1, as tokens: name and NM109 never leave this method in clear.</summary>
+    public PersonTokens Person(in X12Segment segment)
+    {
+        var last = segment.Element(3);
+        var first = segment.Element(4);
+        var middle = segment.Element(5);
+        string? nameToken = null;
+        if (!last.IsEmpty || !first.IsEmpty || !middle.IsEmpty)
+        {
+            // "LAST|FIRST|MIDDLE" with trailing empty parts dropped, built in one allocation.
+            var parts = middle.IsEmpty ? first.IsEmpty ? 1 : 2 : 3;
+            var length = last.Length + (parts > 1 ? 1 + first.Length : 0) + (parts > 2 ? 1 + middle.Length : 0);
+            Span<char> name = length <= 256 ? stackalloc char[length] : new char[length];
+            var at = 0;
+            foreach (var b in last)
+            {
+                name[at++] = (char)b;
+            }
+
+            if (parts > 1)
+            {
+                name[at++] = '|';
+                foreach (var b in first)
+                {
+                    name[at++] = (char)b;
+                }
+            }
+
+            if (parts > 2)
+            {
+                name[at++] = '|';
+                foreach (var b in middle)
+                {
+                    name[at++] = (char)b;
+                }
+            }
+
+            nameToken = _tokenize(new string(name));
+        }
+
+        var id = segment.Element(9);
+        return new PersonTokens(
+            Codes.Get(segment.Element(1)) ?? "",
+            nameToken,
+            Codes.Get(segment.Element(8)),
+            id.IsEmpty ? null : _tokenize(X12Text.ToText(id)));
+    }
+
+    public static string SafeId(in X12Segment segment) =>
+        SegmentRules.IsWellFormedId(segment.Id) ? segment.IdText : Truncate(segment.Id) ?? "";
+
+    /// <summary>Bad values are echoed for diagnosis but kept short and printable.</summary>
+    public static string? Truncate(ReadOnlySpan<byte> value)
+    {
+        if (value.IsEmpty)
+        {
+            return null;
+        }
+
+        var slice = value[..Math.Min(value.Length, 30)];
+        Span<char> chars = stackalloc char[slice.Length];
+        for (var i = 0; i < slice.Length; i++)
+        {
+            chars[i] = slice[i] is >= 0x20 and < 0x7F ? (char)slice[i] : '?';
+        }
+
+        return new string(chars);
+    }
+
+    private void Add(X12Error error)
+    {
+        if (Set.ErrorList.Count < MaxErrorsPerSet)
+        {
+            Set.ErrorList.Add(error);
+        }
+    }
+}
+
+/// <summary>Builds one typed document from the segments of one transaction set, as they stream by.</summary>
+internal abstract class TransactionBuilder
+{
+    protected TransactionBuilder(TransactionContext context) => Context = context;
+
+    protected TransactionContext Context { get; }
+
+    /// <summary>Called for every segment after ST and before SE that passed the generic checks; <paramref name="id"/> is its packed id.</summary>
+    public abstract void Add(in X12Segment segment, int id);
+
+    /// <summary>Called at SE (or where the set ended); stores the document on the set.</summary>
+    public abstract void Complete(bool retainDocument);
+
+    protected IReadOnlyList<string> Modifiers(in X12Segment segment, int element, int fromComponent, int toComponent)
+    {
+        var value = segment.Element(element);
+        if (X12Text.ComponentCount(value, segment.Delimiters.Component) < fromComponent)
+        {
+            return [];
+        }
+
+        List<string>? list = null;
+        for (var c = fromComponent; c <= toComponent; c++)
+        {
+            var text = Context.Codes.Get(segment.Component(element, c));
+            if (text is not null)
+            {
+                (list ??= []).Add(text);
+            }
+        }
+
+        return list ?? (IReadOnlyList<string>)[];
+    }
+}
+
+/// <summary>For transaction sets this library does not read: segments are only tokenised and counted.</summary>
+internal sealed class IgnoringBuilder(TransactionContext context) : TransactionBuilder(context)
+{
+    public override void Add(in X12Segment segment, int id)
+    {
+    }
+
+    public override void Complete(bool retainDocument)
+    {
+    }
+}

@@ -1,0 +1,374 @@
+using System.Globalization;
+
+namespace HealthFlow.X12;
+
+/// <summary>
+/// Generates realistic, valid 5010 interchanges (835 and 837P/837I) from a seed: same seed, same bytes.
+/// For tests, benchmarks and demos; all names and ids are synthetic.
+/// </summary>
+/// <remarks>
+/// Every 835 it writes balances (BPR02 = Σ CLP04 − Σ PLB; each CLP03 − CLP04 = Σ CAS) and every envelope count
+/// is right, so any error a parser reports on generated input is a parser bug or a deliberate mutation.
+/// Mix per claim: about 70% paid with contractual (CO-45) and patient responsibility (PR-1/2/3) adjustments,
+/// 12% denied (CLP02 = 4), 8% reversals (CLP02 = 22, negated amounts), the rest secondary payments; a PLB with
+/// interest (L6, negative), a recoupment (WO) or a forward balance (FB) appears in about a third of the sets.
+/// </remarks>
+public sealed class X12Generator(int seed)
+{
+    private static readonly string[] Procedures = ["99213", "99214", "99203", "80053", "85025", "71046", "93000", "36415", "97110", "G0439"];
+    private static readonly string[] RevenueCodes = ["0250", "0300", "0320", "0450", "0636", "0730", "0120", "0360"];
+    private static readonly string[] Payers = ["ACME HEALTH PLAN", "BLUE RIVER MUTUAL", "STATE MEDICAID", "MEDICARE PART B", "UNITED CARE"];
+    private static readonly string[] Diagnoses = ["E119", "I10", "J069", "M545", "Z0000", "R0789", "K219", "E785", "N390", "F329"];
+    private static readonly string[] LastNames = ["SMITH", "GARCIA", "NGUYEN", "OKAFOR", "MULLER", "ROSSI", "TANAKA", "KOWALSKI"];
+    private static readonly string[] FirstNames = ["ALEX", "MARIA", "SAM", "LINH", "CHIDI", "ANNA", "KENJI", "EVA"];
+
+    private readonly Random _random = new(seed);
+    private int _claimCounter;
+
+    /// <summary>Writes 835 interchanges until at least <paramref name="targetBytes"/> are written.</summary>
+    /// <param name="output">Destination; left open.</param>
+    /// <param name="targetBytes">Approximate size to reach.</param>
+    /// <param name="claimsPerTransactionSet">Claims per ST (memory of a streaming reader is bounded by one set).</param>
+    /// <param name="setsPerInterchange">ST sets per GS/ISA.</param>
+    /// <param name="delimiters">Delimiters; standard when null.</param>
+    /// <returns>Counts of what was written, for assertions.</returns>
+    public GeneratedTotals Write835(Stream output, long targetBytes, int claimsPerTransactionSet = 50, int setsPerInterchange = 20, X12Delimiters? delimiters = null)
+    {
+        var start = output.CanSeek ? output.Position : 0;
+        var totals = new GeneratedTotals();
+        var interchange = 0;
+        using var writer = new X12Writer(output, delimiters ?? X12Delimiters.Standard);
+        do
+        {
+            interchange++;
+            writer.BeginInterchange(Header(interchange));
+            writer.BeginGroup("HP", "PAYERSYS", "HOSPITAL", "20260115", "0930", interchange.ToString(CultureInfo.InvariantCulture), "005010X221A1");
+            for (var set = 1; set <= setsPerInterchange; set++)
+            {
+                WriteRemittance(writer, set, claimsPerTransactionSet, totals);
+            }
+
+            writer.EndGroup();
+            writer.EndInterchange();
+            writer.Flush();
+            totals.Interchanges++;
+        }
+        while ((output.CanSeek ? output.Position - start : long.MaxValue) < targetBytes);
+
+        return totals;
+    }
+
+    /// <summary>Convenience: an 835 of about <paramref name="targetBytes"/> in memory.</summary>
+    public byte[] Generate835(long targetBytes, int claimsPerTransactionSet = 50)
+    {
+        using var stream = new MemoryStream();
+        Write835(stream, targetBytes, claimsPerTransactionSet);
+        return stream.ToArray();
+    }
+
+    /// <summary>Writes one interchange with one 837 transaction set of <paramref name="claimCount"/> claims.</summary>
+    public ClaimBatch Write837(Stream output, ClaimKind kind, int claimCount, X12Delimiters? delimiters = null)
+    {
+        var batch = CreateClaimBatch(kind, claimCount);
+        using var writer = new X12Writer(output, delimiters ?? X12Delimiters.Standard);
+        writer.BeginInterchange(Header(1));
+        writer.BeginGroup("HC", "HOSPITAL", "CLEARINGHOUSE", "20260115", "0930", "1", ClaimBatchWriter.VersionOf(kind));
+        ClaimBatchWriter.Write(writer, batch, "0001");
+        writer.EndGroup();
+        writer.EndInterchange();
+        return batch;
+    }
+
+    /// <summary>A claim batch with synthetic, already-tokenised persons.</summary>
+    public ClaimBatch CreateClaimBatch(ClaimKind kind, int claimCount)
+    {
+        var claims = new List<Claim>(claimCount);
+        for (var i = 0; i < claimCount; i++)
+        {
+            var lines = new List<ServiceLine>();
+            var lineCount = _random.Next(1, 5);
+            for (var l = 1; l <= lineCount; l++)
+            {
+                lines.Add(new ServiceLine
+                {
+                    LineNumber = l,
+                    RevenueCode = kind == ClaimKind.Institutional ? Pick(RevenueCodes) : null,
+                    ProcedureQualifier = "HC",
+                    ProcedureCode = Pick(Procedures),
+                    Modifiers = _random.Next(5) == 0 ? ["25"] : [],
+                    Charge = Money(_random.Next(2_000, 90_000)),
+                    UnitCode = "UN",
+                    Quantity = _random.Next(1, 4),
+                    DiagnosisPointers = kind == ClaimKind.Professional ? [1] : [],
+                    ServiceDate = new DateOnly(2026, 1, 1).AddDays(_random.Next(0, 14)),
+                });
+            }
+
+            var diagnoses = new List<Diagnosis> { new("ABK", Pick(Diagnoses)) };
+            if (_random.Next(2) == 0)
+            {
+                diagnoses.Add(new Diagnosis("ABF", Pick(Diagnoses)));
+            }
+
+            var payer = _random.Next(Payers.Length);
+            claims.Add(new Claim
+            {
+                ControlNumber = $"PCN{++_claimCounter:D8}",
+                TotalCharge = lines.Sum(l => l.Charge),
+                FacilityCode = kind == ClaimKind.Institutional ? "13" : "11",
+                FacilityCodeQualifier = kind == ClaimKind.Institutional ? "A" : "B",
+                FrequencyCode = _random.Next(10) == 0 ? "7" : "1",
+                BillingProviderName = "GENERAL HOSPITAL",
+                BillingProviderNpi = "1234567893",
+                BillingProviderTaxId = "123456789",
+                PayerName = Payers[payer],
+                PayerId = $"PAYER{payer:D2}",
+                PayerResponsibility = "P",
+                Subscriber = new PersonTokens("IL", $"tok-name-{_random.Next():x8}", "MI", $"tok-id-{_random.Next():x8}"),
+                Patient = _random.Next(4) == 0 ? new PersonTokens("QC", $"tok-name-{_random.Next():x8}", null, null) : null,
+                Diagnoses = diagnoses,
+                ServiceLines = lines,
+            });
+        }
+
+        return new ClaimBatch
+        {
+            Kind = kind,
+            ReferenceId = "BATCH" + _random.Next(100_000, 999_999).ToString(CultureInfo.InvariantCulture),
+            CreatedOn = new DateOnly(2026, 1, 15),
+            ClaimOrEncounter = "CH",
+            SubmitterName = "GENERAL HOSPITAL",
+            ReceiverName = "CLEARINGHOUSE",
+            Claims = claims,
+        };
+    }
+
+    private static X12InterchangeHeader Header(int controlNumber) =>
+        new("ZZ", "PAYERSYS", "ZZ", "HOSPITAL", "260115", "0930", controlNumber, false, "T");
+
+    private void WriteRemittance(X12Writer writer, int setNumber, int claimCount, GeneratedTotals totals)
+    {
+        var claims = new List<GeneratedClaim>(claimCount);
+        for (var i = 0; i < claimCount; i++)
+        {
+            claims.Add(CreateClaimPayment());
+        }
+
+        var plb = new List<(string Reason, string? Reference, long Cents)>();
+        var roll = _random.Next(9);
+        if (roll == 0)
+        {
+            plb.Add(("L6", null, -_random.Next(100, 5_000)));
+        }
+        else if (roll == 1)
+        {
+            plb.Add(("WO", "RECOUP" + _random.Next(1000, 9999).ToString(CultureInfo.InvariantCulture), _random.Next(1_000, 20_000)));
+        }
+        else if (roll == 2)
+        {
+            plb.Add(("FB", "FWDBAL", _random.Next(500, 5_000)));
+            plb.Add(("L6", null, -_random.Next(100, 900)));
+        }
+
+        var paidCents = claims.Sum(c => c.PaidCents) - plb.Sum(p => p.Cents);
+        var method = paidCents > 0 ? "ACH" : "NON";
+        var trace = $"TRC{setNumber:D4}{_random.Next(100_000, 999_999)}";
+        writer.BeginTransactionSet("835", setNumber.ToString("D4", CultureInfo.InvariantCulture), null);
+        writer.WriteSegment("BPR", paidCents > 0 ? "I" : "H", MoneyText(paidCents), "C", method, method == "ACH" ? "CCP" : null,
+            method == "ACH" ? "01" : null, method == "ACH" ? "999999992" : null, method == "ACH" ? "DA" : null, method == "ACH" ? "123456" : null,
+            method == "ACH" ? "1512345678" : null, null, method == "ACH" ? "01" : null, method == "ACH" ? "999988880" : null,
+            method == "ACH" ? "DA" : null, method == "ACH" ? "98765" : null, "20260115");
+        writer.WriteSegment("TRN", "1", trace, "1512345678");
+        writer.WriteSegment("DTM", "405", "20260114");
+        var payer = Pick(Payers);
+        writer.WriteSegment("N1", "PR", payer);
+        writer.WriteSegment("N3", "100 INSURANCE WAY");
+        writer.WriteSegment("N4", "HARTFORD", "CT", "06101");
+        writer.WriteSegment("REF", "2U", "PAYER01");
+        writer.WriteSegment("PER", "BL", "PROVIDER SERVICES", "TE", "8005551212");
+        writer.WriteSegment("N1", "PE", "GENERAL HOSPITAL", "XX", "1234567893");
+        writer.WriteSegment("REF", "TJ", "123456789");
+        writer.WriteSegment("LX", "1");
+        foreach (var claim in claims)
+        {
+            writer.WriteSegment("CLP", claim.ControlNumber, claim.Status, MoneyText(claim.ChargeCents), MoneyText(claim.PaidCents),
+                claim.PatientResponsibilityCents == 0 ? null : MoneyText(claim.PatientResponsibilityCents), "12", claim.PayerControlNumber, "11", "1");
+            foreach (var (group, reason, cents) in claim.ClaimAdjustments)
+            {
+                writer.WriteSegment("CAS", group, reason, MoneyText(cents));
+            }
+
+            writer.WriteSegment("NM1", "QC", "1", Pick(LastNames), Pick(FirstNames), null, null, null, "MI", "MBR" + _random.Next(10_000_000, 99_999_999).ToString(CultureInfo.InvariantCulture));
+            writer.WriteSegment("DTM", "232", "20260105");
+            writer.WriteSegment("DTM", "233", "20260106");
+            foreach (var line in claim.Lines)
+            {
+                writer.WriteSegment("SVC", writer.Composite("HC", line.Procedure), MoneyText(line.ChargeCents), MoneyText(line.PaidCents), null, "1");
+                writer.WriteSegment("DTM", "472", "20260105");
+                foreach (var (group, reason, cents) in line.Adjustments)
+                {
+                    writer.WriteSegment("CAS", group, reason, MoneyText(cents));
+                }
+
+                if (claim.Status == "4")
+                {
+                    writer.WriteSegment("LQ", "HE", "N130");
+                }
+            }
+
+            totals.Claims++;
+            totals.ServiceLines += claim.Lines.Count;
+            if (claim.Status == "4")
+            {
+                totals.Denials++;
+            }
+
+            if (claim.Status == "22")
+            {
+                totals.Reversals++;
+            }
+        }
+
+        if (plb.Count > 0)
+        {
+            var elements = new List<string?> { "1234567893", "20261231" };
+            foreach (var (reason, reference, cents) in plb)
+            {
+                elements.Add(writer.Composite(reason, reference));
+                elements.Add(MoneyText(cents));
+            }
+
+            writer.WriteSegment("PLB", [.. elements]);
+            totals.ProviderAdjustments += plb.Count;
+        }
+
+        writer.EndTransactionSet();
+        totals.TransactionSets++;
+        totals.PaymentCents += paidCents;
+    }
+
+    private GeneratedClaim CreateClaimPayment()
+    {
+        var claim = new GeneratedClaim { ControlNumber = $"PCN{++_claimCounter:D8}", PayerControlNumber = "PY" + _random.Next(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture) };
+        var roll = _random.Next(100);
+        claim.Status = roll < 70 ? "1" : roll < 82 ? "4" : roll < 90 ? "22" : "2";
+        var lineCount = _random.Next(1, 5);
+        for (var i = 0; i < lineCount; i++)
+        {
+            var charge = (long)_random.Next(2_000, 90_000);
+            var line = new GeneratedLine { Procedure = Pick(Procedures), ChargeCents = charge };
+            if (claim.Status == "4")
+            {
+                line.Adjustments.Add(("CO", "50", charge));
+            }
+            else
+            {
+                var contractual = charge * _random.Next(10, 45) / 100;
+                var patient = claim.Status == "2" ? 0 : charge * _random.Next(0, 15) / 100;
+                line.PaidCents = charge - contractual - patient;
+                line.Adjustments.Add(("CO", "45", contractual));
+                if (patient > 0)
+                {
+                    line.Adjustments.Add(("PR", _random.Next(2) == 0 ? "2" : "3", patient));
+                    claim.PatientResponsibilityCents += patient;
+                }
+            }
+
+            claim.Lines.Add(line);
+        }
+
+        if (claim.Status == "22")
+        {
+            // A reversal repeats the original claim with every amount negated.
+            foreach (var line in claim.Lines)
+            {
+                line.ChargeCents = -line.ChargeCents;
+                line.PaidCents = -line.PaidCents;
+                for (var a = 0; a < line.Adjustments.Count; a++)
+                {
+                    line.Adjustments[a] = line.Adjustments[a] with { Cents = -line.Adjustments[a].Cents };
+                }
+            }
+
+            claim.PatientResponsibilityCents = -claim.PatientResponsibilityCents;
+        }
+
+        claim.ChargeCents = claim.Lines.Sum(l => l.ChargeCents);
+        claim.PaidCents = claim.Lines.Sum(l => l.PaidCents);
+
+        // Some payers put a claim-level adjustment too (e.g. OA-23 prior payer impact); keep the balance.
+        if (claim.Status == "2" && claim.PaidCents > 1_000)
+        {
+            var prior = claim.PaidCents / 10;
+            claim.PaidCents -= prior;
+            claim.ClaimAdjustments.Add(("OA", "23", prior));
+        }
+
+        return claim;
+    }
+
+    private T Pick<T>(T[] values) => values[_random.Next(values.Length)];
+
+    private static decimal Money(long cents)
+    {
+        var magnitude = Math.Abs(cents);
+
+        // decimal's constructor takes the 96-bit mantissa as three int words; reinterpreting bits is intended.
+        return new decimal(unchecked((int)(magnitude & 0xFFFF_FFFF)), (int)(magnitude >> 32), 0, cents < 0, 2);
+    }
+
+    private static decimal Money(int cents) => Money((long)cents);
+
+    private static string MoneyText(long cents) => X12Writer.Amount(Money(cents));
+
+    private sealed class GeneratedClaim
+    {
+        public string ControlNumber { get; init; } = "";
+
+        public string PayerControlNumber { get; init; } = "";
+
+        public string Status { get; set; } = "1";
+
+        public long ChargeCents { get; set; }
+
+        public long PaidCents { get; set; }
+
+        public long PatientResponsibilityCents { get; set; }
+
+        public List<GeneratedLine> Lines { get; } = [];
+
+        public List<(string Group, string Reason, long Cents)> ClaimAdjustments { get; } = [];
+    }
+
+    private sealed class GeneratedLine
+    {
+        public string Procedure { get; init; } = "";
+
+        public long ChargeCents { get; set; }
+
+        public long PaidCents { get; set; }
+
+        public List<(string Group, string Reason, long Cents)> Adjustments { get; } = [];
+    }
+}
+
+/// <summary>What <see cref="X12Generator"/> wrote, to check a parser against.</summary>
+public sealed class GeneratedTotals
+{
+    public int Interchanges { get; internal set; }
+
+    public int TransactionSets { get; internal set; }
+
+    public int Claims { get; internal set; }
+
+    public int ServiceLines { get; internal set; }
+
+    public int Denials { get; internal set; }
+
+    public int Reversals { get; internal set; }
+
+    public int ProviderAdjustments { get; internal set; }
+
+    /// <summary>Σ BPR02 in cents.</summary>
+    public long PaymentCents { get; internal set; }
+}

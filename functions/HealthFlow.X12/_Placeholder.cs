@@ -1,2 +1,0 @@
-namespace HealthFlow.X12;
-internal static class Placeholder { }

@@ -1,0 +1,212 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using HealthFlow.X12;
+
+namespace HealthFlow.Benchmarks;
+
+/// <summary>
+/// X12 835 parse + envelope/segment validation + full typed read (claims, lines, CAS, PLB, balancing inputs) on one
+/// thread, for a ~50 MB generated 835 (seed 2026) held in memory, next to the least any tokenizer must do: walk the
+/// same bytes finding every element, component, repetition and segment delimiter with <c>SearchValues</c>/<c>IndexOfAny</c>.
+/// Run: <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- --filter '*X12Throughput*'</c>.
+/// The MB/s and "% of scan" columns are the figures issue 4 asks for (goal: ≥ 250 MB/s and ≥ 60%).
+/// </summary>
+[Config(typeof(X12ThroughputConfig))]
+public class X12ThroughputBenchmarks
+{
+    private static readonly SearchValues<byte> Delimiters = SearchValues.Create("*:^~"u8);
+    private byte[] _input = [];
+
+    [GlobalSetup]
+    public void Setup() => _input = X12BenchmarkDocument.Bytes;
+
+    /// <summary>Every delimiter found, nothing interpreted.</summary>
+    [Benchmark(Baseline = true)]
+    public long DelimiterScan()
+    {
+        var rest = _input.AsSpan();
+        long delimiters = 0;
+        while (true)
+        {
+            var at = rest.IndexOfAny(Delimiters);
+            if (at < 0)
+            {
+                return delimiters;
+            }
+
+            delimiters++;
+            rest = rest[(at + 1)..];
+        }
+    }
+
+    /// <summary>The ingestion path with the cheap stand-in tokenizer (PHI tokenisation cost belongs to the Pipeline).</summary>
+    [Benchmark]
+    public int ParseValidateAndRead() => Read(X12BenchmarkDocument.Tokenize);
+
+    /// <summary>The same with a real keyed HMAC-SHA256 per name and member id, as the Pipeline does.</summary>
+    [Benchmark]
+    public int ParseValidateAndReadWithHmacTokens() => Read(X12BenchmarkDocument.HmacTokenize);
+
+    private int Read(Func<string, string> tokenize)
+    {
+        var claims = 0;
+        var result = X12Parser.Parse(_input, new X12ParseOptions
+        {
+            TokenizePhi = tokenize,
+            RetainDocuments = false,
+            TransactionSetCompleted = (_, _, set) => claims += set.Remittance!.IsBalanced ? set.Remittance.Claims.Count : 0,
+        });
+        if (!result.AllAccepted || claims == 0)
+        {
+            throw new InvalidOperationException("the generated 835 must be accepted and balanced");
+        }
+
+        return claims;
+    }
+}
+
+/// <summary>The benchmark document, identical in the host and the benchmark process (same seed).</summary>
+public static class X12BenchmarkDocument
+{
+    private static readonly Lazy<byte[]> Document = new(() => new X12Generator(2026).Generate835(50L << 20));
+    private static readonly byte[] HmacKey = SHA256.HashData("healthflow-benchmark-key"u8);
+
+    [ThreadStatic]
+    private static HMACSHA256? hmac;
+
+    public static byte[] Bytes => Document.Value;
+
+    /// <summary>A cheap deterministic stand-in for the Pipeline's HMAC tokenizer (same as the FHIR benchmark's).</summary>
+    public static string Tokenize(string identity) => "pt_" + identity.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Keyed HMAC-SHA256, one reusable instance per thread (the key schedule is not redone per call).</summary>
+    public static string HmacTokenize(string identity)
+    {
+        hmac ??= new HMACSHA256(HmacKey);
+        Span<byte> hash = stackalloc byte[32];
+        var bytes = System.Text.Encoding.UTF8.GetBytes(identity);
+        hmac.TryComputeHash(bytes, hash, out _);
+        return Convert.ToHexStringLower(hash);
+    }
+}
+
+/// <summary>Monitoring strategy (each call is ~0.1–1 s), plus MB/s and % of the delimiter scan.</summary>
+public sealed class X12ThroughputConfig : ManualConfig
+{
+    public X12ThroughputConfig()
+    {
+        AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15));
+        AddColumn(new ThroughputColumn(), new ShareOfBaselineColumn());
+        AddColumnProvider(DefaultColumnProviders.Instance);
+        AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default);
+    }
+
+    private static double? MedianSeconds(Summary summary, BenchmarkCase benchmarkCase) =>
+        summary[benchmarkCase]?.ResultStatistics?.Median is { } ns ? ns / 1e9 : null;
+
+    private sealed class ThroughputColumn : IColumn
+    {
+        public string Id => "X12MBps";
+        public string ColumnName => "MB/s";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 0;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "Megabytes (2^20) of X12 per second, one thread, from the median";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+            MedianSeconds(summary, benchmarkCase) is { } seconds
+                ? (X12BenchmarkDocument.Bytes.Length / 1048576.0 / seconds).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)
+                : "?";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+        public bool IsAvailable(Summary summary) => true;
+    }
+
+    private sealed class ShareOfBaselineColumn : IColumn
+    {
+        public string Id => "X12ShareOfScan";
+        public string ColumnName => "% of scan";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 1;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "Throughput as a share of the SearchValues delimiter scan of the same bytes";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+        {
+            var baseline = summary.BenchmarksCases.FirstOrDefault(c => c.Descriptor.Baseline);
+            return baseline is not null && MedianSeconds(summary, baseline) is { } scan && MedianSeconds(summary, benchmarkCase) is { } seconds
+                ? (100 * scan / seconds).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) + "%"
+                : "?";
+        }
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+        public bool IsAvailable(Summary summary) => true;
+    }
+}
+
+/// <summary>
+/// Peak memory while streaming a generated 1 GB 835 from disk (goal: &lt; 150 MB). One cold run: the file is written
+/// in setup (streaming, bounded), parsed from a <see cref="FileStream"/> with documents handed to a callback and not
+/// retained, and the process's peak working set is printed in cleanup.
+/// Run: <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- --filter '*X12Streaming*'</c>.
+/// </summary>
+[SimpleJob(RunStrategy.ColdStart, launchCount: 1, warmupCount: 0, iterationCount: 1)]
+public class X12StreamingBenchmarks
+{
+    private const long TargetBytes = 1L << 30;
+    private string _path = "";
+    private long _claims;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _path = Path.Combine(Path.GetTempPath(), $"healthflow-x12-1gb-{Environment.ProcessId}.835");
+        using var file = new FileStream(_path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        new X12Generator(2026).Write835(file, TargetBytes);
+    }
+
+    [Benchmark]
+    public long StreamOneGigabyteFromDisk()
+    {
+        _claims = 0;
+        using var file = new FileStream(_path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var result = X12Parser.Parse(file, new X12ParseOptions
+        {
+            TokenizePhi = X12BenchmarkDocument.Tokenize,
+            RetainDocuments = false,
+            TransactionSetCompleted = (_, _, set) => _claims += set.Remittance!.Claims.Count,
+        });
+        if (!result.AllAccepted)
+        {
+            throw new InvalidOperationException("the generated 835 must be accepted");
+        }
+
+        return result.BytesRead;
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        var peak = Process.GetCurrentProcess().PeakWorkingSet64;
+        Console.WriteLine($"// X12 streaming: {new FileInfo(_path).Length / 1048576.0:F0} MB file, {_claims} claims, peak working set {peak / 1048576.0:F0} MB");
+        File.Delete(_path);
+    }
+}
