@@ -1,2 +1,0 @@
-namespace HealthFlow.Hl7;
-internal static class Placeholder { }
