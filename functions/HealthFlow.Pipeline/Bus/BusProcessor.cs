@@ -89,8 +89,10 @@ public sealed class BusProcessor
                     slots.Release(free);
                     break;
                 }
-                catch (Exception ex) when (ex is IOException or InvalidDataException)
+                catch (Exception ex) when (ex is not OperationCanceledException)
                 {
+                    // I/O failed or the ledger refuses appends (broken chain awaiting repair): keep trying, loudly,
+                    // rather than end the processor; the host stays up and health checks see the log.
                     slots.Release(free);
                     Logs.ReceiveFailed(_logger, _topic, _subscription, ex.GetType().Name);
                     await DelayQuietlyAsync(_options.ReceiveRetryDelay, stoppingToken);

@@ -76,15 +76,24 @@ internal static class BusEnvelope
     /// <summary>Splits a topic record's payload into header and body (the body shares the record's memory).</summary>
     public static (EnvelopeHeader Header, ReadOnlyMemory<byte> Body) Decode(LedgerRecord record)
     {
-        var payload = record.Payload;
-        if (payload.Length < PrefixLength || payload.Span[0] != Version)
-            throw new InvalidDataException($"Record {record.Seq} in {record.Stream} is not a version-{Version} bus envelope.");
-        var headerLength = BinaryPrimitives.ReadInt32BigEndian(payload.Span[1..]);
-        if (headerLength < 0 || headerLength > payload.Length - PrefixLength)
-            throw new InvalidDataException($"Record {record.Seq} in {record.Stream} has a bus envelope header length out of range.");
-        var header = JsonSerializer.Deserialize(payload.Span.Slice(PrefixLength, headerLength), BusJson.Default.EnvelopeHeader)
+        var headerLength = HeaderLength(record);
+        var header = JsonSerializer.Deserialize(record.Payload.Span.Slice(PrefixLength, headerLength), BusJson.Default.EnvelopeHeader)
             ?? throw new InvalidDataException($"Record {record.Seq} in {record.Stream} has an empty bus envelope header.");
-        return (header, payload[(PrefixLength + headerLength)..]);
+        return (header, record.Payload[(PrefixLength + headerLength)..]);
+    }
+
+    /// <summary>The body alone, without parsing the header (delivery already knows the header's contents).</summary>
+    public static ReadOnlyMemory<byte> Body(LedgerRecord record) => record.Payload[(PrefixLength + HeaderLength(record))..];
+
+    private static int HeaderLength(LedgerRecord record)
+    {
+        var payload = record.Payload.Span;
+        if (payload.Length < PrefixLength || payload[0] != Version)
+            throw new InvalidDataException($"Record {record.Seq} in {record.Stream} is not a version-{Version} bus envelope.");
+        var headerLength = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);
+        return headerLength >= 0 && headerLength <= payload.Length - PrefixLength
+            ? headerLength
+            : throw new InvalidDataException($"Record {record.Seq} in {record.Stream} has a bus envelope header length out of range.");
     }
 }
 

@@ -281,9 +281,12 @@ public sealed class EmbeddedTopicBus : ITopicBus, IAsyncDisposable
         DateTimeOffset? waitEnd = null;
         while (true)
         {
+            // The state is current up to the last publish (each publish catches up after writing); only when it
+            // looks over the bound is it worth catching up with everyone else's publishes before waiting.
+            if (OverBacklog(topic) is null)
+                return waited;
             await CatchUpAsync(topic, cancellationToken);
-            var over = topic.Subscriptions.Select(s => (Sub: s, Drained: s.OverBacklog(_options.BacklogMaxPerSubscription))).FirstOrDefault(s => s.Drained is not null);
-            if (over.Drained is null)
+            if (OverBacklog(topic) is not { } over)
                 return waited;
             var now = _clock.GetUtcNow();
             if (waitEnd is null)
@@ -305,6 +308,17 @@ public sealed class EmbeddedTopicBus : ITopicBus, IAsyncDisposable
         }
     }
 
+    /// <summary>The first subscription of the topic over its backlog bound and a task completing at its next settlement.</summary>
+    private (SubscriptionState Sub, Task Drained)? OverBacklog(TopicState topic)
+    {
+        foreach (var sub in topic.Subscriptions)
+        {
+            if (sub.OverBacklog(_options.BacklogMaxPerSubscription) is { } drained)
+                return (sub, drained);
+        }
+        return null;
+    }
+
     private async Task<IReadOnlyList<BusDelivery>> DeliverAsync(SubscriptionState sub, List<LockedMessage> locked, CancellationToken cancellationToken)
     {
         var deliveries = new BusDelivery[locked.Count];
@@ -313,8 +327,7 @@ public sealed class EmbeddedTopicBus : ITopicBus, IAsyncDisposable
             for (var i = 0; i < locked.Count; i++)
             {
                 var (entry, count, token, until) = locked[i];
-                var record = await _ledger.ReadAsync(entry.Seq, cancellationToken);
-                var (_, body) = BusEnvelope.Decode(record);
+                var body = BusEnvelope.Body(await _ledger.ReadAsync(entry.Seq, cancellationToken));
                 deliveries[i] = new BusDelivery(sub.Topic, sub.Definition.Name, entry.Seq, entry.MessageId, entry.Type, entry.SessionKey,
                     entry.CorrelationId, entry.CausationId, body, count, entry.EnqueuedTime, entry.ScheduledFor, token, until);
             }
@@ -494,6 +507,11 @@ public sealed class EmbeddedTopicBus : ITopicBus, IAsyncDisposable
     {
         if (_options.CheckpointStore is null || _stopping.IsCancellationRequested)
             return;
+        // The low-water mark costs a walk over the unsettled messages: look at it every so many settlements only.
+        var checkEvery = (int)Math.Min(256, _options.CheckpointEveryRecords);
+        if (Interlocked.Increment(ref sub.SettledSinceCheckpointCheck) < checkEvery)
+            return;
+        Volatile.Write(ref sub.SettledSinceCheckpointCheck, 0);
         var topic = _topics[sub.Topic];
         var low = sub.LowWaterMark(Volatile.Read(ref topic.Cursor));
         if (low - sub.CheckpointPosition < _options.CheckpointEveryRecords || Interlocked.CompareExchange(ref sub.CheckpointWriting, 1, 0) != 0)

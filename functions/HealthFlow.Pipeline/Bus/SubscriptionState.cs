@@ -40,6 +40,9 @@ internal sealed class SubscriptionState(string topic, SubscriptionDefinition def
 
     public int CheckpointWriting;
 
+    /// <summary>Settlements since the low-water mark was last computed (computing it walks the unsettled messages).</summary>
+    public int SettledSinceCheckpointCheck;
+
     /// <summary>Due, unsettled messages: what back-pressure bounds.</summary>
     public int DueCount
     {

@@ -47,6 +47,9 @@ internal sealed class BusFixture : IAsyncDisposable
     public BlobLedger Ledger { get; private set; } = null!;
     public EmbeddedTopicBus Bus { get; private set; } = null!;
 
+    /// <summary>The topology the next open uses; a test can change it before <see cref="RestartAsync"/>.</summary>
+    public BusTopology Topology { get; set; } = TestTopology;
+
     public static async Task<BusFixture> StartAsync(EmbeddedBusOptions? options = null, bool checkpoints = false)
     {
         var folder = Path.Combine(Path.GetTempPath(), "healthflow-bus-" + Guid.NewGuid().ToString("N"));
@@ -102,7 +105,7 @@ internal sealed class BusFixture : IAsyncDisposable
                 CheckpointStore = Store,
             }
             : _options;
-        Bus = await EmbeddedTopicBus.OpenAsync(Ledger, TestTopology, options, Clock);
+        Bus = await EmbeddedTopicBus.OpenAsync(Ledger, Topology, options, Clock);
     }
 
     private async Task CloseAsync()

@@ -89,6 +89,59 @@ public sealed class A_bus_processor
             Assert.Equal(Enumerable.Range(0, 10), order[session]);
     }
 
+    [Fact]
+    public async Task renews_the_lock_while_a_slow_handler_runs()
+    {
+        await using var f = await StartAsync();
+        await f.Bus.PublishAsync(Orders, Message("m-1"));
+        var bus = new RenewalCountingBus(f.Bus);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var stop = new CancellationTokenSource();
+        var processor = new BusProcessor(bus, Orders, Worker, async (_, _) =>
+        {
+            started.TrySetResult();
+            await release.Task;
+            await stop.CancelAsync();
+        }, clock: f.Clock);
+        var running = processor.RunAsync(stop.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        await f.Clock.WaitForTimersAsync(); // the renewal timer (the receive loop waits for a free slot)
+
+        f.Clock.Advance(TimeSpan.FromSeconds(16)); // past half of the 30 s lock: renew
+        for (var i = 0; i < 500 && bus.Renewals == 0; i++)
+            await Task.Delay(10);
+        f.Clock.Advance(TimeSpan.FromSeconds(20)); // past the original lock, within the renewed one
+
+        Assert.True(bus.Renewals >= 1); // the second advance may trigger the next renewal as well
+        Assert.Empty(await f.ReceiveNowAsync());
+        release.SetResult();
+        await running.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(0, f.Bus.UnsettledCount(Orders, Worker));
+        Assert.DoesNotContain(await f.StreamAsync("bus/orders/worker"), r => r.Type == "DeliveryFailed");
+    }
+
+    private sealed class RenewalCountingBus(ITopicBus inner) : ITopicBus
+    {
+        private int _renewals;
+
+        public int Renewals => Volatile.Read(ref _renewals);
+
+        public ValueTask<LockRenewal> RenewLockAsync(BusDelivery delivery, CancellationToken cancellationToken = default)
+        {
+            Interlocked.Increment(ref _renewals);
+            return inner.RenewLockAsync(delivery, cancellationToken);
+        }
+
+        public ValueTask<PublishReceipt> PublishAsync(string topic, BusMessage message, CancellationToken cancellationToken = default) => inner.PublishAsync(topic, message, cancellationToken);
+        public ValueTask<PublishReceipt> PublishBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default) => inner.PublishBatchAsync(topic, messages, cancellationToken);
+        public ValueTask<IReadOnlyList<BusDelivery>> ReceiveAsync(string topic, string subscription, int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default) => inner.ReceiveAsync(topic, subscription, maxMessages, maxWait, cancellationToken);
+        public ValueTask<SettleResult> CompleteAsync(BusDelivery delivery, CancellationToken cancellationToken = default) => inner.CompleteAsync(delivery, cancellationToken);
+        public ValueTask<SettleResult> AbandonAsync(BusDelivery delivery, string reason, CancellationToken cancellationToken = default) => inner.AbandonAsync(delivery, reason, cancellationToken);
+        public ValueTask<SettleResult> DeadLetterAsync(BusDelivery delivery, string reason, string description = "", CancellationToken cancellationToken = default) => inner.DeadLetterAsync(delivery, reason, description, cancellationToken);
+        public IAsyncEnumerable<DeadLetteredMessage> ReadDeadLettersAsync(string topic, string subscription, CancellationToken cancellationToken = default) => inner.ReadDeadLettersAsync(topic, subscription, cancellationToken);
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var current = Volatile.Read(ref target);

@@ -10,7 +10,7 @@ public sealed class The_bus_topology
     {
         var topology = BusTopology.LoadEmbedded();
 
-        Assert.Equal(["encounters", "charges", "claims", "remittances", "journals", "exceptions"], topology.Topics.Select(t => t.Name));
+        Assert.Subset(topology.Topics.Select(t => t.Name).ToHashSet(), new HashSet<string> { "encounters", "charges", "claims", "remittances", "journals", "exceptions" });
         var erp = topology.FindTopic("journals")!.FindSubscription("erp-gateway")!;
         Assert.Equal(new SubscriptionDefinition("erp-gateway", 20, TimeSpan.FromMinutes(5), false), erp);
         Assert.True(topology.FindTopic("remittances")!.RequiresSessionKey);

@@ -315,3 +315,59 @@ public sealed class The_bus_refuses
         await Assert.ThrowsAsync<ArgumentException>(async () => await f.Bus.PublishAsync(Visits, Message("v-1")));
     }
 }
+
+public sealed class A_subscription_declared_later
+{
+    [Fact]
+    public async Task receives_the_topic_from_its_start()
+    {
+        await using var f = await StartAsync();
+        f.Topology = BusTopology.Create([new TopicDefinition(Orders, [TestTopology.FindTopic(Orders)!.FindSubscription(Worker)!])]);
+        await f.RestartAsync();
+        await f.Bus.PublishBatchAsync(Orders, [Message("m-1"), Message("m-2")]);
+        await f.Bus.CompleteAsync((await f.ReceiveNowAsync(max: 1))[0]);
+
+        f.Topology = TestTopology;
+        await f.RestartAsync();
+
+        Assert.Equal(["m-1", "m-2"], (await f.ReceiveNowAsync(Orders, Audit)).Select(d => d.MessageId));
+        Assert.Equal(["m-2"], (await f.ReceiveNowAsync(Orders, Worker)).Select(d => d.MessageId));
+    }
+}
+
+public sealed class Many_concurrent_receivers
+{
+    [Fact]
+    public async Task complete_every_message_exactly_once()
+    {
+        await using var f = await StartAsync();
+        const int count = 600;
+        var publishing = Task.WhenAll(Enumerable.Range(0, 6).Select(p => Task.Run(async () =>
+        {
+            for (var i = p; i < count; i += 6)
+                await f.Bus.PublishAsync(Orders, Message($"m-{i}"));
+        })));
+        var completed = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var receivers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (completed.Count < count)
+            {
+                foreach (var delivery in await f.Bus.ReceiveAsync(Orders, Worker, 7, TimeSpan.FromMilliseconds(0)))
+                {
+                    Assert.Equal(SettleResult.Settled, await f.Bus.CompleteAsync(delivery));
+                    completed.Add(delivery.MessageId);
+                }
+                await Task.Yield();
+            }
+        })).ToList();
+
+        await publishing.WaitAsync(TimeSpan.FromSeconds(60));
+        await Task.WhenAll(receivers).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal(count, completed.Count);
+        Assert.Equal(count, completed.Distinct().Count());
+        var settled = (await f.StreamAsync("bus/orders/worker")).Where(r => r.Type == "MessageCompleted").Select(r => r.Key).ToList();
+        Assert.Equal(count, settled.Distinct().Count());
+        Assert.Equal(count, settled.Count);
+    }
+}
