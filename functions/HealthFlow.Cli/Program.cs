@@ -5,4 +5,6 @@ var root = new RootCommand("HealthFlow: hospital billing events (X12, FHIR, HL7 
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(LedgerCommands.Create());
+root.Subcommands.Add(InspectCommands.X12());
+root.Subcommands.Add(InspectCommands.Hl7());
 return await root.Parse(args).InvokeAsync();

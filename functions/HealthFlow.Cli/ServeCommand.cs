@@ -10,7 +10,8 @@ internal static class ServeCommand
     {
         var data = CliOptions.Data();
         var urls = new Option<string?>("--urls") { Description = $"Listen address (default {LocalRuntime.DefaultUrls}, or the HealthFlow:Urls setting)." };
-        var command = new Command("serve", "Run the local runtime: HTTP ingestion, ledger and bus on this machine.") { data, urls };
+        var mllp = new Option<string?>("--mllp") { Description = "Also accept HL7 v2 over MLLP on this address, e.g. 127.0.0.1:2575 (allow-list: Mllp:Sources settings)." };
+        var command = new Command("serve", "Run the local runtime: HTTP ingestion, ledger and bus on this machine.") { data, urls, mllp };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var overrides = new Dictionary<string, string?>();
@@ -19,9 +20,13 @@ internal static class ServeCommand
                 overrides["HealthFlow:Data"] = parse.GetValue(data);
             if (parse.GetValue(urls) is { } listen)
                 overrides["HealthFlow:Urls"] = listen;
+            if (parse.GetValue(mllp) is { } mllpEndpoint)
+                overrides["Mllp:Endpoint"] = mllpEndpoint;
             var configuration = LocalSettings.Build(Environment.CurrentDirectory, overrides);
             await using var runtime = await LocalRuntime.StartAsync(configuration, cancellationToken);
             Console.WriteLine($"HealthFlow listening on {runtime.Address}");
+            if (runtime.MllpEndpoint is { } endpoint)
+                Console.WriteLine($"MLLP listening on {endpoint}");
             Console.WriteLine($"Data folder: {runtime.Data.Path}");
             Console.WriteLine($"Vendors: {string.Join(", ", runtime.Vendors.VendorNames)}");
             foreach (var note in runtime.Ledger.RecoveryNotes)

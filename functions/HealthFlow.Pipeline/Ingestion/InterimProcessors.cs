@@ -2,18 +2,8 @@ using System.Text.Json;
 
 namespace HealthFlow.Pipeline.Ingestion;
 
-// Stand-ins until the X12, FHIR and HL7 readers are wired in: they check only that the payload is of the
-// right kind and publish nothing. Replaced by the real processors in the same session.
-
-internal sealed class InterimX12Processor : IPayloadProcessor
-{
-    public PayloadFormat Format => PayloadFormat.X12;
-
-    public ProcessingResult Process(ReadOnlyMemory<byte> payload, ProcessingContext context) =>
-        IdempotencyKeys.ForInterchange(context.Vendor, payload.Span) is null
-            ? ProcessingResult.Reject(["not an X12 interchange: no ISA segment at the start"])
-            : ProcessingResult.Accept([]);
-}
+// Stand-in until the FHIR reader is wired in: it checks only that the payload is a FHIR resource and
+// publishes nothing.
 
 internal sealed class InterimFhirProcessor : IPayloadProcessor
 {

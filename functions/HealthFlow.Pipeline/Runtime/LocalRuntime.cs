@@ -1,11 +1,15 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using HealthFlow.Finance;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Mllp;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using HealthFlow.Pipeline.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -45,8 +49,12 @@ public sealed class LocalRuntime : IAsyncDisposable
         Vendors = vendors;
     }
 
-    /// <summary>The address Kestrel listens on (the actual port when 0 was asked for).</summary>
-    public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    /// <summary>The HTTP address Kestrel listens on (the actual port when 0 was asked for).</summary>
+    public Uri Address => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses
+        .First(a => MllpEndpoint is null || new Uri(a).Port != MllpEndpoint.Port));
+
+    /// <summary>Where the MLLP listener accepts HL7 v2 connections, or null when it is off.</summary>
+    public IPEndPoint? MllpEndpoint { get; private init; }
 
     public DataFolder Data { get; }
 
@@ -94,9 +102,21 @@ public sealed class LocalRuntime : IAsyncDisposable
             });
             builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
-            builder.WebHost.UseUrls(urls);
-            // The ingestion endpoint enforces the body limit itself so the 413 carries a problem+json body.
-            builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+            var mllp = MllpOptions.FromConfiguration(configuration);
+            ListenOptions? mllpListener = null;
+            builder.WebHost.ConfigureKestrel(k =>
+            {
+                // The ingestion endpoint enforces the body limit itself so the 413 carries a problem+json body.
+                k.Limits.MaxRequestBodySize = null;
+                foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    var uri = new Uri(url);
+                    var address = uri.Host == "localhost" ? IPAddress.Loopback : IPAddress.Parse(uri.Host);
+                    k.Listen(address, uri.Port);
+                }
+                if (mllp.Endpoint is { } endpoint)
+                    k.Listen(endpoint, l => { mllpListener = l; l.UseConnectionHandler<MllpConnectionHandler>(); });
+            });
 
             var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).AddFilter(level => level >= LogLevel.Warning));
             var bus = await EmbeddedTopicBus.OpenAsync(ledger, BusTopology.LoadEmbedded(), new EmbeddedBusOptions { CheckpointStore = store }, TimeProvider.System,
@@ -120,17 +140,15 @@ public sealed class LocalRuntime : IAsyncDisposable
             services.AddSingleton(ingestionOptions);
             services.AddSingleton(new PayloadProtector(payloadKey));
             services.AddSingleton(new PatientTokenizer(tokenKey));
-            services.AddSingleton<IPayloadProcessor, InterimX12Processor>();
-            services.AddSingleton<IPayloadProcessor, InterimFhirProcessor>();
-            services.AddSingleton<IngestionService>();
-            services.AddSingleton<IngestionEndpoints>();
-            services.AddSingleton<HealthEndpoint>();
+            services.AddHealthFlowIngestion();
+            services.AddSingleton(MllpSources.FromConfiguration(configuration));
+            services.AddSingleton(mllp);
 
             var app = builder.Build();
             app.MapHealthFlowApi();
             await app.Services.GetRequiredService<IngestionService>().StartAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
-            return new LocalRuntime(app, store, ledger, bus, traces, data, vendors);
+            return new LocalRuntime(app, store, ledger, bus, traces, data, vendors) { MllpEndpoint = mllpListener?.IPEndPoint };
         }
         catch
         {

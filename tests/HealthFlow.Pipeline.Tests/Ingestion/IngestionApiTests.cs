@@ -203,13 +203,16 @@ public sealed class IngestionApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Bad_input_is_kept_and_reported_as_rejected()
+    public async Task Content_that_is_not_x12_gets_400_with_a_problem_and_is_kept_as_rejected()
     {
         using var client = _host.Client();
         using var response = await client.PostAsync("/api/x12", RuntimeHost.Body("definitely not an interchange"u8.ToArray(), "text/plain"));
-        var receipt = await Json(response);
-        var receiptId = receipt.GetProperty("receiptId").GetString()!;
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var receiptId = (await Json(response)).GetProperty("receiptId").GetString()!;
 
+        using var get = await client.GetAsync($"/api/receipts/{receiptId}");
+        var receipt = await Json(get);
         Assert.Equal("Rejected", receipt.GetProperty("status").GetString());
         Assert.NotEmpty(receipt.GetProperty("reasons").EnumerateArray());
         Assert.NotNull(await _host.Runtime.Ledger.ReadCorrelationAsync(receiptId).FirstOrDefaultAsync(r => r.Type == "RawReceived"));
