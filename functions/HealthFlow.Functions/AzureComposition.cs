@@ -8,6 +8,7 @@ using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Security;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,13 +55,8 @@ public static class AzureComposition
         });
         services.AddSingleton(new PayloadProtector(payloadKey));
         services.AddSingleton(new PatientTokenizer(tokenKey));
-        // The format processors (IPayloadProcessor, one per format) are Pipeline internals today (the interim ones in
-        // InterimProcessors.cs); LocalRuntime registers them itself. Both hosts should call one public Pipeline
-        // registration instead, added by the Pipeline owners with the real X12/FHIR/HL7 processors. Until then every
-        // payload here is stored in the ledger and rejected with "no reader for <format> is configured" (kept for replay).
-        services.AddSingleton<IngestionService>();
-        services.AddSingleton<IngestionEndpoints>();
-        services.AddSingleton<HealthEndpoint>();
+        // The same readers, ingestion service and endpoints as the local runtime.
+        services.AddHealthFlowIngestion();
     }
 
     private static string Required(IConfiguration configuration, string key) =>
