@@ -1,0 +1,563 @@
+using System.Collections.Immutable;
+
+namespace HealthFlow.Fhir;
+
+/// <summary>What a Reference element may point to; decides whether it is tokenised and whether display is kept.</summary>
+internal enum ReferenceKind
+{
+    /// <summary>Reference(Patient): always a token.</summary>
+    Patient,
+    /// <summary>Never a patient (Organization, Encounter, Claim…): display kept.</summary>
+    NonPatient,
+    /// <summary>May be a patient (Account.subject, Coverage.payor…): tokenised when it is; display dropped.</summary>
+    Any,
+}
+
+internal ref partial struct FhirJsonParser
+{
+    internal FhirCoding? ReadCoding()
+    {
+        if (TokenType != System.Text.Json.JsonTokenType.StartObject)
+        {
+            WrongType(null, "a Coding object");
+            return null;
+        }
+
+        string? system = null, code = null, display = null;
+        var keys = BeginObject();
+        while (NextProperty(ref keys, out var name))
+        {
+            if (name.SequenceEqual("system"u8))
+            {
+                system = ReadString("system", repeats: true);
+            }
+            else if (name.SequenceEqual("code"u8))
+            {
+                code = ReadCode("code");
+            }
+            else if (name.SequenceEqual("display"u8))
+            {
+                display = ReadString("display", repeats: true);
+            }
+            else
+            {
+                SkipUnknown(name);
+            }
+        }
+
+        EndObject(keys);
+        if (_ctx.Codings.Count > 65_536)
+        {
+            _ctx.Codings.Clear(); // bounded: a hostile Bundle of unique codes cannot grow it forever
+        }
+
+        var key = (system, code, display);
+        if (!_ctx.Codings.TryGetValue(key, out var coding))
+        {
+            coding = new FhirCoding(system, code, display);
+            _ctx.Codings[key] = coding;
+        }
+
+        return coding;
+    }
+
+    internal FhirCodeableConcept? ReadCodeableConcept()
+    {
+        ImmutableArray<FhirCoding> codings = [];
+        string? text = null;
+        var keys = BeginObject();
+        while (NextProperty(ref keys, out var name))
+        {
+            if (name.SequenceEqual("coding"u8))
+            {
+                codings = ReadArray("coding", static (ref FhirJsonParser p) => p.ReadCodingElement());
+            }
+            else if (name.SequenceEqual("text"u8))
+            {
+                text = ReadString("text", repeats: true);
+            }
+            else
+            {
+                SkipUnknown(name);
+            }
+        }
+
+        EndObject(keys);
+        if (text is null && codings.Length == 1)
+        {
+            if (_ctx.Concepts.Count > 65_536)
+            {
+                _ctx.Concepts.Clear();
+            }
+
+            if (!_ctx.Concepts.TryGetValue(codings[0], out var concept))
+            {
+                concept = new FhirCodeableConcept(codings, null);
+                _ctx.Concepts[codings[0]] = concept;
+            }
+
+            return concept;
+        }
+
+        return new FhirCodeableConcept(codings, text);
+    }
+
+    private FhirCoding? ReadCodingElement()
+    {
+        if (TokenType != System.Text.Json.JsonTokenType.StartObject)
+        {
+            WrongType(null, "a Coding object");
+            return null;
+        }
+
+        return ReadCoding();
+    }
+
+    internal FhirCodeableConcept? CodeableConcept(string child) =>
+        ReadComplex(child, static (ref FhirJsonParser p) => p.ReadCodeableConcept());
+
+    internal ImmutableArray<FhirCodeableConcept> CodeableConcepts(string child) =>
+        ReadArray(child, static (ref FhirJsonParser p) => p.ObjectElement<FhirCodeableConcept>(static (ref FhirJsonParser q) => q.ReadCodeableConcept()));
+
+    internal FhirIdentifier? ReadIdentifier()
+    {
+        string? system = null, value = null;
+        var keys = BeginObject();
+        while (NextProperty(ref keys, out var name))
+        {
+            if (name.SequenceEqual("system"u8))
+            {
+                system = ReadString("system", repeats: true);
+            }
+            else if (name.SequenceEqual("value"u8))
+            {
+                value = ReadString("value");
+            }
+            else
+            {
+                SkipUnknown(name);
+            }
+        }
+
+        EndObject(keys);
+        return new FhirIdentifier(system, value);
+    }
+
+    internal FhirIdentifier? Identifier(string child) =>
+        ReadComplex(child, static (ref FhirJsonParser p) => p.ReadIdentifier());
+
+    internal ImmutableArray<FhirIdentifier> Identifiers(string child) =>
+        ReadArray(child, static (ref FhirJsonParser p) => p.ObjectElement<FhirIdentifier>(static (ref FhirJsonParser q) => q.ReadIdentifier()));
+
+    internal FhirPeriod? ReadPeriod()
+    {
+        FhirDateTime? start = null, end = null;
+        var keys = BeginObject();
+        while (NextProperty(ref keys, out var name))
+        {
+            if (name.SequenceEqual("start"u8))
+            {
+                start = ReadDateTime("start");
+            }
+            else if (name.SequenceEqual("end"u8))
+            {
+                end = ReadDateTime("end");
+            }
+            else
+            {
+                SkipUnknown(name);
+            }
+        }
+
+        EndObject(keys);
+        if (start is not null && end is not null && start.Instant is { } s && end.Instant is { } e && e < s)
+        {
+            _ctx.Report(IssueSeverity.Error, IssueType.Invariant, "per-1: Period.end is before Period.start", "end");
+        }
+
+        return new FhirPeriod(start, end);
+    }
+
+    internal FhirPeriod? Period(string child) =>
+        ReadComplex(child, static (ref FhirJsonParser p) => p.ReadPeriod());
+
+    internal FhirQuantity? ReadQuantity()
+    {
+        decimal? value = null;
+        string? unit = null, system = null, code = null;
+        var keys = BeginObject();
+        while (NextProperty(ref keys, out var name))
+        {
+            if (name.SequenceEqual("value"u8))
+            {
+                value = ReadDecimal("value");
+            }
+            else if (name.SequenceEqual("unit"u8))
+            {
+                unit = ReadString("unit", repeats: true);
+            }
+            else if (name.SequenceEqual("system"u8))
+            {
+                system = ReadString("system", repeats: true);
+            }
+            else if (name.SequenceEqual("code"u8))
+            {
+                code = ReadCode("code");
+            }
+            else
+            {
+                SkipUnknown(name);
+            }
+        }
+
+        EndObject(keys);
+        return new FhirQuantity(value, unit, system, code);
+    }
+
+    internal FhirQuantity? Quantity(string child) =>
+        ReadComplex(child, static (ref FhirJsonParser p) => p.ReadQuantity());
+
+    /// <summary>Money: a decimal JSON number and an ISO 4217 code; a Money without both cannot be posted.</summary>
+    internal FhirMoney? Money(string child)
+    {
+        if (TokenType != System.Text.Json.JsonTokenType.StartObject)
+        {
+            WrongType(child, "a Money object");
+            return null;
+        }
+
+        _ctx.PushPath(child);
+        decimal? value = null;
+        string? currency = null;
+        var valueSeen = false;
+        var currencyInvalid = false;
+        var keys = BeginObject();
+        while (NextProperty(ref keys, out var name))
+        {
+            if (name.SequenceEqual("value"u8))
+            {
+                valueSeen = true;
+                value = ReadDecimal("value", money: true);
+            }
+            else if (name.SequenceEqual("currency"u8))
+            {
+                currency = ReadCode("currency");
+                if (currency is not null && !IsCurrencyCode(currency))
+                {
+                    _ctx.Report(IssueSeverity.Error, IssueType.CodeInvalid, "currency must be an ISO 4217 code of three upper-case letters", "currency");
+                    currency = null;
+                    currencyInvalid = true;
+                }
+            }
+            else
+            {
+                SkipUnknown(name);
+            }
+        }
+
+        EndObject(keys);
+        FhirMoney? result = null;
+        if (currencyInvalid)
+        {
+            // already reported
+        }
+        else if (value is null)
+        {
+            if (!valueSeen)
+            {
+                _ctx.Report(IssueSeverity.Error, IssueType.Required, "Money without a value", "value");
+            }
+        }
+        else if (currency is null)
+        {
+            if (_ctx.Options.DefaultCurrency is { } fallback)
+            {
+                _ctx.Report(IssueSeverity.Warning, IssueType.Required, $"Money without currency; {fallback} assumed", "currency");
+                result = new FhirMoney(value.Value, fallback);
+            }
+            else
+            {
+                _ctx.Report(IssueSeverity.Error, IssueType.Required, "Money without currency cannot be posted", "currency");
+            }
+        }
+        else
+        {
+            result = new FhirMoney(value.Value, currency);
+        }
+
+        _ctx.PopPath();
+        return result;
+    }
+
+    private static bool IsCurrencyCode(string code) =>
+        code.Length == 3 && char.IsAsciiLetterUpper(code[0]) && char.IsAsciiLetterUpper(code[1]) && char.IsAsciiLetterUpper(code[2]);
+
+    /// <summary>A Reference, resolved against contained resources and the Bundle; patients become tokens.</summary>
+    internal FhirReference? Reference(string child, ReferenceKind kind)
+    {
+        if (TokenType != System.Text.Json.JsonTokenType.StartObject)
+        {
+            WrongType(child, "a Reference object");
+            return null;
+        }
+
+        _ctx.PushPath(child);
+        var result = ReadReferenceBody(kind);
+        _ctx.PopPath();
+        return result;
+    }
+
+    internal ImmutableArray<FhirReference> References(string child, ReferenceKind kind) =>
+        kind switch
+        {
+            ReferenceKind.Patient => ReadArray(child, static (ref FhirJsonParser p) => p.ReferenceElement(ReferenceKind.Patient)),
+            ReferenceKind.NonPatient => ReadArray(child, static (ref FhirJsonParser p) => p.ReferenceElement(ReferenceKind.NonPatient)),
+            _ => ReadArray(child, static (ref FhirJsonParser p) => p.ReferenceElement(ReferenceKind.Any)),
+        };
+
+    private FhirReference? ReferenceElement(ReferenceKind kind)
+    {
+        if (TokenType != System.Text.Json.JsonTokenType.StartObject)
+        {
+            WrongType(null, "a Reference object");
+            return null;
+        }
+
+        return ReadReferenceBody(kind);
+    }
+
+    private FhirReference? ReadReferenceBody(ReferenceKind kind)
+    {
+        string? literal = null, type = null, display = null;
+        EntryTarget? resolved = null;
+        FhirIdentifier? identifier = null;
+        var keys = BeginObject();
+        while (NextProperty(ref keys, out var name))
+        {
+            if (name.SequenceEqual("reference"u8))
+            {
+                literal = ReadReferenceLiteral(out resolved);
+            }
+            else if (name.SequenceEqual("type"u8))
+            {
+                type = ReadString("type", repeats: true);
+            }
+            else if (name.SequenceEqual("identifier"u8))
+            {
+                identifier = Identifier("identifier");
+            }
+            else if (name.SequenceEqual("display"u8))
+            {
+                display = ReadString("display", repeats: true);
+            }
+            else
+            {
+                SkipUnknown(name);
+            }
+        }
+
+        EndObject(keys);
+        if (type is not null)
+        {
+            var slash = type.LastIndexOf('/');
+            type = slash >= 0 ? type[(slash + 1)..] : type;
+        }
+
+        return Resolve(literal, resolved, type, identifier, display, kind);
+    }
+
+    /// <summary>
+    /// Reads Reference.reference. A literal naming a Bundle entry is looked up without allocating and reuses the
+    /// entry's fullUrl string; other literals repeat (Organization/…) and come from the string cache.
+    /// </summary>
+    private string? ReadReferenceLiteral(out EntryTarget? resolved)
+    {
+        resolved = null;
+        if (TokenType == System.Text.Json.JsonTokenType.String && !ValueIsEscaped && ValueSpan.Length is > 0 and <= 256 && _ctx.InBundle)
+        {
+            Span<char> chars = stackalloc char[256];
+            if (System.Text.Unicode.Utf8.ToUtf16(ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
+            {
+                var literal = chars[..written];
+                if (_ctx.FullUrlLookup.TryGetValue(literal, out var fullUrl, out var byUrl))
+                {
+                    resolved = byUrl;
+                    return fullUrl;
+                }
+
+                if (!literal.StartsWith("urn:", StringComparison.Ordinal) && literal[0] != '#' && _ctx.FindByTypeAndId(literal) is { } byTypeAndId)
+                {
+                    resolved = byTypeAndId;
+                }
+            }
+        }
+
+        return ReadString("reference", repeats: !ValueStartsWith("urn:"u8));
+    }
+
+    private readonly FhirReference Resolve(string? literal, EntryTarget? resolved, string? type, FhirIdentifier? identifier, string? display, ReferenceKind kind)
+    {
+        string? targetType = type, targetId = null, patientToken = null;
+        int? entryIndex = null;
+        if (resolved is not null)
+        {
+            // Plain literal references to an entry share one immutable FhirReference.
+            if (type is null && identifier is null && (display is null || kind != ReferenceKind.NonPatient) && resolved.SharedReference is { } shared
+                && (kind != ReferenceKind.Patient || shared.PatientToken is not null))
+            {
+                return shared;
+            }
+
+            targetType = resolved.ResourceType;
+            targetId = resolved.Id;
+            entryIndex = resolved.Index;
+            patientToken = resolved.PatientToken;
+        }
+        else if (literal is not null)
+        {
+            if (literal[0] == '#')
+            {
+                var localId = literal[1..];
+                _ctx.LocalReferences.Add((localId, _ctx.Path("reference")));
+                if (_ctx.Contained.TryGetValue(localId, out var contained))
+                {
+                    targetType = contained.ResourceType;
+                    targetId = contained.Id;
+                    patientToken = contained.PatientToken;
+                }
+            }
+            else if (literal.StartsWith("urn:uuid:", StringComparison.Ordinal) || literal.StartsWith("urn:oid:", StringComparison.Ordinal))
+            {
+                if (_ctx.InBundle)
+                {
+                    _ctx.Pending.Add(new PendingReference(_ctx.EntryIndex, literal, _ctx.Path("reference")));
+                }
+                else
+                {
+                    _ctx.Report(IssueSeverity.Error, IssueType.NotFound, "urn: reference outside a Bundle cannot resolve", "reference");
+                }
+            }
+            else if (TypeAndId(literal) is { } typeAndId)
+            {
+                var slash = typeAndId.IndexOf('/', StringComparison.Ordinal);
+                targetType ??= typeAndId[..slash];
+                targetId = typeAndId[(slash + 1)..];
+            }
+        }
+
+        var isPatient = kind == ReferenceKind.Patient || targetType == "Patient";
+        FhirReference reference;
+        var shareable = !isPatient && resolved is null && type is null && identifier is null && display is null && literal is not null && literal[0] != '#' && _ctx.InBundle;
+        if (shareable && _ctx.ExternalReferences.TryGetValue(literal!, out var external))
+        {
+            return external;
+        }
+
+        if (!isPatient)
+        {
+            reference = new FhirReference
+            {
+                Reference = literal,
+                TargetType = targetType,
+                TargetId = targetId,
+                Identifier = identifier,
+                Display = kind == ReferenceKind.NonPatient ? display : null,
+                ResolvedEntryIndex = entryIndex,
+            };
+        }
+        else
+        {
+            // Same identity rule as FhirPatient.PatientToken, so a reference and its Patient get the same token.
+            if (patientToken is null)
+            {
+                if (targetId is not null && (targetType is null or "Patient"))
+                {
+                    patientToken = _ctx.Token("Patient/" + targetId);
+                }
+                else if (literal is not null)
+                {
+                    patientToken = _ctx.Token(literal);
+                }
+                else if (identifier is { Value: not null })
+                {
+                    patientToken = _ctx.Token(identifier.System + "|" + identifier.Value);
+                }
+            }
+
+            reference = new FhirReference { TargetType = "Patient", PatientToken = patientToken, ResolvedEntryIndex = entryIndex };
+        }
+
+        if (shareable && _ctx.ExternalReferences.Count < 65_536)
+        {
+            _ctx.ExternalReferences[literal!] = reference;
+        }
+
+        if (resolved is not null && type is null && identifier is null && display is null && resolved.SharedReference is null
+            && (kind == ReferenceKind.Patient) == (resolved.ResourceType == "Patient"))
+        {
+            resolved.SharedReference = reference;
+        }
+
+        return reference;
+    }
+
+    /// <summary><c>Type/id</c> from a relative or absolute literal (version suffix dropped), or null.</summary>
+    internal static string? TypeAndId(string literal)
+    {
+        var text = literal;
+        var history = text.IndexOf("/_history/", StringComparison.Ordinal);
+        if (history >= 0)
+        {
+            text = text[..history];
+        }
+
+        var lastSlash = text.LastIndexOf('/');
+        if (lastSlash <= 0 || lastSlash == text.Length - 1)
+        {
+            return null;
+        }
+
+        var previousSlash = text.LastIndexOf('/', lastSlash - 1);
+        var type = text[(previousSlash + 1)..lastSlash];
+        if (type.Length == 0 || !char.IsAsciiLetterUpper(type[0]))
+        {
+            return null;
+        }
+
+        return type + "/" + text[(lastSlash + 1)..];
+    }
+
+    /// <summary>Extension: kept as url + raw JSON.</summary>
+    internal ImmutableArray<FhirExtension> Extensions(string child)
+    {
+        if (TokenType != System.Text.Json.JsonTokenType.StartArray)
+        {
+            WrongType(child, "a JSON array of extensions");
+            return [];
+        }
+
+        var builder = ImmutableArray.CreateBuilder<FhirExtension>();
+        _ctx.PushPath(child);
+        var index = 0;
+        while (Read() && TokenType != System.Text.Json.JsonTokenType.EndArray)
+        {
+            _ctx.SetPathIndex(index++);
+            if (TokenType != System.Text.Json.JsonTokenType.StartObject)
+            {
+                WrongType(null, "an Extension object");
+                continue;
+            }
+
+            var url = PeekStringProperty("url"u8);
+            if (url is null)
+            {
+                _ctx.Report(IssueSeverity.Error, IssueType.Required, "ext-1: Extension.url is required", "url");
+            }
+
+            builder.Add(new FhirExtension(url, RawValueText()));
+        }
+
+        _ctx.PopPath();
+        return builder.DrainToImmutable();
+    }
+}

@@ -1,0 +1,297 @@
+using System.Collections.Immutable;
+using System.Text;
+
+namespace HealthFlow.Fhir;
+
+/// <summary>
+/// A Bundle entry (or contained resource) as a reference target. <see cref="Id"/> is the id as sent, used only to
+/// resolve; patients are never exposed by it (references to them carry <see cref="PatientToken"/>).
+/// </summary>
+internal sealed class EntryTarget(int index, string resourceType, string? id, string? versionId, string? patientToken, string? fullUrl)
+{
+    internal int Index { get; } = index;
+
+    internal string ResourceType { get; } = resourceType;
+
+    internal string? Id { get; } = id;
+
+    internal string? VersionId { get; } = versionId;
+
+    internal string? PatientToken { get; } = patientToken;
+
+    /// <summary>The fullUrl string: references to this entry reuse it instead of allocating their own.</summary>
+    internal string? FullUrl { get; } = fullUrl;
+
+    /// <summary>Another entry with the same id (different type), for <c>Type/id</c> lookups.</summary>
+    internal EntryTarget? NextWithSameId { get; set; }
+
+    /// <summary>A shared FhirReference for plain literal references to this entry (immutable, so shareable).</summary>
+    internal FhirReference? SharedReference { get; set; }
+}
+
+/// <summary>A urn:uuid reference seen before its target; checked when the Bundle ends.</summary>
+internal readonly record struct PendingReference(int EntryIndex, string Reference, string Expression);
+
+/// <summary>A property name seen in the current object: a slice of the input, or of the unescape arena.</summary>
+internal readonly record struct NameSlot(int Offset, int Length, bool InArena);
+
+/// <summary>
+/// Mutable state of one read: path, issues, duplicate-key slots and Bundle reference tables. Lives only
+/// for one <see cref="FhirReader"/> call; the parser is a ref struct and keeps its heap state here.
+/// </summary>
+internal sealed class ParseContext
+{
+    private readonly string?[] _pathNames = new string?[128];
+    private readonly int[] _pathIndexes = new int[128];
+    private int _pathDepth;
+    private readonly List<OperationOutcomeIssue> _entryIssues = [];
+    private readonly List<OperationOutcomeIssue> _allIssues = [];
+    private int _droppedIssues;
+
+    internal ParseContext(FhirReaderOptions options, Func<string, string> patientTokenizer, int inputLength)
+    {
+        Options = options;
+        PatientTokenizer = patientTokenizer;
+
+        // Sized once from the input (entries average well over 1 KB) instead of rehashing as a big Bundle grows.
+        var expectedEntries = Math.Min(inputLength / 1024, options.MaxEntries);
+        Strings = new Utf8StringCache(inputLength);
+        ByFullUrl = new(expectedEntries, StringComparer.Ordinal);
+        ById = new(expectedEntries, StringComparer.Ordinal);
+        FullUrlLookup = ByFullUrl.GetAlternateLookup<ReadOnlySpan<char>>();
+        IdLookup = ById.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    internal Dictionary<string, EntryTarget>.AlternateLookup<ReadOnlySpan<char>> FullUrlLookup { get; }
+
+    internal Dictionary<string, EntryTarget>.AlternateLookup<ReadOnlySpan<char>> IdLookup { get; }
+
+    /// <summary>The Bundle entry a relative or absolute <c>…/Type/id</c> literal names, or null.</summary>
+    internal EntryTarget? FindByTypeAndId(ReadOnlySpan<char> literal)
+    {
+        var history = literal.IndexOf("/_history/", StringComparison.Ordinal);
+        if (history >= 0)
+        {
+            literal = literal[..history];
+        }
+
+        var lastSlash = literal.LastIndexOf('/');
+        if (lastSlash <= 0 || lastSlash == literal.Length - 1)
+        {
+            return null;
+        }
+
+        var type = literal[..lastSlash];
+        var previousSlash = type.LastIndexOf('/');
+        type = type[(previousSlash + 1)..];
+        if (!IdLookup.TryGetValue(literal[(lastSlash + 1)..], out var target))
+        {
+            return null;
+        }
+
+        for (; target is not null; target = target.NextWithSameId)
+        {
+            if (type.SequenceEqual(target.ResourceType))
+            {
+                return target;
+            }
+        }
+
+        return null;
+    }
+
+    internal FhirReaderOptions Options { get; }
+
+    internal Func<string, string> PatientTokenizer { get; }
+
+    internal Utf8StringCache Strings { get; }
+
+    /// <summary>
+    /// Codings and single-coding concepts repeat across a Bundle (the same CPT code on hundreds of charges); immutable
+    /// records can be shared. Keys compare string instances, which the string cache makes identical for equal text.
+    /// </summary>
+    internal readonly Dictionary<(string?, string?, string?), FhirCoding> Codings = new(CodingKeyComparer.Instance);
+
+    internal readonly Dictionary<FhirCoding, FhirCodeableConcept> Concepts = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Plain references to things outside the Bundle (Organization/payer-1), shared by cached literal instance.</summary>
+    internal readonly Dictionary<string, FhirReference> ExternalReferences = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Date-only values (service dates) shared by cached string instance.</summary>
+    internal readonly Dictionary<string, FhirDateTime> Dates = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Bundle requests (POST Claim) shared by cached method and url instances.</summary>
+    internal readonly Dictionary<(string?, string?), FhirBundleRequest> Requests = new();
+
+    // Duplicate-key detection: names of the objects currently open, innermost last.
+    internal NameSlot[] Slots = new NameSlot[64];
+    internal int SlotCount;
+    internal byte[] Arena = new byte[256];
+    internal int ArenaLength;
+
+    // Bundle state.
+    internal bool InBundle;
+    internal string? BundleType;
+    internal int EntryIndex;
+    internal int EntryErrorCount;
+    internal int EnvelopeErrorCount;
+    internal bool InEntry;
+    internal readonly Dictionary<string, EntryTarget> ByFullUrl;
+
+    // Keyed by id alone (no "Type/id" string per entry); same-id entries of other types chain through NextWithSameId.
+    internal readonly Dictionary<string, EntryTarget> ById;
+    internal readonly List<PendingReference> Pending = [];
+    internal readonly List<(int EntryIndex, OperationOutcomeIssue Issue)> LateIssues = [];
+    internal string? LastPatientId;
+
+    // Resource state: contained resources and the #local references that must resolve to them.
+    internal readonly Dictionary<string, EntryTarget> Contained = new(StringComparer.Ordinal);
+    internal readonly List<(string Id, string Expression)> LocalReferences = [];
+    internal bool InResource;
+
+    internal IReadOnlyList<OperationOutcomeIssue> AllIssues => _allIssues;
+
+    internal int DroppedIssues => _droppedIssues;
+
+    internal void PushPath(string name)
+    {
+        if (_pathDepth < _pathNames.Length)
+        {
+            _pathNames[_pathDepth] = name;
+            _pathIndexes[_pathDepth] = -1;
+        }
+
+        _pathDepth++;
+    }
+
+    internal void SetPathIndex(int index)
+    {
+        if (_pathDepth - 1 < _pathIndexes.Length)
+        {
+            _pathIndexes[_pathDepth - 1] = index;
+        }
+    }
+
+    internal void PopPath() => _pathDepth--;
+
+    internal int PathDepth => _pathDepth;
+
+    internal void ResetPath(int depth) => _pathDepth = depth;
+
+    /// <summary>The current FHIRPath-style location, with <paramref name="child"/> appended when given.</summary>
+    internal string Path(string? child = null)
+    {
+        var builder = new StringBuilder(64);
+        var depth = Math.Min(_pathDepth, _pathNames.Length);
+        for (var i = 0; i < depth; i++)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('.');
+            }
+
+            builder.Append(_pathNames[i]);
+            if (_pathIndexes[i] >= 0)
+            {
+                builder.Append('[').Append(_pathIndexes[i]).Append(']');
+            }
+        }
+
+        if (child is not null)
+        {
+            if (builder.Length > 0)
+            {
+                builder.Append('.');
+            }
+
+            builder.Append(child);
+        }
+
+        return builder.ToString();
+    }
+
+    internal void Report(IssueSeverity severity, IssueType code, string diagnostics, string? child = null) =>
+        ReportAt(severity, code, diagnostics, Path(child));
+
+    internal void ReportAt(IssueSeverity severity, IssueType code, string diagnostics, string? expression)
+    {
+        var issue = new OperationOutcomeIssue(severity, code, diagnostics, expression);
+        if (issue.IsError)
+        {
+            if (InEntry)
+            {
+                EntryErrorCount++;
+            }
+            else
+            {
+                EnvelopeErrorCount++;
+            }
+        }
+
+        if (InEntry)
+        {
+            // Per-entry issues are bounded too, so one hostile entry cannot hold unbounded memory.
+            if (_entryIssues.Count < Options.MaxIssues)
+            {
+                _entryIssues.Add(issue);
+            }
+        }
+
+        AddToOutcome(issue);
+    }
+
+    /// <summary>Adds an issue found after its entry was delivered (a forward reference that never resolved).</summary>
+    internal void ReportLate(OperationOutcomeIssue issue) => AddToOutcome(issue);
+
+    private void AddToOutcome(OperationOutcomeIssue issue)
+    {
+        if (_allIssues.Count < Options.MaxIssues)
+        {
+            _allIssues.Add(issue);
+        }
+        else
+        {
+            _droppedIssues++;
+        }
+    }
+
+    internal void BeginEntry(int index)
+    {
+        InEntry = true;
+        EntryIndex = index;
+        EntryErrorCount = 0;
+        _entryIssues.Clear();
+    }
+
+    internal ImmutableArray<OperationOutcomeIssue> EndEntry()
+    {
+        InEntry = false;
+        return _entryIssues.Count == 0 ? ImmutableArray<OperationOutcomeIssue>.Empty : [.. _entryIssues];
+    }
+
+    internal void BeginResource()
+    {
+        InResource = true;
+        Contained.Clear();
+        LocalReferences.Clear();
+    }
+
+    internal void EndResource() => InResource = false;
+
+    internal string Token(string identity) => PatientTokenizer(identity);
+}
+
+/// <summary>Compares coding keys by string identity (interned by the string cache); a miss only costs an allocation.</summary>
+internal sealed class CodingKeyComparer : IEqualityComparer<(string?, string?, string?)>
+{
+    internal static readonly CodingKeyComparer Instance = new();
+
+    public bool Equals((string?, string?, string?) x, (string?, string?, string?) y) =>
+        ReferenceEquals(x.Item1, y.Item1) && ReferenceEquals(x.Item2, y.Item2) && ReferenceEquals(x.Item3, y.Item3);
+
+    public int GetHashCode((string?, string?, string?) obj) =>
+        HashCode.Combine(
+            System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item1),
+            System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item2),
+            System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Item3));
+}

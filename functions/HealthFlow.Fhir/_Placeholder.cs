@@ -1,2 +1,0 @@
-namespace HealthFlow.Fhir;
-internal static class Placeholder { }

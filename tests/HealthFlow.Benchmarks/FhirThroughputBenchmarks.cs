@@ -1,0 +1,143 @@
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using HealthFlow.Fhir;
+using HealthFlow.Fhir.Generation;
+
+namespace HealthFlow.Benchmarks;
+
+/// <summary>
+/// FHIR read + validate + event facts on one thread, for a ~50 MB generated transaction Bundle (seed 42), next to a
+/// plain Utf8JsonReader token scan of the same bytes: the speed limit for JSON on this machine.
+/// Run: <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- --filter '*FhirThroughput*'</c>.
+/// The MB/s and "% of scan" columns are the figures issue 5 asks for (goal: ≥ 150 MB/s and ≥ 30%).
+/// </summary>
+[Config(typeof(FhirThroughputConfig))]
+public class FhirThroughputBenchmarks
+{
+    private byte[] _bundle = [];
+
+    [GlobalSetup]
+    public void Setup() => _bundle = FhirBenchmarkDocument.Bytes;
+
+    /// <summary>Token scan only: every token read, nothing interpreted.</summary>
+    [Benchmark(Baseline = true)]
+    public long Utf8JsonReaderTokenScan()
+    {
+        var reader = new Utf8JsonReader(_bundle);
+        long tokens = 0;
+        while (reader.Read())
+        {
+            tokens++;
+        }
+
+        return tokens;
+    }
+
+    /// <summary>The ingestion path: streaming read, validation, Bundle semantics and event facts per entry.</summary>
+    [Benchmark]
+    public int ReadValidateAndDeriveEventFacts()
+    {
+        var sink = new FactSink();
+        var stream = FhirReader.Read(_bundle, FhirBenchmarkDocument.Tokenize, sink);
+        if (!stream.Result.Accepted)
+        {
+            throw new InvalidOperationException("the generated Bundle must be accepted");
+        }
+
+        return sink.Facts;
+    }
+
+    private sealed class FactSink : IFhirEntrySink
+    {
+        public int Facts { get; private set; }
+
+        public void OnEntry(FhirEntry entry)
+        {
+            if (entry.Resource is not null)
+            {
+                Facts += FhirEventFacts.From(entry.Resource).Length;
+            }
+        }
+    }
+}
+
+/// <summary>The benchmark document, identical in the host and the benchmark process (same seed).</summary>
+public static class FhirBenchmarkDocument
+{
+    private static readonly Lazy<byte[]> Document = new(() => new FhirGenerator(42).BundleOfSize(50L << 20));
+
+    public static byte[] Bytes => Document.Value;
+
+    /// <summary>A cheap deterministic stand-in for the Pipeline's HMAC tokenizer (HMAC cost is the Pipeline's, not the reader's).</summary>
+    public static string Tokenize(string identity) => "pt_" + identity.Length.ToString(System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>Monitoring strategy (each call is ~0.1–1 s), plus MB/s and % of the token scan.</summary>
+public sealed class FhirThroughputConfig : ManualConfig
+{
+    public FhirThroughputConfig()
+    {
+        AddJob(Job.Default.WithStrategy(RunStrategy.Monitoring).WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(15));
+        AddColumn(new ThroughputColumn(), new ShareOfBaselineColumn());
+        AddColumnProvider(DefaultColumnProviders.Instance);
+        AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default);
+    }
+
+    private static double? MeanSeconds(Summary summary, BenchmarkCase benchmarkCase) =>
+        summary[benchmarkCase]?.ResultStatistics?.Median is { } ns ? ns / 1e9 : null;
+
+    private sealed class ThroughputColumn : IColumn
+    {
+        public string Id => "FhirMBps";
+        public string ColumnName => "MB/s";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 0;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "Megabytes (2^20) of FHIR JSON per second, one thread, from the median";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase) =>
+            MeanSeconds(summary, benchmarkCase) is { } seconds
+                ? (FhirBenchmarkDocument.Bytes.Length / 1048576.0 / seconds).ToString("F0", System.Globalization.CultureInfo.InvariantCulture)
+                : "?";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+        public bool IsAvailable(Summary summary) => true;
+    }
+
+    private sealed class ShareOfBaselineColumn : IColumn
+    {
+        public string Id => "FhirShareOfScan";
+        public string ColumnName => "% of scan";
+        public bool AlwaysShow => true;
+        public ColumnCategory Category => ColumnCategory.Custom;
+        public int PriorityInCategory => 1;
+        public bool IsNumeric => true;
+        public UnitType UnitType => UnitType.Dimensionless;
+        public string Legend => "Throughput as a share of the Utf8JsonReader token scan of the same bytes";
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase)
+        {
+            var baseline = summary.BenchmarksCases.FirstOrDefault(c => c.Descriptor.Baseline);
+            return baseline is not null && MeanSeconds(summary, baseline) is { } scan && MeanSeconds(summary, benchmarkCase) is { } seconds
+                ? (100 * scan / seconds).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) + "%"
+                : "?";
+        }
+
+        public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style) => GetValue(summary, benchmarkCase);
+
+        public bool IsDefault(Summary summary, BenchmarkCase benchmarkCase) => false;
+
+        public bool IsAvailable(Summary summary) => true;
+    }
+}
