@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using HealthFlow.Fhir;
 using HealthFlow.Finance;
 using HealthFlow.Hl7;
 using HealthFlow.X12;
@@ -7,7 +8,7 @@ using HealthFlow.X12;
 namespace HealthFlow.Cli;
 
 /// <summary>
-/// <c>healthflow x12 inspect|ack</c>, <c>hl7 inspect</c>: read a file with the same readers the runtime uses and
+/// <c>healthflow x12 inspect|ack</c>, <c>fhir inspect</c>, <c>hl7 inspect</c>: read a file with the same readers the runtime uses and
 /// print one JSON document (other tools read it). Patient identifiers are tokenised with a throw-away key, so the
 /// output never holds them in clear. Exit 0 when everything is accepted, 2 when anything is rejected.
 /// </summary>
@@ -59,6 +60,23 @@ internal static class InspectCommands
         });
         hl7.Subcommands.Add(inspect);
         return hl7;
+    }
+
+    public static Command Fhir()
+    {
+        var fhir = new Command("fhir", "Read FHIR R4 resources and Bundles.");
+        var file = new Argument<FileInfo>("FILE") { Description = "A FHIR R4 JSON resource or Bundle." };
+        var inspect = new Command("inspect", "Print acceptance, the canonical events and the OperationOutcome as one JSON document.") { file };
+        inspect.SetAction(parse =>
+        {
+            var result = FhirReader.Read(File.ReadAllBytes(parse.GetValue(file)!.FullName), ThrowawayTokenizer().Tokenize);
+            using var stdout = Console.OpenStandardOutput();
+            stdout.Write(FhirInspectReport.ToUtf8Bytes(result, correlationId: "inspect"));
+            Console.WriteLine();
+            return result.Accepted ? 0 : 2;
+        });
+        fhir.Subcommands.Add(inspect);
+        return fhir;
     }
 
     private static FileStream Open(FileInfo file) => new(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);

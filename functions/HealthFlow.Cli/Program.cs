@@ -6,5 +6,6 @@ root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(LedgerCommands.Create());
 root.Subcommands.Add(InspectCommands.X12());
+root.Subcommands.Add(InspectCommands.Fhir());
 root.Subcommands.Add(InspectCommands.Hl7());
 return await root.Parse(args).InvokeAsync();

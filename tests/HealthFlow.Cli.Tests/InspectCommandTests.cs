@@ -50,3 +50,28 @@ public sealed class InspectCommandTests
         Assert.Contains("MSA|AA", document.GetProperty("ack").GetString(), StringComparison.Ordinal);
     }
 }
+
+public sealed class FhirInspectCommandTests
+{
+    [Fact]
+    public async Task Fhir_inspect_prints_accepted_events_and_outcome()
+    {
+        var fixture = Directory.GetFiles(Path.GetDirectoryName(CliRunner.Fixture("fhir/x"))!, "*.json").First(f => f.Contains("bundle", StringComparison.OrdinalIgnoreCase));
+        var (exit, output) = await CliRunner.RunAsync("fhir", "inspect", fixture);
+
+        var document = System.Text.Json.JsonDocument.Parse(output).RootElement;
+        Assert.Equal(document.GetProperty("accepted").GetBoolean() ? 0 : 2, exit);
+        Assert.True(document.TryGetProperty("events", out _));
+        Assert.Equal("OperationOutcome", document.GetProperty("outcome").GetProperty("resourceType").GetString());
+    }
+
+    [Fact]
+    public async Task Fhir_inspect_exits_2_for_a_rejected_resource()
+    {
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "{\"resourceType\":\"Claim\",");
+        var (exit, _) = await CliRunner.RunAsync("fhir", "inspect", file);
+        File.Delete(file);
+        Assert.Equal(2, exit);
+    }
+}

@@ -1,5 +1,6 @@
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Ingestion.Fhir;
 using HealthFlow.Pipeline.Ingestion.Hl7;
 using HealthFlow.Pipeline.Ingestion.X12;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,7 +17,7 @@ public static class PipelineServices
     public static IServiceCollection AddHealthFlowIngestion(this IServiceCollection services)
     {
         services.AddSingleton<IPayloadProcessor, X12Processor>();
-        services.AddSingleton<IPayloadProcessor, InterimFhirProcessor>();
+        services.AddSingleton<IPayloadProcessor, FhirProcessor>();
         services.AddSingleton<IPayloadProcessor, Hl7Processor>();
         services.AddSingleton<IngestionService>();
         services.AddSingleton<IngestionEndpoints>();
