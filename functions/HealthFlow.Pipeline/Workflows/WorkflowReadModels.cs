@@ -1,0 +1,188 @@
+using System.Text.Json;
+using HealthFlow.Finance;
+using HealthFlow.Finance.Events;
+using HealthFlow.Finance.Journals;
+using HealthFlow.Finance.Mapping;
+using HealthFlow.Ledger;
+using HealthFlow.Pipeline.Bus;
+
+namespace HealthFlow.Pipeline.Workflows;
+
+/// <summary>
+/// The master data the workflows build with: a folder (reloaded when an operator says a mapping was fixed) or the
+/// embedded sample. A reload that does not validate keeps the previous set, so a half-edited folder never posts.
+/// </summary>
+public sealed class MasterDataSource
+{
+    private readonly string? _folder;
+    private MasterDataSet _current;
+
+    public MasterDataSource(WorkflowOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        _folder = options.MasterDataFolder;
+        _current = Load() ?? throw new InvalidOperationException("The master data does not validate; fix it before starting the workflows.");
+    }
+
+    public MasterDataSet Current => Volatile.Read(ref _current);
+
+    /// <summary>Loads the set again; returns false (and keeps the current set) when it does not validate.</summary>
+    public bool Reload()
+    {
+        if (Load() is not { } set)
+            return false;
+        Volatile.Write(ref _current, set);
+        return true;
+    }
+
+    private MasterDataSet? Load() => (_folder is null ? MasterData.LoadEmbedded() : MasterData.LoadFolder(_folder)).Value;
+}
+
+/// <summary>
+/// The read models the workflows look things up in, rebuilt from the ledger at start and kept current by the routers and
+/// the posting activity: charges per encounter (from the <c>charges</c> topic's records), the claim index by CLP01 (from
+/// the <c>claims</c> topic's records) and the journals the ERP accepted (stream <see cref="JournalStream"/>), the last
+/// being where reversals find the originals they mirror.
+/// </summary>
+/// <remarks>Every add is idempotent (keyed on the source's idempotency key), because deliveries are at least once.</remarks>
+public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenizer)
+{
+    /// <summary>Ledger stream of member journals accepted by the ERP (type <see cref="JournalRecordType"/>, key = journal idempotency key).</summary>
+    public const string JournalStream = "workflow/journals";
+
+    public const string JournalRecordType = "JournalAccepted";
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<(string Facility, string Encounter), Dictionary<string, ChargeEvent>> _charges = [];
+    private readonly Dictionary<string, ClaimSubmitted> _claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Journal> _journals = new(StringComparer.Ordinal);
+
+    // (payer as sent in the 835, claim token) → trace number → journals of that claim payment (reversals excluded).
+    private readonly Dictionary<(string Payer, string Claim), List<(string Trace, Journal Journal)>> _claimJournals = [];
+
+    /// <summary>Rebuilds from the ledger; call once before the routers run.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("charges"), 0, cancellationToken))
+        {
+            if (TryReadEvent(record) is ChargeEvent charge)
+                AddCharge(charge);
+        }
+
+        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), 0, cancellationToken))
+        {
+            if (TryReadEvent(record) is ClaimSubmitted claim)
+                AddClaim(claim);
+        }
+
+        await foreach (var record in ledger.ReadStreamAsync(JournalStream, 0, cancellationToken))
+        {
+            if (record.Type == JournalRecordType)
+                AddJournal(JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!);
+        }
+    }
+
+    /// <summary>The canonical event in a topic record of the ledger, or null when it is not one.</summary>
+    public static CanonicalEvent? TryReadEvent(LedgerRecord record)
+    {
+        try
+        {
+            return EventJson.Deserialize(BusEnvelope.Body(record).Span);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    public void AddCharge(ChargeEvent charge)
+    {
+        ArgumentNullException.ThrowIfNull(charge);
+        lock (_gate)
+        {
+            var key = (charge.Facility.Trim(), charge.EncounterId.Trim());
+            if (!_charges.TryGetValue(key, out var charges))
+                _charges[key] = charges = new Dictionary<string, ChargeEvent>(StringComparer.Ordinal);
+            charges.TryAdd(charge.IdempotencyKey, charge);
+        }
+    }
+
+    /// <summary>The encounter's charge events (posted and credited) recorded so far.</summary>
+    public IReadOnlyList<ChargeEvent> ChargesOf(string facility, string encounterId)
+    {
+        lock (_gate)
+            return _charges.TryGetValue((facility.Trim(), encounterId.Trim()), out var charges) ? [.. charges.Values] : [];
+    }
+
+    /// <summary>Records a submitted claim under its CLP01 (the latest submission wins: a replacement claim keeps the id).</summary>
+    public void AddClaim(ClaimSubmitted claim)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        lock (_gate)
+            _claims[claim.ClaimId.Trim()] = claim;
+    }
+
+    public ClaimSubmitted? FindClaim(string claimId)
+    {
+        lock (_gate)
+            return _claims.GetValueOrDefault(claimId.Trim());
+    }
+
+    /// <summary>The accepted journal with this idempotency key, if any.</summary>
+    public Journal? FindJournal(string idempotencyKey)
+    {
+        lock (_gate)
+            return _journals.GetValueOrDefault(idempotencyKey);
+    }
+
+    /// <summary>
+    /// The journals of the latest earlier payment of claim <paramref name="claimId"/> (as sent) by <paramref name="payer"/> in
+    /// another 835 than <paramref name="currentTrace"/>, or null when none was posted: what a CLP02 = 22 reversal mirrors.
+    /// </summary>
+    public IReadOnlyList<Journal>? OriginalPaymentJournals(string payer, string claimId, string currentTrace)
+    {
+        var token = tokenizer.Tokenize(claimId);
+        lock (_gate)
+        {
+            if (!_claimJournals.TryGetValue((payer.Trim(), token), out var posted))
+                return null;
+            var earlier = posted.Where(p => p.Trace != currentTrace.Trim()).ToList();
+            if (earlier.Count == 0)
+                return null;
+            var trace = earlier[^1].Trace;
+            return [.. earlier.Where(p => p.Trace == trace).Select(p => p.Journal)];
+        }
+    }
+
+    /// <summary>Journals the ERP accepted that are not yet recorded in the ledger (the rest were recorded by an earlier run).</summary>
+    public IReadOnlyList<Journal> NotRecorded(IEnumerable<Journal> journals)
+    {
+        lock (_gate)
+            return [.. journals.Where(j => !_journals.ContainsKey(j.IdempotencyKey))];
+    }
+
+    public void AddJournal(Journal journal)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        lock (_gate)
+        {
+            if (!_journals.TryAdd(journal.IdempotencyKey, journal))
+                return;
+
+            // remit:{payer}:{trn02}:{claimRef}:{kind}; reversals (…:reversal…) and PLB journals are not originals.
+            var parts = journal.IdempotencyKey.Split(':');
+            if (parts.Length == 5 && parts[0] == "remit" && journal.ReversalOf is null)
+            {
+                var claim = parts[3].Split('#')[0];
+                var key = (parts[1], claim);
+                if (!_claimJournals.TryGetValue(key, out var list))
+                    _claimJournals[key] = list = [];
+                list.Add((parts[2], journal));
+            }
+        }
+    }
+}
