@@ -30,6 +30,9 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly ArrayBufferWriter<byte> _buffer = new(1024 * 1024);
     private readonly LedgerIndex _index;
+    // Records of the commit being written and their locations, reused by every commit (writer loop only).
+    private readonly List<LedgerRecord> _encoded = [];
+    private readonly List<RecordLocation> _encodedLocations = [];
 
     // Writer state: touched only by the writer loop (and by OpenAsync before it starts).
     private int _segment;
@@ -208,31 +211,42 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
+        // Both lists live as long as the loop: a commit allocates nothing for its bookkeeping.
         var batch = new List<PendingAppend>();
+        var entries = new List<LedgerEntry>();
+        var released = 0;
         while (await _queue.Reader.WaitToReadAsync())
         {
+            // The callers the previous commit released append again from thread-pool continuations that are queued
+            // but may not have run yet. When there were several, yield once so they run and join this commit: with N
+            // writers each commit then carries about N records, not N/2 (two half batches alternating), which halves
+            // the fsyncs per record. A lone writer does not pay for the hop.
+            if (released > 1)
+                await Task.Yield();
             batch.Clear();
-            var records = 0;
+            entries.Clear();
             var bytes = 0L;
-            while (records < _options.MaxBatchRecords && bytes < _options.MaxBatchBytes && _queue.Reader.TryRead(out var pending))
+            while (entries.Count < _options.MaxBatchRecords && bytes < _options.MaxBatchBytes && _queue.Reader.TryRead(out var pending))
             {
                 batch.Add(pending);
-                records += pending.Entries.Count;
+                entries.AddRange(pending.Entries);
                 bytes += pending.EncodedLength;
             }
             try
             {
                 if (_fault is { } fault)
                     throw new LedgerBrokenException(fault);
-                var first = await CommitAsync(batch.SelectMany(p => p.Entries).ToList(), bytes, CancellationToken.None);
+                var first = await CommitAsync(entries, bytes, CancellationToken.None);
                 foreach (var pending in batch)
                 {
                     pending.Completion.TrySetResult(first);
                     first += pending.Entries.Count;
                 }
+                released = batch.Count;
             }
             catch (Exception ex)
             {
+                released = 0;
                 foreach (var pending in batch)
                     pending.Completion.TrySetException(ex);
                 // After an I/O failure we cannot know what reached the store; re-read the tail before the next commit.
@@ -300,33 +314,31 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     private async Task<(long First, AppendStatus Status)> TryAppendAsync(int segment, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
     {
         _buffer.ResetWrittenCount();
+        _encoded.Clear();
+        _encodedLocations.Clear();
         var time = _clock.GetUtcNow();
-        var hash = _lastHash;
-        var locations = new RecordLocation[entries.Count];
-        var hashes = new byte[entries.Count][];
+        var prevHash = _lastHash;
         for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             var offset = _segmentLength + _buffer.WrittenCount;
-            var next = new byte[RecordCodec.HashSize];
-            var length = RecordCodec.Encode(entries[i], _nextSeq + i, time, hash, _buffer, next);
-            locations[i] = new RecordLocation(segment, offset, length);
-            hashes[i] = next;
-            hash = next;
+            // Each record keeps its own hash array (records are handed out by the cache), so one allocation per record stays.
+            var hash = new byte[RecordCodec.HashSize];
+            var length = RecordCodec.Encode(entry, _nextSeq + i, time, prevHash, _buffer, hash);
+            _encoded.Add(new LedgerRecord(_nextSeq + i, time, entry.Stream, entry.Type, entry.Key, entry.CorrelationId, entry.CausationId,
+                entry.Payload, prevHash, hash));
+            _encodedLocations.Add(new RecordLocation(segment, offset, length));
+            prevHash = hash;
         }
         var result = await _store.AppendAsync(_options.SegmentName(segment), _segmentLength, _buffer.WrittenMemory, cancellationToken);
         if (result.Status != AppendStatus.Appended)
             return (-1, result.Status);
 
         var first = _nextSeq;
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var entry = entries[i];
-            var record = new LedgerRecord(first + i, time, entry.Stream, entry.Type, entry.Key, entry.CorrelationId, entry.CausationId,
-                entry.Payload, i == 0 ? _lastHash : hashes[i - 1], hashes[i]);
-            _index.Add(record, locations[i], cache: true);
-        }
+        // One index update (one lock) per commit rather than per record: readers contend with the writer less.
+        _index.AddRange(_encoded, _encodedLocations);
         _nextSeq += entries.Count;
-        _lastHash = hash;
+        _lastHash = prevHash;
         _segmentLength = result.Length;
         _segmentAppends++;
         Signal();
@@ -403,7 +415,15 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     private sealed class PendingAppend(IReadOnlyList<LedgerEntry> entries)
     {
         public IReadOnlyList<LedgerEntry> Entries { get; } = entries;
-        public long EncodedLength { get; } = entries.Sum(RecordCodec.EncodedLength);
+        public long EncodedLength { get; } = SumEncodedLength(entries);
         public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        private static long SumEncodedLength(IReadOnlyList<LedgerEntry> entries)
+        {
+            var sum = 0L;
+            for (var i = 0; i < entries.Count; i++)
+                sum += RecordCodec.EncodedLength(entries[i]);
+            return sum;
+        }
     }
 }

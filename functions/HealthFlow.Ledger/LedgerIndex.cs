@@ -20,14 +20,31 @@ internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
     {
         lock (_gate)
         {
-            if (record.Seq != _locations.Count)
-                throw new InvalidOperationException($"Index expected record {_locations.Count}, got {record.Seq}.");
-            _locations.Add(location);
-            AddTo(_byStream, record.Stream, record.Seq);
-            if (record.CorrelationId.Length > 0)
-                AddTo(_byCorrelation, record.CorrelationId, record.Seq);
-            if (cache && record.Payload.Length <= cachePayloadMaxBytes)
-                _recent[record.Seq % _recent.Length] = record;
+            AddLocked(record, location, cache);
+            Volatile.Write(ref _count, _locations.Count);
+        }
+    }
+
+    private void AddLocked(LedgerRecord record, RecordLocation location, bool cache)
+    {
+        if (record.Seq != _locations.Count)
+            throw new InvalidOperationException($"Index expected record {_locations.Count}, got {record.Seq}.");
+        _locations.Add(location);
+        AddTo(_byStream, record.Stream, record.Seq);
+        if (record.CorrelationId.Length > 0)
+            AddTo(_byCorrelation, record.CorrelationId, record.Seq);
+        // The cache slot is read without the lock (TryGetCached), so publish the record with a release write.
+        if (cache && record.Payload.Length <= cachePayloadMaxBytes)
+            Volatile.Write(ref _recent[record.Seq % _recent.Length], record);
+    }
+
+    /// <summary>Adds one commit's records (contiguous, in order) under one lock.</summary>
+    public void AddRange(List<LedgerRecord> records, List<RecordLocation> locations)
+    {
+        lock (_gate)
+        {
+            for (var i = 0; i < records.Count; i++)
+                AddLocked(records[i], locations[i], cache: true);
             Volatile.Write(ref _count, _locations.Count);
         }
     }
