@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace HealthFlow.X12;
 
 /// <summary>
@@ -11,8 +13,11 @@ namespace HealthFlow.X12;
 internal sealed class CodeCache
 {
     private const int Slots = 4096;
+    private const int DateSlots = 64;
     private readonly ulong[] _keys = new ulong[Slots];
     private readonly string?[] _strings = new string?[Slots];
+    private readonly ulong[] _dateKeys = new ulong[DateSlots];
+    private readonly DateOnly[] _dates = new DateOnly[DateSlots];
 
     public string? Get(ReadOnlySpan<byte> value) => Get(value, 0);
 
@@ -31,17 +36,16 @@ internal sealed class CodeCache
 
         // Key = the bytes themselves plus the length in the top byte, so it identifies the value exactly.
         var key = (ulong)value.Length << 56 | (ulong)separator << 48;
-        var packed = 0UL;
-        for (var i = 0; i < value.Length; i++)
-        {
-            packed |= (ulong)value[i] << (i * 8);
-        }
+        var packed = Pack(value);
 
         // Up to 8 bytes of content; when all 8 are used the length/separator marker overlaps, so mix instead.
         key = value.Length == 8 ? packed ^ 0x9E37_79B9_7F4A_7C15UL ^ separator : key | packed;
         var slot = (int)(unchecked(key * 0x9E37_79B9_7F4A_7C15UL) >> 52);
         var cached = _strings[slot];
-        if (cached is not null && _keys[slot] == key && Matches(cached, value, separator))
+        // Up to 6 bytes (7 without a separator) the key holds value, separator and length without overlap, so an
+        // equal key is the same value and the character comparison is skipped.
+        var keyIsExact = value.Length < 7 || (value.Length == 7 && separator == 0);
+        if (cached is not null && _keys[slot] == key && (keyIsExact || Matches(cached, value, separator)))
         {
             return cached;
         }
@@ -50,6 +54,63 @@ internal sealed class CodeCache
         _keys[slot] = key;
         _strings[slot] = text;
         return text;
+    }
+
+    /// <summary>
+    /// <see cref="X12Text.TryParseDate"/> remembering the last valid dates: a remittance repeats a handful of
+    /// dates (service, statement, payment) thousands of times. Only valid dates are stored, keyed by their 8 bytes.
+    /// </summary>
+    public bool TryParseDate(ReadOnlySpan<byte> value, out DateOnly date)
+    {
+        if (value.Length != 8)
+        {
+            return X12Text.TryParseDate(value, out date);
+        }
+
+        var key = BinaryPrimitives.ReadUInt64LittleEndian(value);
+
+        // Multiplicative hash to 6 bits; the multiplication wraps on purpose.
+        var slot = (int)(unchecked(key * 0x9E37_79B9_7F4A_7C15UL) >> 58);
+
+        // Key 0 (eight NUL bytes) is never a valid date, so the zeroed, unused slots never match.
+        if (key != 0 && _dateKeys[slot] == key)
+        {
+            date = _dates[slot];
+            return true;
+        }
+
+        if (!X12Text.TryParseDate(value, out date))
+        {
+            return false;
+        }
+
+        _dateKeys[slot] = key;
+        _dates[slot] = date;
+        return true;
+    }
+
+    /// <summary>
+    /// Byte i of a 1–8 byte value at bits 8i: two overlapping little-endian reads instead of a loop (the overlapping
+    /// bytes are the same bytes at the same positions, so OR-ing them changes nothing).
+    /// </summary>
+    private static ulong Pack(ReadOnlySpan<byte> value)
+    {
+        var length = value.Length;
+        if (length >= 4)
+        {
+            ulong low = BinaryPrimitives.ReadUInt32LittleEndian(value);
+            ulong high = BinaryPrimitives.ReadUInt32LittleEndian(value[(length - 4)..]);
+            return low | (high << ((length - 4) * 8));
+        }
+
+        if (length >= 2)
+        {
+            ulong low = BinaryPrimitives.ReadUInt16LittleEndian(value);
+            ulong high = BinaryPrimitives.ReadUInt16LittleEndian(value[(length - 2)..]);
+            return low | (high << ((length - 2) * 8));
+        }
+
+        return value[0];
     }
 
     private static string Create(ReadOnlySpan<byte> value, byte separator)

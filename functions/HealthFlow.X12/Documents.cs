@@ -21,9 +21,11 @@ public readonly record struct Adjustment(string Group, string Reason, decimal Am
 /// <remarks>Filled by the parser while the line's segments stream by, read-only afterwards.</remarks>
 public sealed class ServicePayment
 {
-    internal List<Adjustment>? AdjustmentList { get; set; }
+    // Exact-size arrays set once when the line closes (the parser collects into reused scratch lists):
+    // one allocation per collection instead of a List plus its growing backing array.
+    internal Adjustment[]? AdjustmentArray { get; set; }
 
-    internal List<string>? RemarkList { get; set; }
+    internal string[]? RemarkArray { get; set; }
 
     /// <summary>SVC01-1 qualifier (HC, NU, ...).</summary>
     public string? ProcedureQualifier { get; init; }
@@ -44,10 +46,10 @@ public sealed class ServicePayment
     /// <summary>SVC05 units paid.</summary>
     public decimal? Units { get; init; }
 
-    public IReadOnlyList<Adjustment> Adjustments => AdjustmentList ?? (IReadOnlyList<Adjustment>)[];
+    public IReadOnlyList<Adjustment> Adjustments => AdjustmentArray ?? (IReadOnlyList<Adjustment>)[];
 
     /// <summary>LQ remittance advice remark codes (RARC): "HE:N14" style qualifier:code.</summary>
-    public IReadOnlyList<string> RemarkCodes => RemarkList ?? (IReadOnlyList<string>)[];
+    public IReadOnlyList<string> RemarkCodes => RemarkArray ?? (IReadOnlyList<string>)[];
 
     /// <summary>Service date (DTM 472, or 150 start).</summary>
     public DateOnly? ServiceDate { get; internal set; }
@@ -61,11 +63,12 @@ public sealed class ServicePayment
 /// </remarks>
 public sealed class ClaimPayment
 {
-    internal List<Adjustment>? AdjustmentList { get; set; }
+    // Exact-size arrays set once when the claim closes (see ServicePayment).
+    internal Adjustment[]? AdjustmentArray { get; set; }
 
-    internal List<ServicePayment>? LineList { get; set; }
+    internal ServicePayment[]? LineArray { get; set; }
 
-    internal List<string>? RemarkList { get; set; }
+    internal string[]? RemarkArray { get; set; }
 
     /// <summary>CLP01 patient control number (the provider's claim id; not PHI by itself).</summary>
     public required string PatientControlNumber { get; init; }
@@ -96,12 +99,12 @@ public sealed class ClaimPayment
 
     public PersonTokens? Subscriber { get; internal set; }
 
-    public IReadOnlyList<Adjustment> Adjustments => AdjustmentList ?? (IReadOnlyList<Adjustment>)[];
+    public IReadOnlyList<Adjustment> Adjustments => AdjustmentArray ?? (IReadOnlyList<Adjustment>)[];
 
-    public IReadOnlyList<ServicePayment> ServiceLines => LineList ?? (IReadOnlyList<ServicePayment>)[];
+    public IReadOnlyList<ServicePayment> ServiceLines => LineArray ?? (IReadOnlyList<ServicePayment>)[];
 
     /// <summary>Remark codes from MIA/MOA (RARC).</summary>
-    public IReadOnlyList<string> RemarkCodes => RemarkList ?? (IReadOnlyList<string>)[];
+    public IReadOnlyList<string> RemarkCodes => RemarkArray ?? (IReadOnlyList<string>)[];
 
     /// <summary>DTM 232 claim statement period start.</summary>
     public DateOnly? StatementFrom { get; internal set; }
@@ -120,18 +123,11 @@ public sealed class ClaimPayment
     {
         get
         {
-            var total = 0m;
-            foreach (var adjustment in Adjustments)
+            // Over the arrays, not the IReadOnlyList views: no enumerator is allocated per call.
+            var total = Sum(AdjustmentArray);
+            foreach (var line in LineArray ?? [])
             {
-                total += adjustment.Amount;
-            }
-
-            foreach (var line in ServiceLines)
-            {
-                foreach (var adjustment in line.Adjustments)
-                {
-                    total += adjustment.Amount;
-                }
+                total += Sum(line.AdjustmentArray);
             }
 
             return total;
@@ -142,6 +138,17 @@ public sealed class ClaimPayment
     public decimal Difference => Charge - Paid - TotalAdjustments;
 
     public bool IsBalanced => Difference == 0m;
+
+    private static decimal Sum(Adjustment[]? adjustments)
+    {
+        var total = 0m;
+        foreach (var adjustment in adjustments ?? [])
+        {
+            total += adjustment.Amount;
+        }
+
+        return total;
+    }
 }
 
 /// <summary>One PLB provider-level adjustment (one reason/amount pair of a PLB segment).</summary>
@@ -201,7 +208,27 @@ public sealed record Remittance
     public IReadOnlyList<ProviderAdjustment> ProviderAdjustments { get; init; } = [];
 
     /// <summary>Σ CLP04 − Σ PLB amounts: what BPR02 must equal.</summary>
-    public decimal ExpectedPaymentAmount => Claims.Sum(c => c.Paid) - ProviderAdjustments.Sum(p => p.Amount);
+    public decimal ExpectedPaymentAmount
+    {
+        get
+        {
+            // Indexed loops rather than LINQ: read once per transaction set on the ingestion path.
+            var total = 0m;
+            var claims = Claims;
+            for (var i = 0; i < claims.Count; i++)
+            {
+                total += claims[i].Paid;
+            }
+
+            var adjustments = ProviderAdjustments;
+            for (var i = 0; i < adjustments.Count; i++)
+            {
+                total -= adjustments[i].Amount;
+            }
+
+            return total;
+        }
+    }
 
     /// <summary>BPR02 − expected; zero when balanced.</summary>
     public decimal Difference => PaymentAmount - ExpectedPaymentAmount;

@@ -5,6 +5,14 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
 {
     private readonly List<ClaimPayment> _claims = [];
     private readonly List<ProviderAdjustment> _providerAdjustments = [];
+
+    // Scratch collections of the open claim and line, reused for every claim of the set: a closed claim or
+    // line gets exact-size arrays (one allocation each, none when empty) instead of its own growing Lists.
+    private readonly List<Adjustment> _claimAdjustments = [];
+    private readonly List<Adjustment> _lineAdjustments = [];
+    private readonly List<ServicePayment> _lines = [];
+    private readonly List<string> _claimRemarks = [];
+    private readonly List<string> _lineRemarks = [];
     private Remittance _header = new();
     private string? _nameLoop;
     private ClaimPayment? _claim;
@@ -68,11 +76,11 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
             case SegmentIds.CAS:
                 if (_line is not null)
                 {
-                    ReadAdjustments(segment, _line.AdjustmentList ??= new List<Adjustment>(2));
+                    ReadAdjustments(segment, _lineAdjustments);
                 }
                 else if (_claim is not null)
                 {
-                    ReadAdjustments(segment, _claim.AdjustmentList ??= new List<Adjustment>(2));
+                    ReadAdjustments(segment, _claimAdjustments);
                 }
 
                 break;
@@ -89,10 +97,10 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
 
                 break;
             case SegmentIds.MIA when _claim is not null:
-                AddRemarks(segment, _claim, 5, 20, 21, 22, 23);
+                AddRemarks(segment, 5, 20, 21, 22, 23);
                 break;
             case SegmentIds.MOA when _claim is not null:
-                AddRemarks(segment, _claim, 3, 4, 5, 6, 7);
+                AddRemarks(segment, 3, 4, 5, 6, 7);
                 break;
             case SegmentIds.DTM:
                 ReadDate(segment);
@@ -111,7 +119,7 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
                 };
                 break;
             case SegmentIds.LQ when _line is not null:
-                (_line.RemarkList ??= []).Add(RemarkCode(segment));
+                _lineRemarks.Add(RemarkCode(segment));
                 break;
             case SegmentIds.PLB:
                 CloseClaim();
@@ -206,14 +214,14 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
         }
     }
 
-    private void AddRemarks(in X12Segment segment, ClaimPayment claim, params ReadOnlySpan<int> elements)
+    private void AddRemarks(in X12Segment segment, params ReadOnlySpan<int> elements)
     {
         foreach (var element in elements)
         {
             var code = Context.Code(segment, element);
             if (code is not null)
             {
-                (claim.RemarkList ??= []).Add(code);
+                _claimRemarks.Add(code);
             }
         }
     }
@@ -235,9 +243,14 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
 
     private void CloseLine()
     {
-        if (_line is not null && _claim is not null)
+        if (_line is not null)
         {
-            (_claim.LineList ??= new List<ServicePayment>(4)).Add(_line);
+            _line.AdjustmentArray = Drain(_lineAdjustments);
+            _line.RemarkArray = Drain(_lineRemarks);
+            if (_claim is not null)
+            {
+                _lines.Add(_line);
+            }
         }
 
         _line = null;
@@ -248,9 +261,25 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
         CloseLine();
         if (_claim is not null)
         {
+            _claim.AdjustmentArray = Drain(_claimAdjustments);
+            _claim.LineArray = Drain(_lines);
+            _claim.RemarkArray = Drain(_claimRemarks);
             _claims.Add(_claim);
         }
 
         _claim = null;
+    }
+
+    /// <summary>The collected items as an exact-size array (null when none), leaving the scratch list empty.</summary>
+    private static T[]? Drain<T>(List<T> scratch)
+    {
+        if (scratch.Count == 0)
+        {
+            return null;
+        }
+
+        var items = scratch.ToArray();
+        scratch.Clear();
+        return items;
     }
 }

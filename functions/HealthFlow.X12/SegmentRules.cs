@@ -28,13 +28,68 @@ internal sealed record SegmentRule(SegmentUse Use, int[] Required)
     public int NameLoopRank { get; init; }
 }
 
+/// <summary>A <see cref="SegmentRule"/> flattened for the per-segment path: bit n of RequiredMask = element n is mandatory.</summary>
+internal readonly record struct CompactRule(int Packed, SegmentUse Use, uint RequiredMask, int NameLoopRank);
+
 internal static class SegmentRules
 {
     private static readonly FrozenDictionary<int, SegmentRule> Rules = Build();
 
-    // Direct lookup table over the 2–3 character id space (A–Z, 0–9, or none for the third): one array read
-    // per segment instead of a hash lookup.
-    private static readonly SegmentRule?[] Table = BuildTable();
+    // The per-segment lookup: an open-addressed table of small value entries (16 KiB, about 10% full), so finding
+    // a segment's rule is one or two reads of adjacent memory rather than a chain of table → rule → array loads
+    // that miss the cache while a large input and its documents stream through it. Built from Rules, so declared after it.
+    private const int CompactBits = 10;
+    private static readonly CompactRule[] Compact = BuildCompact();
+
+    /// <summary>The rule of a packed segment id (from <see cref="Pack(ReadOnlySpan{byte})"/>) as a value; Packed = 0 when the id is not known.</summary>
+    public static CompactRule FindCompact(int packed)
+    {
+        if (packed <= 0)
+        {
+            return default;
+        }
+
+        var table = Compact;
+        var mask = table.Length - 1;
+
+        // Multiplicative hash; the multiplication wraps on purpose.
+        var slot = (int)(unchecked((uint)packed * 0x9E37_79B1u) >> (32 - CompactBits));
+        while (true)
+        {
+            var entry = table[slot];
+            if (entry.Packed == packed || entry.Packed == 0)
+            {
+                return entry;
+            }
+
+            slot = (slot + 1) & mask;
+        }
+    }
+
+    private static CompactRule[] BuildCompact()
+    {
+        var table = new CompactRule[1 << CompactBits];
+        var mask = table.Length - 1;
+        foreach (var (packed, rule) in Rules)
+        {
+            var requiredMask = 0u;
+            foreach (var element in rule.Required)
+            {
+                // Required elements are numbered 1–31 (BPR16 is the highest in use).
+                requiredMask |= 1u << element;
+            }
+
+            var slot = (int)(unchecked((uint)packed * 0x9E37_79B1u) >> (32 - CompactBits));
+            while (table[slot].Packed != 0)
+            {
+                slot = (slot + 1) & mask;
+            }
+
+            table[slot] = new CompactRule(packed, rule.Use, requiredMask, rule.NameLoopRank);
+        }
+
+        return table;
+    }
 
     public static int Pack(ReadOnlySpan<byte> id) => id.Length switch
     {
@@ -67,44 +122,6 @@ internal static class SegmentRules
         }
 
         return true;
-    }
-
-    public static SegmentRule? Find(int packed)
-    {
-        var index = TableIndex(packed);
-        return index >= 0 ? Table[index] : null;
-    }
-
-    private static int Symbol(int c) => c switch
-    {
-        0 => 0,
-        >= 'A' and <= 'Z' => c - 'A' + 1,
-        >= '0' and <= '9' => c - '0' + 27,
-        _ => -1,
-    };
-
-    private static int TableIndex(int packed)
-    {
-        if (packed < 0)
-        {
-            return -1;
-        }
-
-        var a = Symbol((packed >> 16) & 0xFF);
-        var b = Symbol((packed >> 8) & 0xFF);
-        var c = Symbol(packed & 0xFF);
-        return a <= 0 || b <= 0 || c < 0 ? -1 : (((a * 37) + b) * 37) + c;
-    }
-
-    private static SegmentRule?[] BuildTable()
-    {
-        var table = new SegmentRule?[37 * 37 * 37];
-        foreach (var (packed, rule) in Rules)
-        {
-            table[TableIndex(packed)] = rule;
-        }
-
-        return table;
     }
 
     public static SegmentUse UseOf(X12TransactionKind kind) => kind switch

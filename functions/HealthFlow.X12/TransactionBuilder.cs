@@ -101,15 +101,25 @@ internal sealed class TransactionContext
     /// <summary>Amount element (X12 R). Empty gives <paramref name="fallback"/>; non-numeric is IK403 = 6.</summary>
     public decimal Amount(in X12Segment segment, int element, decimal fallback = 0m)
     {
+        // No decimal? on the way: this runs for most elements of CLP, SVC and CAS.
         var value = segment.Element(element);
-        return ParseAmount(segment, value, element, 0) ?? fallback;
+        if (value.IsEmpty)
+        {
+            return fallback;
+        }
+
+        if (X12Text.TryParseDecimal(value, out var amount))
+        {
+            return amount;
+        }
+
+        ReportBadAmount(segment, value, element, 0);
+        return fallback;
     }
 
-    public decimal? OptionalAmount(in X12Segment segment, int element) =>
-        ParseAmount(segment, segment.Element(element), element, 0);
-
-    private decimal? ParseAmount(in X12Segment segment, ReadOnlySpan<byte> value, int element, int component)
+    public decimal? OptionalAmount(in X12Segment segment, int element)
     {
+        var value = segment.Element(element);
         if (value.IsEmpty)
         {
             return null;
@@ -120,10 +130,15 @@ internal sealed class TransactionContext
             return amount;
         }
 
-        ElementError(segment, element, component, "6",
-            $"{SafeId(segment)}{element:00} is not a number", Truncate(value));
+        ReportBadAmount(segment, value, element, 0);
         return null;
     }
+
+    // The error path out of line, so the amount accessors above stay small enough to inline.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ReportBadAmount(in X12Segment segment, ReadOnlySpan<byte> value, int element, int component) =>
+        ElementError(segment, element, component, "6",
+            $"{SafeId(segment)}{element:00} is not a number", Truncate(value));
 
     /// <summary>CCYYMMDD date element; empty gives null; invalid is IK403 = 8.</summary>
     public DateOnly? Date(in X12Segment segment, int element)
@@ -134,7 +149,7 @@ internal sealed class TransactionContext
             return null;
         }
 
-        if (X12Text.TryParseDate(value, out var date))
+        if (Codes.TryParseDate(value, out var date))
         {
             return date;
         }

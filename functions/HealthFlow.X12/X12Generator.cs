@@ -24,6 +24,8 @@ public sealed class X12Generator(int seed)
 
     private readonly Random _random = new(seed);
     private int _claimCounter;
+    // Interchange control numbers continue across calls, so every interchange a generator writes is distinct (ISA13).
+    private int _interchangeCounter;
 
     /// <summary>Writes 835 interchanges until at least <paramref name="targetBytes"/> are written.</summary>
     /// <param name="output">Destination; left open.</param>
@@ -36,11 +38,10 @@ public sealed class X12Generator(int seed)
     {
         var start = output.CanSeek ? output.Position : 0;
         var totals = new GeneratedTotals();
-        var interchange = 0;
         using var writer = new X12Writer(output, delimiters ?? X12Delimiters.Standard);
         do
         {
-            interchange++;
+            var interchange = ++_interchangeCounter;
             writer.BeginInterchange(Header(interchange));
             writer.BeginGroup("HP", "PAYERSYS", "HOSPITAL", "20260115", "0930", interchange.ToString(CultureInfo.InvariantCulture), "005010X221A1");
             for (var set = 1; set <= setsPerInterchange; set++)
@@ -71,8 +72,9 @@ public sealed class X12Generator(int seed)
     {
         var batch = CreateClaimBatch(kind, claimCount);
         using var writer = new X12Writer(output, delimiters ?? X12Delimiters.Standard);
-        writer.BeginInterchange(Header(1));
-        writer.BeginGroup("HC", "HOSPITAL", "CLEARINGHOUSE", "20260115", "0930", "1", ClaimBatchWriter.VersionOf(kind));
+        var interchange = ++_interchangeCounter;
+        writer.BeginInterchange(Header(interchange));
+        writer.BeginGroup("HC", "HOSPITAL", "CLEARINGHOUSE", "20260115", "0930", interchange.ToString(CultureInfo.InvariantCulture), ClaimBatchWriter.VersionOf(kind));
         ClaimBatchWriter.Write(writer, batch, "0001");
         writer.EndGroup();
         writer.EndInterchange();

@@ -39,15 +39,17 @@ public static class X12Parser
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(options);
-        return new ParseSession(options).Run(input);
+        using var reader = new X12SegmentReader(input, options.MaxSegmentLength);
+        return new ParseSession(options).Run(reader);
     }
 
-    /// <summary>Parses bytes held in memory.</summary>
+    /// <summary>Parses bytes held in memory (read in place, never modified).</summary>
     public static X12ParseResult Parse(byte[] input, X12ParseOptions options)
     {
         ArgumentNullException.ThrowIfNull(input);
-        using var stream = new MemoryStream(input, writable: false);
-        return Parse(stream, options);
+        ArgumentNullException.ThrowIfNull(options);
+        using var reader = new X12SegmentReader(input, options.MaxSegmentLength);
+        return new ParseSession(options).Run(reader);
     }
 
     /// <summary>Parses text (ASCII/Latin-1).</summary>
@@ -94,9 +96,8 @@ internal sealed class ParseSession(X12ParseOptions options)
 
     // Fully optimised from the first call: the loop runs once per parse, so tiering would only reach it via OSR.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public X12ParseResult Run(Stream input)
+    public X12ParseResult Run(X12SegmentReader reader)
     {
-        using var reader = new X12SegmentReader(input, options.MaxSegmentLength);
         var segmentsRead = 0;
         try
         {
@@ -463,6 +464,8 @@ internal sealed class ParseSession(X12ParseOptions options)
         }
     }
 
+    // Its only caller is OnSegment, once per segment: inlined there to save a call and a frame per segment.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void SetSegment(in X12Segment segment)
     {
         var context = _context!;
@@ -474,8 +477,8 @@ internal sealed class ParseSession(X12ParseOptions options)
         }
 
         var packed = SegmentRules.Pack(segment.Id);
-        var rule = SegmentRules.Find(packed);
-        if (rule is null)
+        var rule = SegmentRules.FindCompact(packed);
+        if (rule.Packed == 0)
         {
             ReportUnrecognised(segment);
             return;
@@ -487,8 +490,10 @@ internal sealed class ParseSession(X12ParseOptions options)
             return;
         }
 
-        foreach (var element in rule.Required)
+        // Mandatory elements, in element order, from the rule's bit mask.
+        for (var required = rule.RequiredMask; required != 0; required &= required - 1)
         {
+            var element = System.Numerics.BitOperations.TrailingZeroCount(required);
             if (segment.IsElementEmpty(element))
             {
                 ReportMissingElement(segment, element);

@@ -69,6 +69,8 @@ public sealed class X12SegmentReader : IDisposable
     private readonly byte[] _longHead = new byte[64];
     private int _longHeadLength;
     private bool _currentIsLongHead;
+    private bool _bufferIsPooled = true;
+    private bool _inputIsBorrowed;
 
     /// <summary>Creates a reader over <paramref name="stream"/>; the caller keeps ownership of the stream.</summary>
     public X12SegmentReader(Stream stream, int maxSegmentLength = DefaultMaxSegmentLength)
@@ -77,6 +79,23 @@ public sealed class X12SegmentReader : IDisposable
         _stream = stream;
         _maxSegmentLength = maxSegmentLength;
         _buffer = ArrayPool<byte>.Shared.Rent(Math.Min(ReadBlock * 2, maxSegmentLength + ReadBlock));
+    }
+
+    /// <summary>
+    /// Reads segments straight out of <paramref name="input"/>, which is already in memory: no copy into a read
+    /// buffer. The array is never written to; the rare in-place edits (line breaks inside segments, a wrapped ISA)
+    /// first copy the input into a buffer of the reader's own.
+    /// </summary>
+    internal X12SegmentReader(byte[] input, int maxSegmentLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSegmentLength, 256);
+        _stream = Stream.Null;
+        _maxSegmentLength = maxSegmentLength;
+        _buffer = input;
+        _bufferIsPooled = false;
+        _inputIsBorrowed = true;
+        _end = input.Length;
+        _endOfStream = true;
     }
 
     /// <summary>The segment found by the last <see cref="Read"/>; valid until the next call.</summary>
@@ -132,7 +151,7 @@ public sealed class X12SegmentReader : IDisposable
     {
         var buffer = _buffer;
         _buffer = [];
-        if (buffer.Length > 0)
+        if (buffer.Length > 0 && _bufferIsPooled)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
@@ -140,6 +159,11 @@ public sealed class X12SegmentReader : IDisposable
 
     private X12ReadResult ReadSegment()
     {
+        if (Vector256.IsHardwareAccelerated && _delimiters.Segment is not ((byte)'\n' or (byte)'\r') && TryReadSegmentInOnePass())
+        {
+            return X12ReadResult.Segment;
+        }
+
         var terminator = _delimiters.Segment;
         var scanned = 0;
         while (true)
@@ -147,6 +171,13 @@ public sealed class X12SegmentReader : IDisposable
             // The terminator search runs over long stretches (vectorised IndexOf); element separators are
             // then found inside the one segment with a SIMD bit mask, instead of one search call per element.
             var at = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf(terminator);
+            if (at >= 0 && _inputIsBorrowed && scanned + at > _maxSegmentLength)
+            {
+                // The whole input is buffered, so the terminator of an over-long segment is always found: report it
+                // as a streaming read would, and skip it.
+                return SkipLongBufferedSegment(scanned + at + 1);
+            }
+
             if (at >= 0)
             {
                 var length = scanned + at;
@@ -172,6 +203,86 @@ public sealed class X12SegmentReader : IDisposable
                 return X12ReadResult.Segment;
             }
         }
+    }
+
+    /// <summary>
+    /// The common case in one pass: each 32-byte block of buffered input is compared with the terminator, the
+    /// element separator and CR/LF at once, so a segment costs one or two blocks instead of a terminator search
+    /// followed by a second scan for its separators. Gives up (false, nothing consumed, the general path
+    /// rescans) when the terminator is not within the buffered blocks or the segment is long; never used when
+    /// the terminator is itself a line break.
+    /// </summary>
+    private bool TryReadSegmentInOnePass()
+    {
+        const int MaxFastLength = 2048;
+        var start = _start;
+        var limit = Math.Min(_end, start + Math.Min(MaxFastLength, _maxSegmentLength));
+        if (start + Vector256<byte>.Count > limit)
+        {
+            return false;
+        }
+
+        _separatorCount = 0;
+        var terminator = Vector256.Create(_delimiters.Segment);
+        var element = Vector256.Create(_delimiters.Element);
+        var lineFeed = Vector256.Create((byte)'\n');
+        var carriageReturn = Vector256.Create((byte)'\r');
+        ref var origin = ref MemoryMarshal.GetArrayDataReference(_buffer);
+        var sawLineBreak = false;
+        for (var i = 0; start + i + Vector256<byte>.Count <= limit; i += Vector256<byte>.Count)
+        {
+            var block = Vector256.LoadUnsafe(ref origin, (nuint)(start + i));
+            var ends = Vector256.Equals(block, terminator).ExtractMostSignificantBits();
+            var separators = Vector256.Equals(block, element).ExtractMostSignificantBits();
+            var breaks = (Vector256.Equals(block, lineFeed) | Vector256.Equals(block, carriageReturn)).ExtractMostSignificantBits();
+            if (ends != 0)
+            {
+                var at = BitOperations.TrailingZeroCount(ends);
+                var before = (1u << at) - 1;
+                separators &= before;
+                sawLineBreak |= (breaks & before) != 0;
+                AddSeparators(i, separators);
+                var length = i + at;
+                if (sawLineBreak)
+                {
+                    CompleteSegment(RemoveLineBreaks(start, length), length + 1);
+                    return true;
+                }
+
+                // No CR/LF before the terminator, so there is none to trim at the end (CompleteSegment's loop).
+                _currentIsLongHead = false;
+                _segmentStart = start;
+                _segmentLength = length;
+                _start = start + length + 1;
+                _position++;
+                return true;
+            }
+
+            sawLineBreak |= breaks != 0;
+            AddSeparators(i, separators);
+        }
+
+        return false;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void AddSeparators(int blockOffset, uint mask)
+    {
+        if (_separatorCount + Vector256<byte>.Count > _separators.Length)
+        {
+            Array.Resize(ref _separators, _separators.Length * 2);
+        }
+
+        // Capacity for a whole block was ensured above, so the stores need no per-separator check.
+        var separators = _separators;
+        var count = _separatorCount;
+        while (mask != 0)
+        {
+            separators[count++] = blockOffset + BitOperations.TrailingZeroCount(mask);
+            mask &= mask - 1;
+        }
+
+        _separatorCount = count;
     }
 
     /// <summary>
@@ -242,6 +353,7 @@ public sealed class X12SegmentReader : IDisposable
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private int RemoveLineBreaks(int offset, int length)
     {
+        EnsureBufferIsOwn();
         var segment = _buffer.AsSpan(offset, length);
         var kept = 0;
         _separatorCount = 0;
@@ -310,6 +422,34 @@ public sealed class X12SegmentReader : IDisposable
         return X12ReadResult.SegmentTooLong;
     }
 
+    private X12ReadResult SkipLongBufferedSegment(int consumed)
+    {
+        _separatorCount = 0;
+        var head = _buffer.AsSpan(_start, Math.Min(_longHead.Length, consumed));
+        var idEnd = head.IndexOf(_delimiters.Element);
+        _longHeadLength = idEnd >= 0 ? idEnd : Math.Min(head.Length, 3);
+        head[.._longHeadLength].CopyTo(_longHead);
+        _start += consumed;
+        _currentIsLongHead = true;
+        _position++;
+        return X12ReadResult.SegmentTooLong;
+    }
+
+    /// <summary>Before an in-place edit: when the buffer is the caller's input, continue on a copy of it.</summary>
+    private void EnsureBufferIsOwn()
+    {
+        if (!_inputIsBorrowed)
+        {
+            return;
+        }
+
+        var own = ArrayPool<byte>.Shared.Rent(Math.Max(_end, 1));
+        Buffer.BlockCopy(_buffer, 0, own, 0, _end);
+        _buffer = own;
+        _bufferIsPooled = true;
+        _inputIsBorrowed = false;
+    }
+
     private void AddSeparator(int offset)
     {
         if (_separatorCount == _separators.Length)
@@ -358,6 +498,8 @@ public sealed class X12SegmentReader : IDisposable
             if (raw > 0 && IsFixedWidth(compacted, element))
             {
                 // Only now is the buffer rewritten: the compacted ISA over the bytes it came from.
+                EnsureBufferIsOwn();
+                available = _buffer.AsSpan(_start, Math.Min(_end - _start, 512));
                 compacted.CopyTo(available);
                 fixedWidth = true;
                 consumed = raw;

@@ -72,30 +72,50 @@ internal static class X12Text
 
         var negative = value[0] == (byte)'-';
         var i = negative ? 1 : 0;
+        if (value.Length <= 19)
+        {
+            return TryParseShortDecimal(value, i, negative, out result);
+        }
+
         ulong mantissa = 0;
         var digits = 0;
-        var point = -1;
+
+        // Integer part, then (after at most one '.') the fraction: the point test is out of the digit loops.
         for (; i < value.Length; i++)
         {
-            // Byte arithmetic wraps on purpose: anything below '0' becomes a large value and fails the digit test.
-            var digit = unchecked((uint)(value[i] - (byte)'0'));
-            if (digit <= 9)
+            var digit = value[i] - '0';
+            if (digit is < 0 or > 9)
             {
-                // X12 R allows 18 digits; stopping there also keeps the ulong from overflowing.
-                if (++digits > 18)
+                break;
+            }
+
+            // X12 R allows 18 digits; stopping there also keeps the ulong from overflowing.
+            if (++digits > 18)
+            {
+                return false;
+            }
+
+            mantissa = (mantissa * 10) + (uint)digit;
+        }
+
+        var scale = 0;
+        if (i < value.Length)
+        {
+            if (value[i] != (byte)'.')
+            {
+                return false;
+            }
+
+            scale = value.Length - i - 1;
+            for (i++; i < value.Length; i++)
+            {
+                var digit = value[i] - '0';
+                if (digit is < 0 or > 9 || ++digits > 18)
                 {
                     return false;
                 }
 
-                mantissa = (mantissa * 10) + digit;
-            }
-            else if (value[i] == (byte)'.' && point < 0)
-            {
-                point = i;
-            }
-            else
-            {
-                return false;
+                mantissa = (mantissa * 10) + (uint)digit;
             }
         }
 
@@ -104,7 +124,63 @@ internal static class X12Text
             return false;
         }
 
-        var scale = point < 0 ? 0 : value.Length - point - 1;
+        // decimal's constructor takes the 96-bit mantissa as int words; reinterpreting the bits is intended.
+        result = new decimal(unchecked((int)(uint)mantissa), unchecked((int)(uint)(mantissa >> 32)), 0, negative, (byte)scale);
+        return true;
+    }
+
+    /// <summary>
+    /// <see cref="TryParseDecimal"/> for up to 19 bytes: at most 19 digits fit a ulong (max 9,999,999,999,999,999,999
+    /// &lt; 2^64), so the digit loops need no count; the 18-digit limit is checked once from the lengths.
+    /// </summary>
+    private static bool TryParseShortDecimal(ReadOnlySpan<byte> value, int i, bool negative, out decimal result)
+    {
+        result = 0m;
+        ulong mantissa = 0;
+        var start = i;
+        for (; i < value.Length; i++)
+        {
+            // Byte arithmetic wraps on purpose: anything below '0' becomes a large value and fails the digit test.
+            var digit = unchecked((uint)(value[i] - '0'));
+            if (digit > 9)
+            {
+                break;
+            }
+
+            // × 10 as (m << 3) + (m << 1): two shifts and adds instead of a checked 64-bit multiply. No bits are lost:
+            // before the last digit m < 10^18, so m << 3 < 2^63.
+            mantissa = (mantissa << 3) + (mantissa << 1) + digit;
+        }
+
+        var digits = i - start;
+        var scale = 0;
+        if (i < value.Length)
+        {
+            if (value[i] != (byte)'.')
+            {
+                return false;
+            }
+
+            scale = value.Length - i - 1;
+            for (i++; i < value.Length; i++)
+            {
+                // As above: the wrap-around of bytes below '0' is intended.
+                var digit = unchecked((uint)(value[i] - '0'));
+                if (digit > 9)
+                {
+                    return false;
+                }
+
+                mantissa = (mantissa << 3) + (mantissa << 1) + digit;
+            }
+
+            digits += scale;
+        }
+
+        if (digits is 0 or > 18)
+        {
+            return false;
+        }
 
         // decimal's constructor takes the 96-bit mantissa as int words; reinterpreting the bits is intended.
         result = new decimal(unchecked((int)(uint)mantissa), unchecked((int)(uint)(mantissa >> 32)), 0, negative, (byte)scale);
