@@ -5,6 +5,9 @@ using HealthFlow.Finance;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Erp;
+using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Workflows;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Mllp;
@@ -23,8 +26,9 @@ using Microsoft.Extensions.Logging;
 namespace HealthFlow.Pipeline.Runtime;
 
 /// <summary>
-/// HealthFlow on one machine with no cloud: Kestrel on the Functions app's routes, the ledger on the file
-/// store in the data folder, the embedded bus on the ledger. <c>healthflow serve</c> runs it; tests start it on
+/// HealthFlow on one machine with no cloud: Kestrel on the Functions app's routes (and MLLP), the ledger on the
+/// file store in the data folder, the embedded bus and durable engine on the ledger, the two workflows, and the
+/// ERP gateway (the file sink by default). <c>healthflow serve</c> runs it; tests start it on
 /// a free loopback port.
 /// </summary>
 public sealed class LocalRuntime : IAsyncDisposable
@@ -36,10 +40,13 @@ public sealed class LocalRuntime : IAsyncDisposable
     private readonly FileBlobStore _store;
     private readonly BlobLedger _ledger;
     private readonly EmbeddedTopicBus _bus;
+    private readonly EmbeddedOrchestrationEngine _engine;
     private readonly ActivityListener _traces;
 
-    private LocalRuntime(WebApplication app, FileBlobStore store, BlobLedger ledger, EmbeddedTopicBus bus, ActivityListener traces, DataFolder data, VendorDirectory vendors)
+    private LocalRuntime(WebApplication app, FileBlobStore store, BlobLedger ledger, EmbeddedTopicBus bus, EmbeddedOrchestrationEngine engine,
+        ActivityListener traces, DataFolder data, VendorDirectory vendors)
     {
+        _engine = engine;
         _app = app;
         _store = store;
         _ledger = ledger;
@@ -64,6 +71,8 @@ public sealed class LocalRuntime : IAsyncDisposable
 
     public ITopicBus Bus => _bus;
 
+    public IOrchestrationClient Orchestrations => _engine;
+
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Opens the data folder, recovers the ledger and unfinished receipts, and starts listening.</summary>
@@ -81,12 +90,13 @@ public sealed class LocalRuntime : IAsyncDisposable
         var traces = new ActivityListener
         {
             ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" or "HealthFlow",
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
+            Sample = (ref ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => ActivitySamplingResult.AllData,
         };
         ActivitySource.AddActivityListener(traces);
 
         var store = FileBlobStore.OpenWritable(data.Path);
         BlobLedger? ledger = null;
+        EmbeddedOrchestrationEngine? engine = null;
         try
         {
             // The file store has no per-blob block limit, so segments roll over by size only.
@@ -143,15 +153,26 @@ public sealed class LocalRuntime : IAsyncDisposable
             services.AddHealthFlowIngestion();
             services.AddSingleton(MllpSources.FromConfiguration(configuration));
             services.AddSingleton(mllp);
+            services.AddErpGateway(configuration, data);
+            engine = await OrchestrationRegistration.OpenEmbeddedAsync(ledger, bus, new OrchestrationRegistry().AddWorkflows(), loggerFactory, TimeProvider.System,
+                cancellationToken: cancellationToken);
+            services.AddEmbeddedOrchestrations(engine);
+            services.AddWorkflows(configuration);
 
             var app = builder.Build();
             app.MapHealthFlowApi();
+            app.MapOrchestrationApi();
+            app.MapExceptionApi();
             await app.Services.GetRequiredService<IngestionService>().StartAsync(cancellationToken);
+            await engine.StartAsync(app.Services, cancellationToken);
+            await WorkflowRegistration.StartWorkflowsAsync(app.Services, cancellationToken);
             await app.StartAsync(cancellationToken);
-            return new LocalRuntime(app, store, ledger, bus, traces, data, vendors) { MllpEndpoint = mllpListener?.IPEndPoint };
+            return new LocalRuntime(app, store, ledger, bus, engine, traces, data, vendors) { MllpEndpoint = mllpListener?.IPEndPoint };
         }
         catch
         {
+            if (engine is not null)
+                await engine.DisposeAsync();
             if (ledger is not null)
                 await ledger.DisposeAsync();
             store.Dispose();
@@ -165,7 +186,10 @@ public sealed class LocalRuntime : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // Stop taking requests, then the routers and the engine, then the bus and the ledger they write to.
         await _app.StopAsync();
+        await _app.Services.GetRequiredService<WorkflowHost>().DisposeAsync();
+        await _engine.DisposeAsync();
         await _app.DisposeAsync();
         await _bus.DisposeAsync();
         await _ledger.DisposeAsync();

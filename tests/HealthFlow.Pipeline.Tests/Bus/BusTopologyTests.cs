@@ -11,8 +11,8 @@ public sealed class The_bus_topology
         var topology = BusTopology.LoadEmbedded();
 
         Assert.Subset(topology.Topics.Select(t => t.Name).ToHashSet(), new HashSet<string> { "encounters", "charges", "claims", "remittances", "journals", "exceptions" });
-        var erp = topology.FindTopic("journals")!.FindSubscription("erp-gateway")!;
-        Assert.Equal(new SubscriptionDefinition("erp-gateway", 20, TimeSpan.FromMinutes(5), false), erp);
+        var remittances = topology.FindTopic("remittances")!.FindSubscription("remittance-to-gl")!;
+        Assert.Equal(new SubscriptionDefinition("remittance-to-gl", 10, TimeSpan.FromMinutes(5), true), remittances);
         Assert.True(topology.FindTopic("remittances")!.RequiresSessionKey);
     }
 
