@@ -26,7 +26,7 @@ namespace HealthFlow.Pipeline.Bus;
 /// settlement runs, and a waiting receive sleeps until the next deadline, so no background thread is needed.</para>
 /// <para>Bounds: see <see cref="EmbeddedBusOptions"/> (soft publish back-pressure with a bounded wait, hard in-flight bound).</para>
 /// </remarks>
-public sealed class EmbeddedTopicBus : ITopicBus, IAsyncDisposable
+public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
 {
     private readonly ILedger _ledger;
     private readonly EmbeddedBusOptions _options;
@@ -79,6 +79,24 @@ public sealed class EmbeddedTopicBus : ITopicBus, IAsyncDisposable
 
     public async ValueTask<PublishReceipt> PublishBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default)
     {
+        var (entries, backPressured) = await EncodeAsync(topic, messages, cancellationToken);
+        var first = await _ledger.AppendBatchAsync(entries, cancellationToken);
+        Logs.Published(_logger, topic, messages.Count, first);
+        // Read-your-writes: once a publish returns, its subscriptions hold the message (backlog counts are current).
+        await CatchUpAsync(TopicOf(topic), CancellationToken.None);
+        return new PublishReceipt(first, messages.Count, backPressured);
+    }
+
+    /// <summary>
+    /// The ledger entries that publishing <paramref name="messages"/> to <paramref name="topic"/> appends, after the
+    /// same checks and back-pressure wait as <see cref="PublishBatchAsync"/>. Committing them (with any other records,
+    /// in one ledger batch) is the publish: subscriptions pick them up from the topic stream like any other.
+    /// </summary>
+    public async ValueTask<IReadOnlyList<LedgerEntry>> PrepareBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default) =>
+        (await EncodeAsync(topic, messages, cancellationToken)).Entries;
+
+    private async ValueTask<(LedgerEntry[] Entries, bool BackPressured)> EncodeAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken)
+    {
         var state = TopicOf(topic);
         if (messages.Count == 0)
             throw new ArgumentException("Nothing to publish.", nameof(messages));
@@ -92,12 +110,7 @@ public sealed class EmbeddedTopicBus : ITopicBus, IAsyncDisposable
                 throw new ArgumentException($"Topic '{topic}' has a subscription that requires sessions; message '{message.MessageId}' has no session key.", nameof(messages));
             entries[i] = new LedgerEntry(state.Stream, message.Type, message.MessageId, message.CorrelationId, message.CausationId, BusEnvelope.Encode(message));
         }
-        var backPressured = await WaitForBacklogAsync(state, cancellationToken);
-        var first = await _ledger.AppendBatchAsync(entries, cancellationToken);
-        Logs.Published(_logger, topic, messages.Count, first);
-        // Read-your-writes: once a publish returns, its subscriptions hold the message (backlog counts are current).
-        await CatchUpAsync(state, CancellationToken.None);
-        return new PublishReceipt(first, messages.Count, backPressured);
+        return (entries, await WaitForBacklogAsync(state, cancellationToken));
     }
 
     public async ValueTask<IReadOnlyList<BusDelivery>> ReceiveAsync(string topic, string subscription, int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)

@@ -1,3 +1,5 @@
+using HealthFlow.Ledger;
+
 namespace HealthFlow.Pipeline.Bus;
 
 /// <summary>
@@ -60,6 +62,17 @@ public interface ITopicBus
 
     /// <summary>The messages dead-lettered on a subscription, oldest first, with their bodies (for replay).</summary>
     IAsyncEnumerable<DeadLetteredMessage> ReadDeadLettersAsync(string topic, string subscription, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// A bus whose topics live in the ledger (the embedded bus): publishing is appending entries, so a caller can
+/// commit messages together with its own records in one ledger batch, one fsync, all or nothing. Ingestion uses it
+/// to make a receipt, its raw payload and its events durable at once; over Service Bus it publishes separately.
+/// </summary>
+public interface ILedgerTopicBus : ITopicBus
+{
+    /// <summary>The entries whose commit publishes <paramref name="messages"/> to <paramref name="topic"/>.</summary>
+    ValueTask<IReadOnlyList<LedgerEntry>> PrepareBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

@@ -23,10 +23,12 @@ public sealed record IngestResult(Receipt Receipt, bool Duplicate);
 /// rejection);</item>
 /// <item>the raw payload, its <c>ReceiptIssued</c> record and the status the reading earned are committed to the
 /// ledger in one batch (one fsync, all or nothing): <c>ReceiptPublished</c> when there is nothing to publish,
-/// <c>ReceiptRejected</c> for bad input (the raw payload is kept either way), <c>ReceiptParsed</c> when events
-/// follow;</item>
-/// <item>only when there are events: they are published to their topics (at-least-once, keyed by the source's
-/// idempotency key, so consumers drop repeats), then <c>ReceiptPublished</c> is committed.</item>
+/// <c>ReceiptRejected</c> for bad input (the raw payload is kept either way); when the bus lives in the ledger
+/// (<see cref="ILedgerTopicBus"/>, the embedded runtime) the events go into the same commit as their topic records,
+/// with <c>ReceiptPublished</c>: receipt, payload and events are durable together or not at all;</item>
+/// <item>over a separate bus (Service Bus) the commit says <c>ReceiptParsed</c>; the events are then published
+/// (at-least-once, keyed by the source's idempotency key, so consumers drop repeats) and <c>ReceiptPublished</c>
+/// is committed.</item>
 /// </list>
 /// Nothing is answered before step 2 is durable. Reading before the commit, rather than after it, saves one
 /// sequential commit per request (the 202 waits for one fsync, not two), which is what keeps p99 latency low at
@@ -134,15 +136,22 @@ public sealed partial class IngestionService
             result = Read(issued, payload);
             var (statusType, statusFacts) = StatusAfterReading(result);
             var facts = new IssuedFacts(vendor, format, sha256, payload.Length, issued.ReceivedAt, contentKey, interchangeKey, issued.TraceId, _protector.Encrypts);
+            List<LedgerEntry> records =
+            [
+                ReceiptRecords.Raw(issued, contentKey, _protector.Protect(payload.Span)),
+                ReceiptRecords.Issued(issued, facts),
+            ];
+            if (statusType == ReceiptRecords.ReceiptParsed && _bus is ILedgerTopicBus ledgerBus)
+            {
+                // The bus lives in the ledger: the events are published by the same commit as the receipt.
+                foreach (var topic in result.Events.GroupBy(e => e.Topic))
+                    records.AddRange(await ledgerBus.PrepareBatchAsync(topic.Key, [.. topic.Select(ToMessage)], CancellationToken.None));
+                statusType = ReceiptRecords.ReceiptPublished;
+            }
+            records.Add(ReceiptRecords.Status(issued.ReceiptId, statusType, statusFacts));
             // Not cancellable once queued: if the sender hung up while the commit was in flight, the records may still be
             // durable, and the book must learn of them, or a re-send would get a second receipt.
-            await _ledger.AppendBatchAsync(
-                [
-                    ReceiptRecords.Raw(issued, contentKey, _protector.Protect(payload.Span)),
-                    ReceiptRecords.Issued(issued, facts),
-                    ReceiptRecords.Status(issued.ReceiptId, statusType, statusFacts),
-                ],
-                CancellationToken.None);
+            await _ledger.AppendBatchAsync(records, CancellationToken.None);
             receipt = ReceiptBook.Advance(issued, statusType, statusFacts);
             _book.Issue(receipt, contentKey, interchangeKey);
             claim.TrySetResult(receipt);
