@@ -1,5 +1,22 @@
 using BenchmarkDotNet.Running;
+using HealthFlow.Benchmarks;
 
 // `dotnet run -c Release --project tests/HealthFlow.Benchmarks -- --filter '*X12*'` runs one family;
+// `... -- ledger` runs the ledger group-commit harness (LedgerThroughput.cs says why it is not a BenchmarkDotNet class);
 // see docs/PERFORMANCE.md for the commands behind each recorded figure.
+if (args.Length > 0 && args[0] == "ledger")
+    return await LedgerThroughput.RunAsync(args[1..]);
+// `... -- x12-throughput [rounds]` prints the X12 scan/read MB/s and ratio in CPU time (X12ThroughputHarness.cs).
+if (args.Length > 0 && args[0] == "x12-throughput")
+    return X12ThroughputHarness.Run(args[1..]);
+// `... -- x12-streaming [MB]` prints the peak working set streaming a generated 835 from disk (X12StreamingHarness.cs).
+if (args.Length > 0 && args[0] == "x12-streaming")
+    return X12StreamingHarness.Run(args[1..]);
+if (args.Length > 1 && args[0] == "x12-streaming-parse")
+    return X12StreamingHarness.Parse(args[1..]);
+// `... -- fhir-throughput [rounds]` prints the FHIR token-scan baseline MB/s, read + validate + event facts MB/s and
+// their ratio in CPU time (FhirThroughputHarness.cs).
+if (args.Length > 0 && args[0] == "fhir-throughput")
+    return FhirThroughputHarness.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+return 0;

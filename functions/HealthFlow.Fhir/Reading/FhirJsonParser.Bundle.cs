@@ -342,30 +342,10 @@ internal ref partial struct FhirJsonParser
 
         // Patient ids leave only as tokens: the target keeps the id to resolve by, never to expose.
         var id = resource is FhirPatient ? _ctx.LastPatientId : resource.Id;
-        var target = new EntryTarget(index, resource.ResourceType, id, resource.VersionId, (resource as FhirPatient)?.PatientToken, fullUrl);
-        if (fullUrl is not null)
+        var duplicate = _ctx.Targets.Add(index, resource.ResourceType, id, resource.VersionId, (resource as FhirPatient)?.PatientToken, fullUrl);
+        if (duplicate >= 0)
         {
-            if (_ctx.ByFullUrl.TryGetValue(fullUrl, out var existing) && existing.VersionId == resource.VersionId)
-            {
-                _ctx.Report(IssueSeverity.Error, IssueType.Duplicate, $"bdl-7: fullUrl already used by entry[{existing.Index}]", "fullUrl");
-            }
-            else
-            {
-                _ctx.ByFullUrl[fullUrl] = target;
-            }
-        }
-
-        if (id is not null)
-        {
-            if (_ctx.ById.TryGetValue(id, out var sameId))
-            {
-                target.NextWithSameId = sameId.NextWithSameId;
-                sameId.NextWithSameId = target;
-            }
-            else
-            {
-                _ctx.ById[id] = target;
-            }
+            _ctx.Report(IssueSeverity.Error, IssueType.Duplicate, $"bdl-7: fullUrl already used by entry[{_ctx.Targets.EntryIndex(duplicate)}]", "fullUrl");
         }
     }
 
@@ -374,7 +354,7 @@ internal ref partial struct FhirJsonParser
     {
         foreach (var pending in _ctx.Pending)
         {
-            if (_ctx.ByFullUrl.ContainsKey(pending.Reference))
+            if (_ctx.Targets.FindByUrl(pending.Reference) >= 0)
             {
                 continue;
             }

@@ -329,7 +329,7 @@ internal ref partial struct FhirJsonParser
     private FhirReference? ReadReferenceBody(ReferenceKind kind)
     {
         string? literal = null, type = null, display = null;
-        EntryTarget? resolved = null;
+        var resolved = -1;
         FhirIdentifier? identifier = null;
         var keys = BeginObject();
         while (NextProperty(ref keys, out var name))
@@ -367,27 +367,29 @@ internal ref partial struct FhirJsonParser
     }
 
     /// <summary>
-    /// Reads Reference.reference. A literal naming a Bundle entry is looked up without allocating and reuses the
-    /// entry's fullUrl string; other literals repeat (Organization/…) and come from the string cache.
+    /// Reads Reference.reference. A literal naming a Bundle entry is looked up without allocating and returns null
+    /// with <paramref name="resolved"/> set (<see cref="Resolve"/> rebuilds the fullUrl only when it needs it); other
+    /// literals repeat (Organization/…) and come from the string cache.
     /// </summary>
-    private string? ReadReferenceLiteral(out EntryTarget? resolved)
+    private string? ReadReferenceLiteral(out int resolved)
     {
-        resolved = null;
+        resolved = -1;
         if (TokenType == System.Text.Json.JsonTokenType.String && !ValueIsEscaped && ValueSpan.Length is > 0 and <= 256 && _ctx.InBundle)
         {
             Span<char> chars = stackalloc char[256];
             if (System.Text.Unicode.Utf8.ToUtf16(ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
             {
                 var literal = chars[..written];
-                if (_ctx.FullUrlLookup.TryGetValue(literal, out var fullUrl, out var byUrl))
+                var byUrl = _ctx.Targets.FindByUrl(literal);
+                if (byUrl >= 0)
                 {
                     resolved = byUrl;
-                    return fullUrl;
+                    return null;
                 }
 
-                if (!literal.StartsWith("urn:", StringComparison.Ordinal) && literal[0] != '#' && _ctx.FindByTypeAndId(literal) is { } byTypeAndId)
+                if (!literal.StartsWith("urn:", StringComparison.Ordinal) && literal[0] != '#')
                 {
-                    resolved = byTypeAndId;
+                    resolved = _ctx.Targets.FindByTypeAndId(literal);
                 }
             }
         }
@@ -395,23 +397,26 @@ internal ref partial struct FhirJsonParser
         return ReadString("reference", repeats: !ValueStartsWith("urn:"u8));
     }
 
-    private readonly FhirReference Resolve(string? literal, EntryTarget? resolved, string? type, FhirIdentifier? identifier, string? display, ReferenceKind kind)
+    private readonly FhirReference Resolve(string? literal, int resolved, string? type, FhirIdentifier? identifier, string? display, ReferenceKind kind)
     {
         string? targetType = type, targetId = null, patientToken = null;
         int? entryIndex = null;
-        if (resolved is not null)
+        var targets = _ctx.Targets;
+        if (resolved >= 0)
         {
             // Plain literal references to an entry share one immutable FhirReference.
-            if (type is null && identifier is null && (display is null || kind != ReferenceKind.NonPatient) && resolved.SharedReference is { } shared
+            if (type is null && identifier is null && (display is null || kind != ReferenceKind.NonPatient) && targets.Shared(resolved) is { } shared
                 && (kind != ReferenceKind.Patient || shared.PatientToken is not null))
             {
                 return shared;
             }
 
-            targetType = resolved.ResourceType;
-            targetId = resolved.Id;
-            entryIndex = resolved.Index;
-            patientToken = resolved.PatientToken;
+            // A literal resolved by fullUrl is that fullUrl.
+            literal ??= targets.FullUrl(resolved);
+            targetType = targets.ResourceType(resolved);
+            targetId = targets.Id(resolved);
+            entryIndex = targets.EntryIndex(resolved);
+            patientToken = targets.PatientToken(resolved);
         }
         else if (literal is not null)
         {
@@ -447,7 +452,7 @@ internal ref partial struct FhirJsonParser
 
         var isPatient = kind == ReferenceKind.Patient || targetType == "Patient";
         FhirReference reference;
-        var shareable = !isPatient && resolved is null && type is null && identifier is null && display is null && literal is not null && literal[0] != '#' && _ctx.InBundle;
+        var shareable = !isPatient && resolved < 0 && type is null && identifier is null && display is null && literal is not null && literal[0] != '#' && _ctx.InBundle;
         if (shareable && _ctx.ExternalReferences.TryGetValue(literal!, out var external))
         {
             return external;
@@ -492,10 +497,10 @@ internal ref partial struct FhirJsonParser
             _ctx.ExternalReferences[literal!] = reference;
         }
 
-        if (resolved is not null && type is null && identifier is null && display is null && resolved.SharedReference is null
-            && (kind == ReferenceKind.Patient) == (resolved.ResourceType == "Patient"))
+        if (resolved >= 0 && type is null && identifier is null && display is null && targets.Shared(resolved) is null
+            && (kind == ReferenceKind.Patient) == (targets.ResourceType(resolved) == "Patient"))
         {
-            resolved.SharedReference = reference;
+            targets.SetShared(resolved, reference);
         }
 
         return reference;

@@ -201,7 +201,7 @@ internal ref partial struct FhirJsonParser
                 }
             }
 
-            _ctx.Contained[id] = new EntryTarget(-1, type ?? "Resource", id, null, token, null);
+            _ctx.Contained[id] = new EntryTarget(type ?? "Resource", id, token);
         }
 
         _ctx.PopPath();

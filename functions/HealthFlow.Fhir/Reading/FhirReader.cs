@@ -64,7 +64,7 @@ public static class FhirReader
     private static (FhirReadResult Result, List<(int EntryIndex, OperationOutcomeIssue Issue)> Late) ReadCore(
         ReadOnlySpan<byte> json, Func<string, string> patientTokenizer, FhirReaderOptions options, Action<FhirEntry> onEntry)
     {
-        var ctx = new ParseContext(options, patientTokenizer, json.Length);
+        using var ctx = new ParseContext(options, patientTokenizer, json.Length);
         var entryCount = 0;
         var invalidEntries = 0;
         var validEntries = 0;

@@ -3,30 +3,14 @@ using System.Text;
 
 namespace HealthFlow.Fhir;
 
-/// <summary>
-/// A Bundle entry (or contained resource) as a reference target. <see cref="Id"/> is the id as sent, used only to
-/// resolve; patients are never exposed by it (references to them carry <see cref="PatientToken"/>).
-/// </summary>
-internal sealed class EntryTarget(int index, string resourceType, string? id, string? versionId, string? patientToken, string? fullUrl)
+/// <summary>A contained resource as a reference target (local to its container).</summary>
+internal sealed class EntryTarget(string resourceType, string? id, string? patientToken)
 {
-    internal int Index { get; } = index;
-
     internal string ResourceType { get; } = resourceType;
 
     internal string? Id { get; } = id;
 
-    internal string? VersionId { get; } = versionId;
-
     internal string? PatientToken { get; } = patientToken;
-
-    /// <summary>The fullUrl string: references to this entry reuse it instead of allocating their own.</summary>
-    internal string? FullUrl { get; } = fullUrl;
-
-    /// <summary>Another entry with the same id (different type), for <c>Type/id</c> lookups.</summary>
-    internal EntryTarget? NextWithSameId { get; set; }
-
-    /// <summary>A shared FhirReference for plain literal references to this entry (immutable, so shareable).</summary>
-    internal FhirReference? SharedReference { get; set; }
 }
 
 /// <summary>A urn:uuid reference seen before its target; checked when the Bundle ends.</summary>
@@ -39,7 +23,7 @@ internal readonly record struct NameSlot(int Offset, int Length, bool InArena);
 /// Mutable state of one read: path, issues, duplicate-key slots and Bundle reference tables. Lives only
 /// for one <see cref="FhirReader"/> call; the parser is a ref struct and keeps its heap state here.
 /// </summary>
-internal sealed class ParseContext
+internal sealed class ParseContext : IDisposable
 {
     private readonly string?[] _pathNames = new string?[128];
     private readonly int[] _pathIndexes = new int[128];
@@ -53,52 +37,14 @@ internal sealed class ParseContext
         Options = options;
         PatientTokenizer = patientTokenizer;
 
-        // Sized once from the input (entries average well over 1 KB) instead of rehashing as a big Bundle grows.
+        // Sized from the input (entries average well over 1 KB); the reference table grows past that for small entries.
         var expectedEntries = Math.Min(inputLength / 1024, options.MaxEntries);
         Strings = new Utf8StringCache(inputLength);
-        ByFullUrl = new(expectedEntries, StringComparer.Ordinal);
-        ById = new(expectedEntries, StringComparer.Ordinal);
-        FullUrlLookup = ByFullUrl.GetAlternateLookup<ReadOnlySpan<char>>();
-        IdLookup = ById.GetAlternateLookup<ReadOnlySpan<char>>();
+        Targets = new TargetTable(expectedEntries);
     }
 
-    internal Dictionary<string, EntryTarget>.AlternateLookup<ReadOnlySpan<char>> FullUrlLookup { get; }
-
-    internal Dictionary<string, EntryTarget>.AlternateLookup<ReadOnlySpan<char>> IdLookup { get; }
-
-    /// <summary>The Bundle entry a relative or absolute <c>…/Type/id</c> literal names, or null.</summary>
-    internal EntryTarget? FindByTypeAndId(ReadOnlySpan<char> literal)
-    {
-        var history = literal.IndexOf("/_history/", StringComparison.Ordinal);
-        if (history >= 0)
-        {
-            literal = literal[..history];
-        }
-
-        var lastSlash = literal.LastIndexOf('/');
-        if (lastSlash <= 0 || lastSlash == literal.Length - 1)
-        {
-            return null;
-        }
-
-        var type = literal[..lastSlash];
-        var previousSlash = type.LastIndexOf('/');
-        type = type[(previousSlash + 1)..];
-        if (!IdLookup.TryGetValue(literal[(lastSlash + 1)..], out var target))
-        {
-            return null;
-        }
-
-        for (; target is not null; target = target.NextWithSameId)
-        {
-            if (type.SequenceEqual(target.ResourceType))
-            {
-                return target;
-            }
-        }
-
-        return null;
-    }
+    /// <summary>Bundle entries as reference targets (by fullUrl and by <c>Type/id</c>).</summary>
+    internal TargetTable Targets { get; }
 
     internal FhirReaderOptions Options { get; }
 
@@ -136,10 +82,6 @@ internal sealed class ParseContext
     internal int EntryErrorCount;
     internal int EnvelopeErrorCount;
     internal bool InEntry;
-    internal readonly Dictionary<string, EntryTarget> ByFullUrl;
-
-    // Keyed by id alone (no "Type/id" string per entry); same-id entries of other types chain through NextWithSameId.
-    internal readonly Dictionary<string, EntryTarget> ById;
     internal readonly List<PendingReference> Pending = [];
     internal readonly List<(int EntryIndex, OperationOutcomeIssue Issue)> LateIssues = [];
     internal string? LastPatientId;
@@ -279,6 +221,9 @@ internal sealed class ParseContext
     internal void EndResource() => InResource = false;
 
     internal string Token(string identity) => PatientTokenizer(identity);
+
+    /// <summary>Returns the reference table's pooled arrays.</summary>
+    public void Dispose() => Targets.Dispose();
 }
 
 /// <summary>Compares coding keys by string identity (interned by the string cache); a miss only costs an allocation.</summary>

@@ -129,7 +129,11 @@ public sealed class LocalRuntime : IAsyncDisposable
             });
 
             var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).AddFilter(level => level >= LogLevel.Warning));
-            var bus = await EmbeddedTopicBus.OpenAsync(ledger, BusTopology.LoadEmbedded(), new EmbeddedBusOptions { CheckpointStore = store }, TimeProvider.System,
+            var bus = await EmbeddedTopicBus.OpenAsync(ledger, BusTopology.LoadEmbedded(), new EmbeddedBusOptions
+                {
+                    CheckpointStore = store,
+                    BacklogMaxPerSubscription = int.Parse(configuration["Bus:BacklogMaxPerSubscription"] ?? "10000", CultureInfo.InvariantCulture),
+                }, TimeProvider.System,
                 loggerFactory.CreateLogger<EmbeddedTopicBus>(), cancellationToken);
 
             var tokenKey = configuration["Ledger:PatientTokenKey"] is { Length: > 0 } configuredToken
@@ -165,7 +169,9 @@ public sealed class LocalRuntime : IAsyncDisposable
             app.MapExceptionApi();
             await app.Services.GetRequiredService<IngestionService>().StartAsync(cancellationToken);
             await engine.StartAsync(app.Services, cancellationToken);
-            await WorkflowRegistration.StartWorkflowsAsync(app.Services, cancellationToken);
+            // Workflows:Enabled=false runs ingestion alone (events wait on their topics), e.g. to measure it.
+            if (!string.Equals(configuration["Workflows:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
+                await WorkflowRegistration.StartWorkflowsAsync(app.Services, cancellationToken);
             await app.StartAsync(cancellationToken);
             return new LocalRuntime(app, store, ledger, bus, engine, traces, data, vendors) { MllpEndpoint = mllpListener?.IPEndPoint };
         }
