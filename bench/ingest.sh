@@ -49,7 +49,7 @@ url="http://127.0.0.1:$port/"
 # Server logs go to a file (console logging stays on, as in production; payloads are never logged).
 # Ingestion alone by default: the workflows would post every 835 downstream at their own (lower) pace and the
 # bus's back-pressure would then time the senders by the workflows, not by ingestion. WORKFLOWS=true measures both.
-(cd "$work" && Vendors__bench__Key="$key" Workflows__Enabled="${WORKFLOWS:-false}" Bus__BacklogMaxPerSubscription=10000000 \
+(cd "$work" && Logging__LogLevel__Default="${LOG_LEVEL:-Information}" Vendors__bench__Key="$key" Workflows__Enabled="${WORKFLOWS:-false}" Bus__BacklogMaxPerSubscription=10000000 \
   exec dotnet "$cli" serve --data "$work/data" --urls "http://127.0.0.1:$port") \
   > "$work/server.log" 2>&1 &
 server_pid=$!
