@@ -8,7 +8,10 @@ using HealthFlow.Hl7.Generation;
 using HealthFlow.Hl7.Mllp;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
+using HealthFlow.Pipeline.Orchestration;
 using HealthFlow.Pipeline.Runtime;
+using HealthFlow.Pipeline.Workflows;
+using Microsoft.Extensions.DependencyInjection;
 using HealthFlow.X12;
 
 namespace HealthFlow.Cli;
@@ -17,7 +20,8 @@ namespace HealthFlow.Cli;
 /// <c>healthflow demo</c>: runs the local runtime on free loopback ports with a fresh data folder, plays several
 /// vendors' traffic against it over real HTTP and MLLP (generated HL7 v2 ADT/DFT, FHIR Bundles, 837 claims, 835
 /// remittances with denials, reversals and PLB, re-sends and malformed messages), and prints what happened: receipts,
-/// acknowledgements, events per topic and the ledger's verification.
+/// acknowledgements, events per topic, the orchestrations and the journals they posted to the file ERP, open
+/// exceptions, and the ledger's verification.
 /// </summary>
 internal static class DemoCommand
 {
@@ -46,6 +50,8 @@ internal static class DemoCommand
                 [$"Mllp:Sources:{Hl7Vendor}:Addresses"] = "127.0.0.1",
                 // The demo prints its own summary; the runtime's per-message log lines would drown it.
                 ["Logging:LogLevel:Default"] = "Error",
+                // Bill a discharged encounter once its charges have been quiet for 2 s (a day's feed would use an hour).
+                ["Workflows:QuietPeriodSeconds"] = "2",
             });
             await using var runtime = await LocalRuntime.StartAsync(configuration, cancellationToken);
             Console.WriteLine($"HealthFlow demo: HTTP on {runtime.Address}, MLLP on {runtime.MllpEndpoint}, data in {runtime.Data.Path}");
@@ -62,6 +68,8 @@ internal static class DemoCommand
             foreach (var topic in Topics)
                 Console.WriteLine($"  {topic,-12} {await runtime.Ledger.ReadStreamAsync($"topic/{topic}", 0, cancellationToken).CountAsync(cancellationToken),7}");
 
+            await ReportWorkflowsAsync(runtime, cancellationToken);
+
             using var reader = FileBlobStore.OpenReadOnly(runtime.Data.Path);
             var verification = await LedgerVerifier.VerifyAsync(reader, new LedgerOptions { SegmentMaxAppends = int.MaxValue }, cancellationToken);
             Console.WriteLine();
@@ -72,6 +80,72 @@ internal static class DemoCommand
             return verification.Verified ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Waits until the orchestrations settle (none pending or running, or the count stops changing while some wait
+    /// for an operator), then prints them, the journals the file ERP received and the open exceptions.
+    /// </summary>
+    private static async Task ReportWorkflowsAsync(LocalRuntime runtime, CancellationToken cancellationToken)
+    {
+        Console.WriteLine();
+        Console.Write("Waiting for discharge-to-bill and remittance-to-GL to settle");
+        var active = new[] { OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running };
+        var (previous, stableFor) = (-1, 0);
+        for (var waited = 0; waited < 120 && stableFor < 6; waited++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            var running = (await AllInstancesAsync(runtime, active, cancellationToken)).Count;
+            stableFor = running == previous ? stableFor + 1 : 0;
+            previous = running;
+            if (running == 0 && waited > 4)
+                break;
+            if (waited % 4 == 0)
+                Console.Write('.');
+        }
+        Console.WriteLine();
+
+        var instances = await AllInstancesAsync(runtime, null, cancellationToken);
+        Console.WriteLine("Orchestrations:");
+        foreach (var group in instances.GroupBy(i => (i.Name, i.RuntimeStatus)).OrderBy(g => g.Key.Name, StringComparer.Ordinal))
+            Console.WriteLine($"  {group.Key.Name,-28} {group.Key.RuntimeStatus,-10} {group.Count(),6}");
+
+        var journals = Path.Combine(runtime.Data.Path, "erp", "journals.jsonl");
+        var (count, debit, credit, lines) = (0, 0m, 0m, 0);
+        if (File.Exists(journals))
+        {
+            foreach (var line in await File.ReadAllLinesAsync(journals, cancellationToken))
+            {
+                using var journal = System.Text.Json.JsonDocument.Parse(line);
+                count++;
+                foreach (var entry in journal.RootElement.GetProperty("lines").EnumerateArray())
+                {
+                    lines++;
+                    debit += entry.GetProperty("debit").GetDecimal();
+                    credit += entry.GetProperty("credit").GetDecimal();
+                }
+            }
+        }
+        Console.WriteLine($"Journals posted to the file ERP ({journals}): {count} journals, {lines} lines, debits {debit:N2} = credits {credit:N2}{(debit == credit ? "" : "  ** UNBALANCED **")}");
+
+        var exceptions = runtime.Services.GetRequiredService<ExceptionBook>().List(open: true);
+        Console.WriteLine($"Open exceptions ({exceptions.Count}), each with the action that resumes it (GET /api/exceptions):");
+        foreach (var group in exceptions.GroupBy(e => e.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
+            Console.WriteLine($"  {group.Key,-28} {group.Count(),6}");
+    }
+
+    private static async Task<List<OrchestrationMetadata>> AllInstancesAsync(LocalRuntime runtime, IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses, CancellationToken cancellationToken)
+    {
+        var all = new List<OrchestrationMetadata>();
+        string? token = null;
+        do
+        {
+            var page = await runtime.Orchestrations.ListInstancesAsync(new OrchestrationQuery(statuses, PageSize: 1000, ContinuationToken: token), cancellationToken);
+            all.AddRange(page.Instances);
+            token = page.ContinuationToken;
+        }
+        while (token is not null);
+        return all;
     }
 
     /// <summary>Generated encounters over MLLP (one connection, an ACK per message) and a few over HTTP.</summary>

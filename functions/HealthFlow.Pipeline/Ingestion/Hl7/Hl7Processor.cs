@@ -64,7 +64,8 @@ public sealed class Hl7Processor(TimeProvider clock) : IPayloadProcessor
     private static ChargeEvent Charge(Hl7ChargeFact charge, string key, string causation, ProcessingContext context)
     {
         // A credit usually arrives as a positive amount with FT1-6 = CD; the event type carries the direction.
-        var amount = new Money(Math.Abs(charge.Amount), charge.Currency);
+        // FT1-11 (CP) rarely carries a currency; without one the amount is in US dollars, as every X12 amount is.
+        var amount = new Money(Math.Abs(charge.Amount), charge.Currency.Length > 0 ? charge.Currency : "USD");
         ChargeEvent posted = charge.Type == Hl7FactType.ChargeCredited
             ? new ChargeCredited { IdempotencyKey = key, CorrelationId = context.ReceiptId, CausationId = causation, Facility = charge.Facility, EncounterId = charge.EncounterId, ChargeId = charge.IdempotencyKey, Amount = amount }
             : new ChargePosted { IdempotencyKey = key, CorrelationId = context.ReceiptId, CausationId = causation, Facility = charge.Facility, EncounterId = charge.EncounterId, ChargeId = charge.IdempotencyKey, Amount = amount };
