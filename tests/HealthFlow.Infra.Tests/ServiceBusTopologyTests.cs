@@ -77,7 +77,7 @@ public sealed partial class ServiceBusTopologyTests
     }
 
     [Fact]
-    public void Every_topic_of_the_file_has_a_valid_unique_name_and_at_least_one_subscription()
+    public void Every_topic_of_the_file_has_a_valid_unique_name_and_a_subscription_list()
     {
         var names = Topics().Select(t => t.GetProperty("name").GetString()!).ToList();
 
@@ -88,7 +88,9 @@ public sealed partial class ServiceBusTopologyTests
             var name = topic.GetProperty("name").GetString()!;
             // Topic names: 1-260 characters; we keep to letters, digits, '.', '-', '_' so paths and metrics stay simple.
             Assert.Matches(EntityName(), name);
-            Assert.NotEmpty(topic.GetProperty("subscriptions").EnumerateArray());
+            // A topic may have no subscription yet (journals: its readers, reconciliation, come later); the ledger
+            // keeps what is published there, so nothing is lost on the embedded bus; Service Bus discards it.
+            Assert.Equal(System.Text.Json.JsonValueKind.Array, topic.GetProperty("subscriptions").ValueKind);
         }
     }
 
