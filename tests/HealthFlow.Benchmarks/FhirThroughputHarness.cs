@@ -1,164 +1,20 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Runtime.InteropServices;
-
 namespace HealthFlow.Benchmarks;
 
 /// <summary>
-/// CPU-time harness for issue 5's throughput goal, for a machine too loaded for wall-clock figures:
-/// <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- fhir-throughput [rounds]</c>.
+/// Issue 5's goal on <see cref="ThroughputHarness"/>: <see cref="FhirThroughputBenchmarks.Utf8JsonReaderTokenScan"/>
+/// against <see cref="FhirThroughputBenchmarks.ReadValidateAndDeriveEventFacts"/> (the sink overload that keeps no
+/// entries, plus event facts per entry, over a ~52 MB transaction Bundle, one thread).
 /// </summary>
-/// <remarks>
-/// Each round runs the <see cref="FhirThroughputBenchmarks.Utf8JsonReaderTokenScan"/> baseline and then
-/// <see cref="FhirThroughputBenchmarks.ReadValidateAndDeriveEventFacts"/> (the Pipeline's large-Bundle path: the
-/// streaming sink overload of <c>FhirReader.Read</c>, validation, Bundle references and event facts per entry, nothing
-/// retained) on the same ~50 MB generated transaction Bundle, one thread, back to back, each
-/// <see cref="Repetitions"/> times, and charges each the CPU time of the calling thread (<c>CLOCK_THREAD_CPUTIME_ID</c>;
-/// gen0/gen1 collections run on the allocating thread, so they are included). The process CPU time (adds background GC
-/// and JIT threads) is printed beside it. Both share the process, the input and the moment, so their ratio is fair
-/// under load. MB = 2^20 bytes. Prints one line per round and a summary with the medians, the ratio and the goal check.
-/// </remarks>
 public static class FhirThroughputHarness
 {
-    private const int Repetitions = 3;
-
     public static int Run(string[] args)
     {
-        var rounds = args.Length > 0 && int.TryParse(args[0], NumberStyles.None, CultureInfo.InvariantCulture, out var r) && r > 0 ? r : 9;
         var benchmark = new FhirThroughputBenchmarks();
         benchmark.Setup();
-        var megabytes = FhirBenchmarkDocument.Bytes.Length / 1048576.0;
-        Console.WriteLine(FormattableString.Invariant(
-            $"// FHIR throughput, CPU time of one thread: {megabytes:F1} MB transaction Bundle (seed 42), {rounds} rounds x {Repetitions} repetitions, thread clock {(FhirThreadCpu.IsPrecise ? "CLOCK_THREAD_CPUTIME_ID" : "process (fallback)")}, server GC {System.Runtime.GCSettings.IsServerGC}, load {LoadAverage()}"));
-
-        // Warm-up: tier-1 code for both paths, caches filled, the GC budget settled.
-        for (var i = 0; i < 3; i++)
-        {
-            benchmark.Utf8JsonReaderTokenScan();
-            benchmark.ReadValidateAndDeriveEventFacts();
-        }
-
-        var scan = new List<double>();
-        var read = new List<double>();
-        var readProcess = new List<double>();
-        var ratios = new List<double>();
-        long allocated = 0;
-        var gen0Before = GC.CollectionCount(0);
-        var gen1Before = GC.CollectionCount(1);
-        var gen2Before = GC.CollectionCount(2);
-        var pauseBefore = GC.GetTotalPauseDuration();
-        var readSeconds = 0.0;
-        for (var round = 1; round <= rounds; round++)
-        {
-            var (scanThread, _, _) = Measure(() => benchmark.Utf8JsonReaderTokenScan());
-            var (readThread, readProc, bytes) = Measure(() => benchmark.ReadValidateAndDeriveEventFacts());
-            readSeconds += readThread;
-            var scanRate = megabytes * Repetitions / scanThread;
-            var readRate = megabytes * Repetitions / readThread;
-            scan.Add(scanRate);
-            read.Add(readRate);
-            readProcess.Add(megabytes * Repetitions / readProc);
-            ratios.Add(readRate / scanRate);
-            allocated = bytes / Repetitions;
-            Console.WriteLine(FormattableString.Invariant(
-                $"round {round,2}: scan {scanRate,6:F0} MB/s  read {readRate,6:F0} MB/s ({readProcess[^1],4:F0} by process CPU)  ratio {100 * readRate / scanRate,5:F1}%"));
-        }
-
-        var reads = rounds * Repetitions;
-        var gcLine = FormattableString.Invariant(
-            $"  GC per read: {(GC.CollectionCount(0) - gen0Before) / (double)reads:F1} gen0, {(GC.CollectionCount(1) - gen1Before) / (double)reads:F1} gen1, {(GC.CollectionCount(2) - gen2Before) / (double)reads:F1} gen2; pauses {100 * (GC.GetTotalPauseDuration() - pauseBefore).TotalSeconds / readSeconds:F0}% of the read CPU time (wall-clock pauses, inflated under load)");
-        var scanMedian = Median(scan);
-        var readMedian = Median(read);
-        var ratioMedian = Median(ratios);
-        var facts = benchmark.ReadValidateAndDeriveEventFacts();
-        Console.WriteLine(FormattableString.Invariant(
-            $"FHIR throughput (median of {rounds}): baseline Utf8JsonReader token scan {scanMedian:F0} MB/s | read + validate + event facts {readMedian:F0} MB/s (process CPU {Median(readProcess):F0}) | ratio {100 * ratioMedian:F1}% (of medians {100 * readMedian / scanMedian:F1}%)"));
-        Console.WriteLine(FormattableString.Invariant(
-            $"  {facts} event facts, {allocated / 1048576.0:F1} MB allocated per read ({allocated / (double)FhirBenchmarkDocument.Bytes.Length:F2} B per input byte), load {LoadAverage()}"));
-        Console.WriteLine(gcLine);
-        var met = readMedian >= 150 && ratioMedian >= 0.30;
-        Console.WriteLine($"  goal (>= 150 MB/s and >= 30% of the scan): {(met ? "met" : "NOT met")}");
-        return 0;
-    }
-
-    private static (double ThreadSeconds, double ProcessSeconds, long Allocated) Measure(Action action)
-    {
-        var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        var processBefore = Process.GetCurrentProcess().TotalProcessorTime;
-        var threadBefore = FhirThreadCpu.Seconds();
-        for (var i = 0; i < Repetitions; i++)
-        {
-            action();
-        }
-
-        var thread = FhirThreadCpu.Seconds() - threadBefore;
-        var process = (Process.GetCurrentProcess().TotalProcessorTime - processBefore).TotalSeconds;
-        return (thread, process, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
-        }
-        catch (IOException)
-        {
-            return "n/a";
-        }
-    }
-
-    /// <summary>CPU time of the calling thread; falls back to process CPU time where the POSIX clock is missing.</summary>
-    private static class FhirThreadCpu
-    {
-        private const int ClockThreadCpuTimeId = 3;
-
-        public static bool IsPrecise { get; } = Probe();
-
-        public static double Seconds()
-        {
-            if (IsPrecise && FhirNativeMethods.clock_gettime(ClockThreadCpuTimeId, out var now) == 0)
-            {
-                return now.Seconds + (now.Nanoseconds / 1e9);
-            }
-
-            return Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
-        }
-
-        private static bool Probe()
-        {
-            try
-            {
-                return OperatingSystem.IsLinux() && FhirNativeMethods.clock_gettime(ClockThreadCpuTimeId, out _) == 0;
-            }
-            catch (DllNotFoundException)
-            {
-                return false;
-            }
-            catch (EntryPointNotFoundException)
-            {
-                return false;
-            }
-        }
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct FhirTimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    private static class FhirNativeMethods
-    {
-        [DllImport("libc", EntryPoint = "clock_gettime")]
-        [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-        public static extern int clock_gettime(int clockId, out FhirTimeSpec time);
+        return ThroughputHarness.Run(new ThroughputGoal(
+            "FHIR throughput", "transaction Bundle (seed 42)", FhirBenchmarkDocument.Bytes.Length,
+            "Utf8JsonReader token scan", () => benchmark.Utf8JsonReaderTokenScan(),
+            "read + validate + event facts", () => benchmark.ReadValidateAndDeriveEventFacts(), "event facts",
+            GoalMegabytesPerSecond: 150, GoalRatio: 0.30), args);
     }
 }
