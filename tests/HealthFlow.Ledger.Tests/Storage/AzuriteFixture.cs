@@ -1,3 +1,4 @@
+using HealthFlow.Tests.Shared;
 using System.ComponentModel;
 using System.Diagnostics;
 using System.Net;
@@ -17,7 +18,6 @@ namespace HealthFlow.Ledger.Tests.Storage;
 public sealed class AzuriteFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan InstallTimeout = TimeSpan.FromMinutes(10);
     private readonly StringBuilder _output = new();
     private Process? _process;
     private string? _location;
@@ -44,8 +44,8 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
     private async Task StartAsync()
     {
-        var tools = FindToolsFolder();
-        var entry = await EnsureAzuriteInstalledAsync(tools);
+        var tools = await NodeTools.EnsureInstalledAsync("azurite/package.json");
+        var entry = await AzuriteEntryAsync(tools);
         var exitWithParent = Path.Combine(tools, "exit-with-parent.js");
         _location = Path.Combine(Path.GetTempPath(), "healthflow-tests", "azurite-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_location);
@@ -110,7 +110,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         {
             start.ArgumentList.Add(argument);
         }
-        _process = StartOrExplain(start);
+        _process = NodeTools.Start(start);
         _process.OutputDataReceived += (_, e) => Collect(e.Data);
         _process.ErrorDataReceived += (_, e) => Collect(e.Data);
         _process.BeginOutputReadLine();
@@ -182,95 +182,15 @@ public sealed class AzuriteFixture : IAsyncLifetime
             return _output.ToString();
     }
 
-    /// <summary>Returns the path of Azurite's blob entry script, installing the pinned tools first when needed.</summary>
-    private static async Task<string> EnsureAzuriteInstalledAsync(string tools)
+    /// <summary>The path of Azurite's blob entry script.</summary>
+    private static async Task<string> AzuriteEntryAsync(string tools)
     {
         var package = Path.Combine(tools, "node_modules", "azurite", "package.json");
-        var launcher = Path.Combine(tools, "node_modules", ".bin", OperatingSystem.IsWindows() ? "azurite-blob.cmd" : "azurite-blob");
-        if (!File.Exists(package) || !File.Exists(launcher))
-        {
-            // Parallel test processes (several test projects, several target runs) must not run npm ci at once.
-            using var installLock = await AcquireInstallLockAsync();
-            if (!File.Exists(package) || !File.Exists(launcher))
-                await RunNpmCiAsync(tools);
-        }
         // Run the entry script with node directly, not through the .bin shim: the process we kill is then Azurite itself.
         using var document = JsonDocument.Parse(await File.ReadAllTextAsync(package));
         var relative = document.RootElement.GetProperty("bin").GetProperty("azurite-blob").GetString()
             ?? throw new InvalidOperationException("azurite/package.json has no azurite-blob entry.");
         return Path.GetFullPath(Path.Combine(tools, "node_modules", "azurite", relative));
-    }
-
-    private static async Task RunNpmCiAsync(string tools)
-    {
-        var start = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { "ci", "--prefix", tools, "--no-audit", "--no-fund" })
-            start.ArgumentList.Add(argument);
-        using var npm = StartOrExplain(start);
-        var output = npm.StandardOutput.ReadToEndAsync();
-        var error = npm.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(InstallTimeout);
-        try
-        {
-            await npm.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            npm.Kill(entireProcessTree: true);
-            throw new TimeoutException($"'npm ci --prefix {tools}' did not finish within {InstallTimeout.TotalMinutes} minutes.");
-        }
-        if (npm.ExitCode != 0)
-            throw new InvalidOperationException($"'npm ci --prefix {tools}' failed with exit code {npm.ExitCode}:\n{await output}\n{await error}");
-    }
-
-    private static Process StartOrExplain(ProcessStartInfo start)
-    {
-        try
-        {
-            return Process.Start(start) ?? throw new InvalidOperationException($"'{start.FileName}' did not start.");
-        }
-        catch (Win32Exception ex)
-        {
-            throw new InvalidOperationException(
-                $"The Azure Blob store tests run Azurite, which needs Node.js with npm on PATH ('{start.FileName}' could not be started; " +
-                "Azurite 3.37 declares Node 22+, and runs on Node 20). " +
-                "Install Node.js (https://nodejs.org) and run the tests again; they install Azurite into tests/tools themselves.",
-                ex);
-        }
-    }
-
-    private static async Task<FileStream> AcquireInstallLockAsync()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "healthflow-tests", "azurite-install.lock");
-        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        var waited = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (waited.Elapsed < InstallTimeout)
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
-
-    private static string FindToolsFolder()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var tools = Path.Combine(directory.FullName, "tests", "tools");
-            if (File.Exists(Path.Combine(tools, "package-lock.json")))
-                return tools;
-        }
-        throw new InvalidOperationException($"No tests/tools/package-lock.json above {AppContext.BaseDirectory}: the Azurite fixture needs the repository checkout.");
     }
 
     private static int FreeLoopbackPort()

@@ -1,3 +1,4 @@
+using HealthFlow.Tests.Shared;
 using System.Globalization;
 using System.Text.Json;
 using HealthFlow.Pipeline.Tests.Support;
@@ -16,7 +17,7 @@ public sealed class MllpInteropTests : IAsyncLifetime
     [Fact]
     public async Task Node_hl7_client_sends_adt_and_dft_and_receives_an_AA_ack_for_each_control_id()
     {
-        var tools = await NodeTools.EnsureInstalledAsync("node-hl7-client");
+        var tools = await NodeTools.EnsureInstalledAsync("node-hl7-client/package.json");
         var generator = MllpRuntime.Generator(401);
         var messages = Enumerable.Range(0, 3).SelectMany(_ => generator.NextEncounter()).ToList();
         var file = Path.Combine(_host.Folder, "hl7-client-messages.json");
