@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.IO.Pipelines;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
@@ -156,12 +157,14 @@ internal static class DemoCommand
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(runtime.MllpEndpoint!, cancellationToken);
         var stream = tcp.GetStream();
-        var buffer = new byte[64 * 1024];
+        var acks = new MllpFrameReader(PipeReader.Create(stream));
         foreach (var message in messages.Skip(10))
         {
             await stream.WriteAsync(MllpFrameEncoder.Encode(message.Text), cancellationToken);
-            var ack = await ReadFrameAsync(stream, buffer, cancellationToken);
-            tally.Add("HL7 v2 over MLLP", ack.Contains("MSA|AA", StringComparison.Ordinal) ? "AA" : "AE/AR");
+            var ack = await acks.ReadAsync(cancellationToken);
+            if (ack.Status != MllpDecodeStatus.Frame)
+                throw new IOException($"The MLLP connection answered with {ack.Status} instead of an ACK.");
+            tally.Add("HL7 v2 over MLLP", Encoding.UTF8.GetString(ack.Payload!).Contains("MSA|AA", StringComparison.Ordinal) ? "AA" : "AE/AR");
         }
 
         using var http = Client(runtime, Hl7Key);
@@ -225,20 +228,6 @@ internal static class DemoCommand
             _ => $"HTTP {(int)response.StatusCode}",
         };
         tally.Add(label, outcome);
-    }
-
-    private static async Task<string> ReadFrameAsync(NetworkStream stream, byte[] buffer, CancellationToken cancellationToken)
-    {
-        var filled = 0;
-        while (true)
-        {
-            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
-            if (read == 0)
-                throw new IOException("The MLLP connection closed before the ACK arrived.");
-            filled += read;
-            if (filled >= 2 && buffer[filled - 2] == MllpFrameDecoder.EndBlock && buffer[filled - 1] == MllpFrameDecoder.CarriageReturn)
-                return Encoding.UTF8.GetString(buffer, 1, filled - 3);
-        }
     }
 
     /// <summary>Counts of outcomes per channel, printed as a table.</summary>

@@ -69,8 +69,9 @@ public sealed partial class IngestionService
         await _book.LoadAsync(_ledger, cancellationToken);
         foreach (var receipt in _book.Unfinished())
         {
-            var raw = await _ledger.ReadStreamAsync(ReceiptRecords.RawStream, 0, cancellationToken)
-                .FirstOrDefaultAsync(r => r.CorrelationId == receipt.ReceiptId, cancellationToken);
+            // By correlation id (indexed): only this receipt's records are read, not every raw payload.
+            var raw = await _ledger.ReadCorrelationAsync(receipt.ReceiptId, cancellationToken)
+                .FirstOrDefaultAsync(r => r.Stream == ReceiptRecords.RawStream, cancellationToken);
             if (raw is null)
                 continue;
             LogResuming(receipt.ReceiptId, receipt.Status);

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using HealthFlow.Finance;
@@ -26,7 +27,7 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
 
     public ProcessingResult Process(ReadOnlyMemory<byte> payload, ProcessingContext context)
     {
-        var result = X12Parser.Parse(payload.ToArray(), new X12ParseOptions { TokenizePhi = context.Tokenize });
+        var result = X12Parser.Parse(WholeArray(payload), new X12ParseOptions { TokenizePhi = context.Tokenize });
         if (!result.IsX12)
             return ProcessingResult.Reject([.. result.Errors.Select(e => e.Message).DefaultIfEmpty("not an X12 interchange")]);
 
@@ -54,6 +55,15 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
             ? ProcessingResult.Accept(events, acknowledgement)
             : ProcessingResult.Reject(reasons, acknowledgement);
     }
+
+    /// <summary>
+    /// The payload's own array when it spans a whole one (what the HTTP endpoint hands over): the parser reads an array
+    /// in place and never writes it, so a 64 MiB body is not copied once more.
+    /// </summary>
+    private static byte[] WholeArray(ReadOnlyMemory<byte> payload) =>
+        MemoryMarshal.TryGetArray(payload, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length
+            ? segment.Array
+            : payload.ToArray();
 
     private Acknowledgement? Acknowledge(X12ParseResult result, string receiptId)
     {
