@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using HealthFlow.Fhir.Generation;
 using HealthFlow.Finance.Events;
-using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Tests.Support;
 
 namespace HealthFlow.Pipeline.Tests.Ingestion;
@@ -16,19 +15,8 @@ public sealed class FhirIngestionTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
-    private async Task<List<LedgerEvent>> EventsOfAsync(string receiptId)
-    {
-        var events = new List<LedgerEvent>();
-        foreach (var topic in new[] { "encounters", "charges", "claims", "remittances" })
-        {
-            await foreach (var record in _host.Runtime.Ledger.ReadStreamAsync($"topic/{topic}"))
-            {
-                if (record.CorrelationId == receiptId)
-                    events.Add(new LedgerEvent(EventJson.Deserialize(BusEnvelope.Body(record).Span), Encoding.UTF8.GetString(record.Payload.Span)));
-            }
-        }
-        return events;
-    }
+    private async Task<List<LedgerEvent>> EventsOfAsync(string receiptId) =>
+        [.. (await _host.EventsAsync(receiptId)).Select(e => new LedgerEvent(e.Event, Encoding.UTF8.GetString(e.Record.Payload.Span)))];
 
     private sealed record LedgerEvent(CanonicalEvent Event, string RawPayload);
 

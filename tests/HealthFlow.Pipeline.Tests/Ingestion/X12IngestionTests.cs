@@ -2,7 +2,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using HealthFlow.Finance.Events;
-using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Tests.Support;
 using HealthFlow.X12;
 
@@ -25,10 +24,7 @@ public sealed class X12IngestionTests : IAsyncLifetime
     }
 
     private async Task<List<CanonicalEvent>> EventsOfAsync(string topic, string receiptId) =>
-        await _host.Runtime.Ledger.ReadStreamAsync($"topic/{topic}")
-            .Where(r => r.CorrelationId == receiptId)
-            .Select(r => EventJson.Deserialize(BusEnvelope.Body(r).Span))
-            .ToListAsync();
+        [.. (await _host.EventsAsync(receiptId, topic)).Select(e => e.Event)];
 
     [Fact]
     public async Task An_accepted_835_answers_with_a_999_and_publishes_its_remittance()

@@ -51,8 +51,5 @@ internal static class MllpRuntime
     }
 
     /// <summary>The records a receipt produced on topics (stream <c>topic/…</c>).</summary>
-    public static async Task<List<LedgerRecord>> TopicRecordsAsync(this RuntimeHost host, string receiptId) =>
-        await host.Runtime.Ledger.ReadCorrelationAsync(receiptId).Where(r => r.Stream.StartsWith("topic/", StringComparison.Ordinal)).ToListAsync();
-
     public static int ReceiptCount(this RuntimeHost host) => host.Runtime.Services.GetRequiredService<IngestionService>().ReceiptCount;
 }

@@ -1,4 +1,7 @@
 using System.Net.Http.Headers;
+using HealthFlow.Finance.Events;
+using HealthFlow.Ledger;
+using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Runtime;
 using Microsoft.Extensions.Configuration;
 
@@ -52,6 +55,18 @@ public sealed class RuntimeHost : IAsyncDisposable
         await Runtime.DisposeAsync();
         await StartRuntimeAsync();
     }
+
+    /// <summary>Every topic record (canonical events and the workflows' own messages) that descends from a receipt.</summary>
+    public async Task<List<LedgerRecord>> TopicRecordsAsync(string receiptId) =>
+        await Runtime.Ledger.ReadCorrelationAsync(receiptId).Where(r => r.Stream.StartsWith("topic/", StringComparison.Ordinal)).ToListAsync();
+
+    /// <summary>The canonical events a receipt published, on <paramref name="topic"/> or on any event topic.</summary>
+    public async Task<List<(CanonicalEvent Event, LedgerRecord Record)>> EventsAsync(string receiptId, string? topic = null) =>
+        [.. (await TopicRecordsAsync(receiptId))
+            .Where(r => topic is null ? EventTopics.Contains(r.Stream) : r.Stream == "topic/" + topic)
+            .Select(r => (EventJson.Deserialize(BusEnvelope.Body(r).Span), r))];
+
+    private static readonly string[] EventTopics = ["topic/encounters", "topic/charges", "topic/claims", "topic/remittances"];
 
     public HttpClient Client(string? key = AcmeKey)
     {
