@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Hl7.Tests;
 
@@ -34,7 +35,7 @@ public class Hl7GoldenFileTests
 
         var actual = Encoding.UTF8.GetString(buffer.WrittenSpan).ReplaceLineEndings("\n") + "\n";
         var goldenName = fixture.Replace('/', '_').Replace(".hl7", ".inspect.json", StringComparison.Ordinal);
-        var sourceGolden = Path.GetFullPath(Path.Combine(SourceFixturesDirectory(), "golden", goldenName));
+        var sourceGolden = SourceTree.PathOf($"tests/fixtures/hl7/golden/{goldenName}");
         if (Environment.GetEnvironmentVariable("HL7_UPDATE_GOLDEN") == "1")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(sourceGolden)!);
@@ -44,8 +45,4 @@ public class Hl7GoldenFileTests
         Assert.True(File.Exists(sourceGolden), $"Missing golden file {sourceGolden}; run with HL7_UPDATE_GOLDEN=1 to create it.");
         Assert.Equal(File.ReadAllText(sourceGolden), actual);
     }
-
-    /// <summary>The fixtures folder in the source tree (golden files are written there, not into bin/).</summary>
-    private static string SourceFixturesDirectory([System.Runtime.CompilerServices.CallerFilePath] string thisFile = "") =>
-        Path.Combine(Path.GetDirectoryName(thisFile)!, "..", "fixtures", "hl7");
 }

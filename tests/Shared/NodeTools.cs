@@ -15,16 +15,7 @@ internal static class NodeTools
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
     /// <summary>The <c>tests/tools</c> folder of this checkout.</summary>
-    public static string ToolsFolder()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var tools = Path.Combine(directory.FullName, "tests", "tools");
-            if (File.Exists(Path.Combine(tools, "package-lock.json")))
-                return tools;
-        }
-        throw new InvalidOperationException($"No tests/tools/package-lock.json above {AppContext.BaseDirectory}: these tests need the repository checkout.");
-    }
+    public static string ToolsFolder() => SourceTree.PathOf("tests/tools");
 
     /// <summary>The <c>tests/tools</c> folder, with every file in <paramref name="required"/> (relative to its node_modules) present.</summary>
     public static async Task<string> EnsureInstalledAsync(params string[] required)

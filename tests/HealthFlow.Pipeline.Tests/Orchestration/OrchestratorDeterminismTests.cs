@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Orchestration;
 
@@ -31,7 +32,7 @@ public sealed partial class OrchestratorDeterminismTests
     {
         var files = OrchestratorSources().ToList();
         Assert.Contains(files, f => f.EndsWith("SampleOrchestrators.cs", StringComparison.Ordinal));
-        var violations = files.SelectMany(f => Scan(File.ReadAllText(f)).Select(v => $"{Path.GetRelativePath(RepositoryRoot(), f)}:{v}")).ToList();
+        var violations = files.SelectMany(f => Scan(File.ReadAllText(f)).Select(v => $"{Path.GetRelativePath(SourceTree.Root, f)}:{v}")).ToList();
         Assert.True(violations.Count == 0, "Non-deterministic calls in orchestrators:\n" + string.Join("\n", violations));
     }
 
@@ -70,7 +71,7 @@ public sealed partial class OrchestratorDeterminismTests
 
     private static IEnumerable<string> OrchestratorSources()
     {
-        var root = RepositoryRoot();
+        var root = SourceTree.Root;
         string[] folders =
         [
             Path.Combine(root, "functions", "HealthFlow.Pipeline", "Workflows"),
@@ -80,20 +81,6 @@ public sealed partial class OrchestratorDeterminismTests
             .SelectMany(d => Directory.EnumerateFiles(d, "*Orchestrator*.cs", SearchOption.AllDirectories))
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
-    }
-
-    /// <summary>The folder holding topology.json above the test binaries, or else above this source file.</summary>
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string sourceFile = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(sourceFile) ?? "" })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "topology.json")) && Directory.Exists(Path.Combine(dir.FullName, "functions")))
-                    return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("The repository root (with topology.json) is not above the test's directory.");
     }
 
     [GeneratedRegex(@"\bDateTime(Offset)?\s*\.\s*(Now|UtcNow|Today)\b")]
