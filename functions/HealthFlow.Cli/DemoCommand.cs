@@ -59,9 +59,15 @@ internal static class DemoCommand
             Console.WriteLine();
 
             var tally = new Tally();
+            var x12 = new X12Generator(2026);
             await SendHl7Async(runtime, parse.GetValue(encounters), tally, cancellationToken);
-            await SendX12Async(runtime, tally, cancellationToken);
+            var billed = await SendX12ClaimsAsync(runtime, x12, tally, cancellationToken);
             await SendFhirAsync(runtime, tally, cancellationToken);
+            // As in life, the payer pays claims after they were billed, and corrects payments after they were posted.
+            await WaitForWorkflowsAsync(runtime, cancellationToken);
+            await SendX12RemittancesAsync(runtime, tally, stream => x12.Write835For(stream, billed), cancellationToken);
+            await WaitForWorkflowsAsync(runtime, cancellationToken);
+            await SendX12RemittancesAsync(runtime, tally, stream => x12.Write835Corrections(stream), cancellationToken);
             tally.Print();
 
             Console.WriteLine();
@@ -83,29 +89,10 @@ internal static class DemoCommand
         return command;
     }
 
-    /// <summary>
-    /// Waits until the orchestrations settle (none pending or running, or the count stops changing while some wait
-    /// for an operator), then prints them, the journals the file ERP received and the open exceptions.
-    /// </summary>
+    /// <summary>Waits for the workflows to settle, then prints the orchestrations, the journals the file ERP received and the open exceptions.</summary>
     private static async Task ReportWorkflowsAsync(LocalRuntime runtime, CancellationToken cancellationToken)
     {
-        Console.WriteLine();
-        Console.Write("Waiting for discharge-to-bill and remittance-to-GL to settle");
-        var active = new[] { OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running };
-        var (previous, stableFor) = (-1, 0);
-        for (var waited = 0; waited < 120 && stableFor < 6; waited++)
-        {
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
-            var running = (await AllInstancesAsync(runtime, active, cancellationToken)).Count;
-            stableFor = running == previous ? stableFor + 1 : 0;
-            previous = running;
-            if (running == 0 && waited > 4)
-                break;
-            if (waited % 4 == 0)
-                Console.Write('.');
-        }
-        Console.WriteLine();
-
+        await WaitForWorkflowsAsync(runtime, cancellationToken);
         var instances = await AllInstancesAsync(runtime, null, cancellationToken);
         Console.WriteLine("Orchestrations:");
         foreach (var group in instances.GroupBy(i => (i.Name, i.RuntimeStatus)).OrderBy(g => g.Key.Name, StringComparer.Ordinal))
@@ -133,6 +120,26 @@ internal static class DemoCommand
         Console.WriteLine($"Open exceptions ({exceptions.Count}), each with the action that resumes it (GET /api/exceptions):");
         foreach (var group in exceptions.GroupBy(e => e.Kind).OrderBy(g => g.Key, StringComparer.Ordinal))
             Console.WriteLine($"  {group.Key,-28} {group.Count(),6}");
+    }
+
+    /// <summary>Waits until the orchestrations settle: none pending or running, or the count stops changing while some wait for an operator.</summary>
+    private static async Task WaitForWorkflowsAsync(LocalRuntime runtime, CancellationToken cancellationToken)
+    {
+        Console.WriteLine();
+        Console.Write("Waiting for discharge-to-bill and remittance-to-GL to settle");
+        var active = new[] { OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running };
+        var (previous, stableFor) = (-1, 0);
+        for (var waited = 0; waited < 120 && stableFor < 6; waited++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
+            var running = (await AllInstancesAsync(runtime, active, cancellationToken)).Count;
+            stableFor = running == previous ? stableFor + 1 : 0;
+            previous = running;
+            if (running == 0 && waited > 4)
+                break;
+            if (waited % 4 == 0)
+                Console.Write('.');
+        }
     }
 
     private static async Task<List<OrchestrationMetadata>> AllInstancesAsync(LocalRuntime runtime, IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses, CancellationToken cancellationToken)
@@ -173,27 +180,30 @@ internal static class DemoCommand
         await PostAsync(http, "/api/hl7v2", "text/plain", "MSH|^~\\&|BROKEN"u8.ToArray(), "HL7 v2 over HTTP", tally, cancellationToken);
     }
 
-    /// <summary>837 claim batches and 835 remittances (with a re-send and a malformed interchange) over HTTP.</summary>
-    private static async Task SendX12Async(LocalRuntime runtime, Tally tally, CancellationToken cancellationToken)
+    /// <summary>837 claim batches (institutional and professional) and a malformed interchange over HTTP.</summary>
+    private static async Task<List<X12.Claim>> SendX12ClaimsAsync(LocalRuntime runtime, X12Generator generator, Tally tally, CancellationToken cancellationToken)
     {
-        var generator = new X12Generator(2026);
         using var http = Client(runtime, VendorKey);
+        var billed = new List<X12.Claim>();
         foreach (var kind in new[] { ClaimKind.Institutional, ClaimKind.Professional })
         {
             using var claims = new MemoryStream();
-            generator.Write837(claims, kind, 40);
+            billed.AddRange(generator.Write837(claims, kind, 150).Claims);
             await PostAsync(http, "/api/x12", "application/edi-x12", claims.ToArray(), "X12 837", tally, cancellationToken);
         }
-        byte[]? first = null;
-        for (var i = 0; i < 5; i++)
-        {
-            using var remittance = new MemoryStream();
-            generator.Write835(remittance, 60_000, claimsPerTransactionSet: 40, setsPerInterchange: 2);
-            first ??= remittance.ToArray();
-            await PostAsync(http, "/api/x12", "application/edi-x12", remittance.ToArray(), "X12 835", tally, cancellationToken);
-        }
-        await PostAsync(http, "/api/x12", "application/edi-x12", first!, "X12 835", tally, cancellationToken);
-        await PostAsync(http, "/api/x12", "application/edi-x12", "ISA*00*broken"u8.ToArray(), "X12 835", tally, cancellationToken);
+
+        await PostAsync(http, "/api/x12", "application/edi-x12", "ISA*00*broken"u8.ToArray(), "X12 837", tally, cancellationToken);
+        return billed;
+    }
+
+    /// <summary>An 835 interchange over HTTP, sent twice: the re-send gets the original receipt.</summary>
+    private static async Task SendX12RemittancesAsync(LocalRuntime runtime, Tally tally, Action<Stream> write, CancellationToken cancellationToken)
+    {
+        using var http = Client(runtime, VendorKey);
+        using var remittance = new MemoryStream();
+        write(remittance);
+        await PostAsync(http, "/api/x12", "application/edi-x12", remittance.ToArray(), "X12 835", tally, cancellationToken);
+        await PostAsync(http, "/api/x12", "application/edi-x12", remittance.ToArray(), "X12 835", tally, cancellationToken);
     }
 
     /// <summary>FHIR transaction and batch Bundles (encounters, charges, claims, adjudications) and one invalid claim.</summary>

@@ -26,6 +26,8 @@ public sealed class X12Generator(int seed)
     private int _claimCounter;
     // Interchange control numbers continue across calls, so every interchange a generator writes is distinct (ISA13).
     private int _interchangeCounter;
+    // Payments Write835For kept for Write835Corrections to reverse and pay again.
+    private readonly List<((string Name, string Id) Payer, Claim Billed, GeneratedClaim Payment)> _toCorrect = [];
 
     /// <summary>Writes 835 interchanges until at least <paramref name="targetBytes"/> are written.</summary>
     /// <param name="output">Destination; left open.</param>
@@ -41,22 +43,94 @@ public sealed class X12Generator(int seed)
         using var writer = new X12Writer(output, delimiters ?? X12Delimiters.Standard);
         do
         {
-            var interchange = ++_interchangeCounter;
-            writer.BeginInterchange(Header(interchange));
-            writer.BeginGroup("HP", "PAYERSYS", "HOSPITAL", "20260115", "0930", interchange.ToString(CultureInfo.InvariantCulture), "005010X221A1");
+            BeginRemittanceInterchange(writer);
             for (var set = 1; set <= setsPerInterchange; set++)
             {
-                WriteRemittance(writer, set, claimsPerTransactionSet, totals);
+                var claims = new List<GeneratedClaim>(claimsPerTransactionSet);
+                for (var i = 0; i < claimsPerTransactionSet; i++)
+                {
+                    claims.Add(CreateClaimPayment());
+                }
+
+                WriteRemittance(writer, set, claims, payer: null, totals);
             }
 
-            writer.EndGroup();
-            writer.EndInterchange();
-            writer.Flush();
-            totals.Interchanges++;
+            EndInterchange(writer, totals);
         }
         while ((output.CanSeek ? output.Position - start : long.MaxValue) < targetBytes);
 
         return totals;
+    }
+
+    /// <summary>
+    /// Writes one 835 interchange that pays <paramref name="claims"/> (claims an 837 batch billed): one transaction set per
+    /// payer (N1*PR and REF*2U from the claim's NM1*PR), CLP01 = CLM01, lines as billed. The mix is <see cref="Write835"/>'s
+    /// without reversals, which need a payment to reverse: about one paid claim in ten is kept for
+    /// <see cref="Write835Corrections"/>.
+    /// </summary>
+    public GeneratedTotals Write835For(Stream output, IEnumerable<Claim> claims, X12Delimiters? delimiters = null)
+    {
+        var sets = new List<((string Name, string Id) Payer, List<GeneratedClaim> Claims)>();
+        foreach (var group in claims.GroupBy(c => (Name: c.PayerName ?? "UNKNOWN PAYER", Id: c.PayerId ?? "UNKNOWN")).OrderBy(g => g.Key.Id, StringComparer.Ordinal))
+        {
+            var payments = new List<GeneratedClaim>();
+            foreach (var billed in group)
+            {
+                var payment = Adjudicate(billed);
+                payments.Add(payment);
+                if (payment.Status == "1" && _random.Next(10) == 0)
+                {
+                    _toCorrect.Add((group.Key, billed, payment));
+                }
+            }
+
+            sets.Add((group.Key, payments));
+        }
+
+        return WriteRemittanceInterchange(output, sets, delimiters);
+    }
+
+    /// <summary>
+    /// Writes one 835 interchange that corrects the payments <see cref="Write835For"/> kept: per payer, each payment
+    /// reversed (CLP02 = 22, the payment with every amount negated) and paid again (CLP02 = 1, adjudicated afresh).
+    /// </summary>
+    public GeneratedTotals Write835Corrections(Stream output, X12Delimiters? delimiters = null)
+    {
+        var sets = _toCorrect
+            .GroupBy(c => c.Payer)
+            .Select(g => (g.Key, g.SelectMany(c => new[] { Negated(c.Payment), Adjudicate(c.Billed, paid: true) }).ToList()))
+            .ToList();
+        _toCorrect.Clear();
+        return WriteRemittanceInterchange(output, sets, delimiters);
+    }
+
+    private GeneratedTotals WriteRemittanceInterchange(Stream output, List<((string Name, string Id) Payer, List<GeneratedClaim> Claims)> sets, X12Delimiters? delimiters)
+    {
+        var totals = new GeneratedTotals();
+        using var writer = new X12Writer(output, delimiters ?? X12Delimiters.Standard);
+        BeginRemittanceInterchange(writer);
+        for (var set = 0; set < sets.Count; set++)
+        {
+            WriteRemittance(writer, set + 1, sets[set].Claims, sets[set].Payer, totals);
+        }
+
+        EndInterchange(writer, totals);
+        return totals;
+    }
+
+    private void BeginRemittanceInterchange(X12Writer writer)
+    {
+        var interchange = ++_interchangeCounter;
+        writer.BeginInterchange(Header(interchange));
+        writer.BeginGroup("HP", "PAYERSYS", "HOSPITAL", "20260115", "0930", interchange.ToString(CultureInfo.InvariantCulture), "005010X221A1");
+    }
+
+    private static void EndInterchange(X12Writer writer, GeneratedTotals totals)
+    {
+        writer.EndGroup();
+        writer.EndInterchange();
+        writer.Flush();
+        totals.Interchanges++;
     }
 
     /// <summary>Convenience: an 835 of about <paramref name="targetBytes"/> in memory.</summary>
@@ -148,14 +222,9 @@ public sealed class X12Generator(int seed)
     private static X12InterchangeHeader Header(int controlNumber) =>
         new("ZZ", "PAYERSYS", "ZZ", "HOSPITAL", "260115", "0930", controlNumber, false, "T");
 
-    private void WriteRemittance(X12Writer writer, int setNumber, int claimCount, GeneratedTotals totals)
+    /// <summary>One 835 transaction set; <paramref name="payer"/> null picks one (N1*PR name, REF*2U PAYER01).</summary>
+    private void WriteRemittance(X12Writer writer, int setNumber, List<GeneratedClaim> claims, (string Name, string Id)? payer, GeneratedTotals totals)
     {
-        var claims = new List<GeneratedClaim>(claimCount);
-        for (var i = 0; i < claimCount; i++)
-        {
-            claims.Add(CreateClaimPayment());
-        }
-
         var plb = new List<(string Reason, string? Reference, long Cents)>();
         var roll = _random.Next(9);
         if (roll == 0)
@@ -182,11 +251,11 @@ public sealed class X12Generator(int seed)
             method == "ACH" ? "DA" : null, method == "ACH" ? "98765" : null, "20260115");
         writer.WriteSegment("TRN", "1", trace, "1512345678");
         writer.WriteSegment("DTM", "405", "20260114");
-        var payer = Pick(Payers);
-        writer.WriteSegment("N1", "PR", payer);
+        var (payerName, payerId) = payer ?? (Pick(Payers), "PAYER01");
+        writer.WriteSegment("N1", "PR", payerName);
         writer.WriteSegment("N3", "100 INSURANCE WAY");
         writer.WriteSegment("N4", "HARTFORD", "CT", "06101");
-        writer.WriteSegment("REF", "2U", "PAYER01");
+        writer.WriteSegment("REF", "2U", payerId);
         writer.WriteSegment("PER", "BL", "PROVIDER SERVICES", "TE", "8005551212");
         writer.WriteSegment("N1", "PE", "GENERAL HOSPITAL", "XX", "1234567893");
         writer.WriteSegment("REF", "TJ", "123456789");
@@ -251,50 +320,57 @@ public sealed class X12Generator(int seed)
 
     private GeneratedClaim CreateClaimPayment()
     {
-        var claim = new GeneratedClaim { ControlNumber = $"PCN{++_claimCounter:D8}", PayerControlNumber = "PY" + _random.Next(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture) };
+        var claim = new GeneratedClaim { ControlNumber = $"PCN{++_claimCounter:D8}", PayerControlNumber = NewPayerControlNumber() };
         var roll = _random.Next(100);
         claim.Status = roll < 70 ? "1" : roll < 82 ? "4" : roll < 90 ? "22" : "2";
         var lineCount = _random.Next(1, 5);
         for (var i = 0; i < lineCount; i++)
         {
             var charge = (long)_random.Next(2_000, 90_000);
-            var line = new GeneratedLine { Procedure = Pick(Procedures), ChargeCents = charge };
-            if (claim.Status == "4")
-            {
-                line.Adjustments.Add(("CO", "50", charge));
-            }
-            else
-            {
-                var contractual = charge * _random.Next(10, 45) / 100;
-                var patient = claim.Status == "2" ? 0 : charge * _random.Next(0, 15) / 100;
-                line.PaidCents = charge - contractual - patient;
-                line.Adjustments.Add(("CO", "45", contractual));
-                if (patient > 0)
-                {
-                    line.Adjustments.Add(("PR", _random.Next(2) == 0 ? "2" : "3", patient));
-                    claim.PatientResponsibilityCents += patient;
-                }
-            }
-
-            claim.Lines.Add(line);
+            AddAdjudicatedLine(claim, Pick(Procedures), charge);
         }
 
-        if (claim.Status == "22")
+        // A reversal repeats the original claim payment with every amount negated.
+        return claim.Status == "22" ? Negated(Complete(claim)) : Complete(claim);
+    }
+
+    /// <summary>The payer's adjudication of a billed claim: as billed line by line, status from the same mix minus reversals.</summary>
+    private GeneratedClaim Adjudicate(Claim billed, bool paid = false)
+    {
+        var claim = new GeneratedClaim { ControlNumber = billed.ControlNumber, PayerControlNumber = NewPayerControlNumber() };
+        var roll = paid ? 0 : _random.Next(100);
+        claim.Status = roll < 76 ? "1" : roll < 89 ? "4" : "2";
+        foreach (var line in billed.ServiceLines)
+            AddAdjudicatedLine(claim, line.ProcedureCode ?? Procedures[0], decimal.ToInt64(line.Charge * 100));
+        return Complete(claim);
+    }
+
+    private void AddAdjudicatedLine(GeneratedClaim claim, string procedure, long charge)
+    {
+        var line = new GeneratedLine { Procedure = procedure, ChargeCents = charge };
+        if (claim.Status == "4")
         {
-            // A reversal repeats the original claim with every amount negated.
-            foreach (var line in claim.Lines)
+            line.Adjustments.Add(("CO", "50", charge));
+        }
+        else
+        {
+            var contractual = charge * _random.Next(10, 45) / 100;
+            var patient = claim.Status == "2" ? 0 : charge * _random.Next(0, 15) / 100;
+            line.PaidCents = charge - contractual - patient;
+            line.Adjustments.Add(("CO", "45", contractual));
+            if (patient > 0)
             {
-                line.ChargeCents = -line.ChargeCents;
-                line.PaidCents = -line.PaidCents;
-                for (var a = 0; a < line.Adjustments.Count; a++)
-                {
-                    line.Adjustments[a] = line.Adjustments[a] with { Cents = -line.Adjustments[a].Cents };
-                }
+                line.Adjustments.Add(("PR", _random.Next(2) == 0 ? "2" : "3", patient));
+                claim.PatientResponsibilityCents += patient;
             }
-
-            claim.PatientResponsibilityCents = -claim.PatientResponsibilityCents;
         }
 
+        claim.Lines.Add(line);
+    }
+
+    /// <summary>Sums the lines; secondary payments get a claim-level prior-payer adjustment that keeps the balance.</summary>
+    private static GeneratedClaim Complete(GeneratedClaim claim)
+    {
         claim.ChargeCents = claim.Lines.Sum(l => l.ChargeCents);
         claim.PaidCents = claim.Lines.Sum(l => l.PaidCents);
 
@@ -308,6 +384,34 @@ public sealed class X12Generator(int seed)
 
         return claim;
     }
+
+    /// <summary>A CLP02 = 22 reversal: the payment repeated with every amount negated.</summary>
+    private static GeneratedClaim Negated(GeneratedClaim payment)
+    {
+        static List<(string Group, string Reason, long Cents)> Negate(List<(string Group, string Reason, long Cents)> adjustments) =>
+            [.. adjustments.Select(a => a with { Cents = -a.Cents })];
+
+        var reversal = new GeneratedClaim
+        {
+            ControlNumber = payment.ControlNumber,
+            PayerControlNumber = payment.PayerControlNumber,
+            Status = "22",
+            ChargeCents = -payment.ChargeCents,
+            PaidCents = -payment.PaidCents,
+            PatientResponsibilityCents = -payment.PatientResponsibilityCents,
+        };
+        reversal.ClaimAdjustments.AddRange(Negate(payment.ClaimAdjustments));
+        foreach (var line in payment.Lines)
+        {
+            var negated = new GeneratedLine { Procedure = line.Procedure, ChargeCents = -line.ChargeCents, PaidCents = -line.PaidCents };
+            negated.Adjustments.AddRange(Negate(line.Adjustments));
+            reversal.Lines.Add(negated);
+        }
+
+        return reversal;
+    }
+
+    private string NewPayerControlNumber() => "PY" + _random.Next(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture);
 
     private T Pick<T>(T[] values) => values[_random.Next(values.Length)];
 

@@ -37,13 +37,14 @@ public sealed class EventFactsTests
     }
 
     [Fact]
-    public void Billable_charge_is_posted_with_amount_code_department_and_encounter()
+    public void Billable_charge_is_posted_with_amount_codes_department_and_encounter()
     {
         var fact = Assert.Single(Facts("chargeitem-billable.json"));
 
         Assert.Equal(FhirEventTypes.ChargePosted, fact.Type);
         Assert.Equal(new FhirMoney(212.50m, "USD"), fact.Amount);
         Assert.Equal("71046", fact.Code);
+        Assert.Equal("0324", fact.RevenueCode);
         Assert.Equal("Encounter/enc-7001", fact.EncounterReference);
         Assert.Equal("http://fairhaven.example.org/departments|DEPT-RAD", fact.Organization);
         Assert.Equal(TestSupport.Tokenize("Patient/pat-1001"), fact.PatientToken);

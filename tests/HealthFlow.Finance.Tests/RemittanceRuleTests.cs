@@ -244,10 +244,23 @@ public sealed class RemittanceRuleTests
             Facility = "GENERAL HOSPITAL", Payer = "ACME HEALTH PLAN", TotalCharge = new Money(1_000m, "USD"),
         };
 
-        var result = Post(Remittance("T1", [PaidClaim]), new Dictionary<string, ClaimMatch> { ["PCN1"] = ClaimMatch.FromClaim(claim)! });
+        var result = Post(Remittance("T1", [PaidClaim]), new Dictionary<string, ClaimMatch> { ["PCN1"] = ClaimMatch.FromClaim(claim, Sample)! });
 
         Assert.Empty(result.Issues);
         Assert.All(result.Journals.SelectMany(j => j.Lines), l => Assert.Equal(("RMC", "ACME"), (l.Facility, l.Payer)));
+    }
+
+    [Fact]
+    public void An_837_claim_without_a_facility_is_matched_to_the_facility_of_its_billing_provider_npi()
+    {
+        var claim = new ClaimSubmitted
+        {
+            IdempotencyKey = "k", CorrelationId = "c", CausationId = "c", ClaimId = "PCN1", ClaimKind = "837P",
+            BillingProviderNpi = "1811223344", Payer = "ACME HEALTH PLAN", TotalCharge = new Money(1_000m, "USD"),
+        };
+
+        Assert.Equal(new ClaimMatch("SVH", "ACME HEALTH PLAN"), ClaimMatch.FromClaim(claim, Sample));
+        Assert.Null(ClaimMatch.FromClaim(claim with { BillingProviderNpi = "9999999999" }, Sample));
     }
 
     [Fact]

@@ -103,6 +103,38 @@ public sealed class PropertyTests
     }
 
     [Fact]
+    public void Remittances_for_billed_claims_pay_each_claim_once_per_payer_and_corrections_reverse_the_payment_exactly()
+    {
+        var generator = new X12Generator(17);
+        var billed = generator.CreateClaimBatch(ClaimKind.Institutional, 60).Claims;
+        using var payments = new MemoryStream();
+        using var corrections = new MemoryStream();
+        generator.Write835For(payments, billed);
+        var correctionTotals = generator.Write835Corrections(corrections);
+
+        var paid = X12Parser.Parse(payments.ToArray(), X12TestFiles.Options);
+        var corrected = X12Parser.Parse(corrections.ToArray(), X12TestFiles.Options);
+        Assert.True(paid.AllAccepted && corrected.AllAccepted);
+        var remittances = paid.TransactionSets.Select(t => t.Set.Remittance!).ToList();
+        Assert.All(remittances, r => Assert.True(r.IsBalanced));
+        Assert.Equal(billed.Select(c => c.PayerId).Distinct().Order(StringComparer.Ordinal), remittances.Select(r => r.PayerId).Order(StringComparer.Ordinal));
+        var payments835 = remittances.SelectMany(r => r.Claims).ToDictionary(c => c.PatientControlNumber);
+        Assert.Equal(billed.Select(c => c.ControlNumber).Order(StringComparer.Ordinal), payments835.Keys.Order(StringComparer.Ordinal));
+        Assert.All(billed, c => Assert.Equal(c.TotalCharge, payments835[c.ControlNumber].Charge));
+
+        var correctionClaims = corrected.TransactionSets.SelectMany(t => t.Set.Remittance!.Claims).ToList();
+        Assert.True(correctionTotals.Reversals > 0);
+        Assert.Equal(2 * correctionTotals.Reversals, correctionClaims.Count);
+        foreach (var reversal in correctionClaims.Where(c => c.Status == "22"))
+        {
+            var original = payments835[reversal.PatientControlNumber];
+            Assert.Equal(-original.Paid, reversal.Paid);
+            Assert.Equal(-original.Charge, reversal.Charge);
+            Assert.Contains(correctionClaims, c => c.PatientControlNumber == reversal.PatientControlNumber && c.Status == "1");
+        }
+    }
+
+    [Fact]
     public void Generated_claims_round_trip_through_the_writer()
     {
         var identity = new X12ParseOptions { TokenizePhi = v => v };

@@ -65,6 +65,9 @@ public sealed record FhirEventFact
     /// <summary>The main code: encounter class, charge code, claim type, payment type.</summary>
     public string? Code { get; init; }
 
+    /// <summary>A charge's UB-04 revenue code, when its code carries one (<see cref="FhirCodeSystems.RevenueCode"/>).</summary>
+    public string? RevenueCode { get; init; }
+
     /// <summary>Facility, department or provider (Type/id or display).</summary>
     public string? Organization { get; init; }
 
@@ -165,6 +168,7 @@ public static class FhirEventFacts
                 OccurredOn = charge.ServiceDate,
                 Amount = charge.Amount is { } amount ? amount with { Value = Math.Abs(amount.Value) } : null,
                 Code = charge.Code.FirstCode,
+                RevenueCode = charge.Code.CodeFrom(FhirCodeSystems.RevenueCode),
                 Organization = Describe(charge.Department),
             },
         ];

@@ -246,7 +246,8 @@ public sealed class FhirGenerator
                 w.WriteString("id", Uuid(chargeUrl));
                 Meta(w);
                 w.WriteString("status", "billable");
-                CodeableConcept(w, "code", "http://www.ama-assn.org/go/cpt", Services[service].Code, Services[service].Display);
+                CodeableConcept(w, "code", "http://www.ama-assn.org/go/cpt", Services[service].Code, Services[service].Display,
+                    (FhirCodeSystems.RevenueCode, Services[service].Revenue));
                 Reference(w, "subject", patientUrl);
                 Reference(w, "context", encounterUrl);
                 w.WriteString("occurrenceDateTime", Format(when));
@@ -331,7 +332,7 @@ public sealed class FhirGenerator
                 var line = lines[i];
                 w.WriteStartObject();
                 w.WriteNumber("sequence", i + 1);
-                CodeableConcept(w, "revenue", "https://www.nubc.org/CodeSystem/RevenueCodes", Services[line.Service].Revenue, null);
+                CodeableConcept(w, "revenue", FhirCodeSystems.RevenueCode, Services[line.Service].Revenue, null);
                 CodeableConcept(w, "productOrService", "http://www.ama-assn.org/go/cpt", Services[line.Service].Code, null);
                 w.WriteString("servicedDate", line.When.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
                 w.WriteStartObject("quantity");
@@ -487,7 +488,7 @@ public sealed class FhirGenerator
         w.WriteEndObject();
     }
 
-    private static void CodeableConcept(Utf8JsonWriter w, string name, string system, string code, string? display)
+    private static void CodeableConcept(Utf8JsonWriter w, string name, string system, string code, string? display, (string System, string Code)? also = null)
     {
         w.WriteStartObject(name);
         w.WriteStartArray("coding");
@@ -500,6 +501,14 @@ public sealed class FhirGenerator
         }
 
         w.WriteEndObject();
+        if (also is { } second)
+        {
+            w.WriteStartObject();
+            w.WriteString("system", second.System);
+            w.WriteString("code", second.Code);
+            w.WriteEndObject();
+        }
+
         w.WriteEndArray();
         w.WriteEndObject();
     }

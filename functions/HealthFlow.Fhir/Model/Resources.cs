@@ -582,4 +582,7 @@ public static class FhirCodeSystems
 
     /// <summary>http://terminology.hl7.org/CodeSystem/v3-ActCode (Encounter.class).</summary>
     public const string ActCode = "http://terminology.hl7.org/CodeSystem/v3-ActCode";
+
+    /// <summary>https://www.nubc.org/CodeSystem/RevenueCodes (UB-04 revenue codes, e.g. on ChargeItem.code beside the CPT code).</summary>
+    public const string RevenueCode = "https://www.nubc.org/CodeSystem/RevenueCodes";
 }

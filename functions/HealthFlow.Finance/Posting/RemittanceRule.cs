@@ -27,9 +27,14 @@ public sealed record ClaimMatch(string Facility, string Payer)
     /// </summary>
     public bool WasUnapplied { get; init; }
 
-    /// <summary>The match a submitted claim gives (its facility and payer), or null when the claim names no facility.</summary>
-    public static ClaimMatch? FromClaim(ClaimSubmitted claim) =>
-        claim.Facility is null ? null : new ClaimMatch(claim.Facility, claim.Payer);
+    /// <summary>
+    /// The match a submitted claim gives: its facility (as named by the claim, else the facility of its billing provider
+    /// NPI, which is all an 837 says) and its payer; null when neither identifies a facility.
+    /// </summary>
+    public static ClaimMatch? FromClaim(ClaimSubmitted claim, MasterDataSet masterData) =>
+        (claim.Facility ?? masterData.FindPayeeFacility(claim.BillingProviderNpi, null)?.Code) is { } facility
+            ? new ClaimMatch(facility, claim.Payer)
+            : null;
 }
 
 /// <summary>

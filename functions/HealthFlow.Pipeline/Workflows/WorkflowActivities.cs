@@ -61,10 +61,11 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
             masterData.Reload();
         var remittance = await ReadAsync(input, cancellationToken)
             ?? throw new InvalidOperationException($"No RemittanceReceived with message id at ledger record {input.RemittanceSeq} or in the remittances topic.");
+        var master = masterData.Current;
         var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
         foreach (var payment in remittance.Claims)
         {
-            if (matches.ContainsKey(payment.PatientControlNumber) || readModels.FindClaim(payment.PatientControlNumber) is not { } claim || ClaimMatch.FromClaim(claim) is not { } match)
+            if (matches.ContainsKey(payment.PatientControlNumber) || readModels.FindClaim(payment.PatientControlNumber) is not { } claim || ClaimMatch.FromClaim(claim, master) is not { } match)
                 continue;
             if (remittance.Claims.Any(c => c.PatientControlNumber == payment.PatientControlNumber && c.IsReversal)
                 && readModels.OriginalPaymentJournals(remittance.Payer, payment.PatientControlNumber, remittance.TraceNumber) is { } originals)
@@ -72,7 +73,6 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
             matches[payment.PatientControlNumber] = match;
         }
 
-        var master = masterData.Current;
         var result = RemittanceRule.Build(master, remittance, matches, input.FallbackPostingDate, protectIdentifier: tokenizer.Tokenize);
         if (result.Blocked)
             return new RemittancePlan([], result.Issues);

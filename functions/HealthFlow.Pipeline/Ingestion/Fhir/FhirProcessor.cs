@@ -67,6 +67,7 @@ public sealed class FhirProcessor : IPayloadProcessor
                 {
                     Department = IdOf(fact.Organization),
                     ProcedureCode = fact.Code,
+                    RevenueCode = fact.RevenueCode,
                     ServiceDate = fact.OccurredOn?.Date,
                     ReversesChargeId = fact.Type == FhirEventTypes.ChargeCredited ? fact.Source.Reference : null,
                 };
