@@ -51,7 +51,7 @@ public static class AzureComposition
         // Factories, so the container owns (and disposes) the client and its senders.
         services.AddSingleton(_ => new ServiceBusClient(serviceBusNamespace, credential));
         services.AddSingleton(BusTopology.LoadEmbedded());
-        services.AddSingleton<ITopicBus>(provider => new ServiceBusTopicBus(provider.GetRequiredService<ServiceBusClient>(), provider.GetRequiredService<BusTopology>()));
+        services.AddSingleton<ITopicBus>(provider => new ServiceBusTopicBus(provider.GetRequiredService<ServiceBusClient>(), provider.GetRequiredService<BusTopology>(), ledger));
         services.AddSingleton(VendorDirectory.FromConfiguration(configuration));
         services.AddSingleton(new IngestionOptions
         {

@@ -79,8 +79,11 @@ public sealed class TopicFunctions(IServiceProvider services, BusTopology topolo
         }
     }
 
+    /// <summary>The routers' view of a message; its sequence number is its ledger record's (claim-checks name records), −1 when it has none.</summary>
     private static BusDelivery Delivery(string topic, string subscription, ServiceBusReceivedMessage message) => new(
-        topic, subscription, message.SequenceNumber, message.MessageId, message.Subject ?? "", message.SessionId ?? "", message.CorrelationId ?? "",
+        topic, subscription,
+        message.ApplicationProperties.TryGetValue(ServiceBusTopicBus.LedgerSequenceProperty, out var seq) && seq is long ledgerSeq ? ledgerSeq : -1,
+        message.MessageId, message.Subject ?? "", message.SessionId ?? "", message.CorrelationId ?? "",
         message.ApplicationProperties.TryGetValue("causationId", out var causation) ? causation?.ToString() ?? "" : "",
         message.Body.ToMemory(), message.DeliveryCount, message.EnqueuedTime, message.ScheduledEnqueueTime == default ? null : message.ScheduledEnqueueTime,
         Guid.TryParse(message.LockToken, out var lockToken) ? lockToken : Guid.Empty, message.LockedUntil);
