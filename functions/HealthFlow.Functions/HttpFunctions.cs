@@ -12,8 +12,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace HealthFlow.Functions;
 
 /// <summary>
-/// The HTTP triggers: the routes of the local runtime (<c>HealthFlowRoutes</c>), each a call to the shared endpoint
-/// class. Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
+/// The HTTP triggers: the routes of the local runtime (<c>MapHealthFlowApi</c>, <c>MapOrchestrationApi</c>,
+/// <c>MapExceptionApi</c>; FunctionsProjectTests keeps the two lists equal), each a call to the shared endpoint class. Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
 /// the <c>x-functions-key</c> header or <c>code</c> query the local runtime reads too), so one key works in both hosts.
 /// The operator routes take the invocation's Durable client (<c>[DurableClient]</c>, the only way the isolated worker
 /// hands one out) behind <see cref="DurableOrchestrationClient"/>.
