@@ -6,10 +6,13 @@ using HealthFlow.Finance;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Orchestration;
 using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Security;
+using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -47,7 +50,8 @@ public static class AzureComposition
         services.AddSingleton<ILedger>(ledger);
         // Factories, so the container owns (and disposes) the client and its senders.
         services.AddSingleton(_ => new ServiceBusClient(serviceBusNamespace, credential));
-        services.AddSingleton<ITopicBus>(provider => new ServiceBusTopicBus(provider.GetRequiredService<ServiceBusClient>(), BusTopology.LoadEmbedded()));
+        services.AddSingleton(BusTopology.LoadEmbedded());
+        services.AddSingleton<ITopicBus>(provider => new ServiceBusTopicBus(provider.GetRequiredService<ServiceBusClient>(), provider.GetRequiredService<BusTopology>(), ledger));
         services.AddSingleton(VendorDirectory.FromConfiguration(configuration));
         services.AddSingleton(new IngestionOptions
         {
@@ -57,6 +61,13 @@ public static class AzureComposition
         services.AddSingleton(new PatientTokenizer(tokenKey));
         // The same readers, ingestion service and endpoints as the local runtime.
         services.AddHealthFlowIngestion();
+        // The same workflows: orchestrators and activities (run by WorkflowFunctions through the registry), master data,
+        // read models, exceptions book, and the ERP gateway (Erp__*; the default file gateway writes under HealthFlow__Data,
+        // which in Azure is the instance's temporary disk: set Erp__Gateway, docs/ERP.md).
+        services.AddSingleton(new OrchestrationRegistry().AddWorkflows());
+        services.AddErpGateway(configuration, new DataFolder(configuration["HealthFlow:Data"] is { Length: > 0 } data ? data : Path.Combine(Path.GetTempPath(), "healthflow")));
+        services.AddWorkflows(configuration);
+        // TODO(reconciliation, issue 7): services.AddSingleton<IDailyChecks, …>() once the reconciliation service is merged (docs/AZURE.md).
     }
 
     private static string Required(IConfiguration configuration, string key) =>

@@ -1,17 +1,24 @@
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Security;
+using HealthFlow.Pipeline.Workflows;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.DurableTask.Client;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthFlow.Functions;
 
 /// <summary>
-/// The HTTP triggers: the routes of the local runtime (<c>HealthFlowRoutes</c>), each a call to the shared endpoint
-/// class. Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
+/// The HTTP triggers: the routes of the local runtime (<c>MapHealthFlowApi</c>, <c>MapOrchestrationApi</c>,
+/// <c>MapExceptionApi</c>; FunctionsProjectTests keeps the two lists equal), each a call to the shared endpoint class. Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
 /// the <c>x-functions-key</c> header or <c>code</c> query the local runtime reads too), so one key works in both hosts.
+/// The operator routes take the invocation's Durable client (<c>[DurableClient]</c>, the only way the isolated worker
+/// hands one out) behind <see cref="DurableOrchestrationClient"/>.
 /// </summary>
-public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint health)
+public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint health, VendorDirectory vendors, TimeProvider clock, IServiceProvider services)
 {
     [Function("PostX12")]
     public async Task<IActionResult> PostX12([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "x12")] HttpRequest request) =>
@@ -29,9 +36,53 @@ public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint h
     public IActionResult GetReceipt([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "receipts/{receiptId}")] HttpRequest request, string receiptId) =>
         new ResultAction(ingestion.GetReceipt(request, receiptId));
 
+    [Function("FhirMetadata")]
+    public IActionResult FhirMetadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/metadata")] HttpRequest request) =>
+        new ResultAction(FhirMetadataEndpoint.Get(clock));
+
     [Function("Health")]
     public IActionResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
         new ResultAction(health.Get());
+
+    [Function("ListOrchestrations")]
+    public async Task<IActionResult> ListOrchestrations([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orchestrations")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await Orchestrations(client).ListAsync(request));
+
+    [Function("GetOrchestration")]
+    public async Task<IActionResult> GetOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orchestrations/{instanceId}")] HttpRequest request,
+        string instanceId, [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await Orchestrations(client).GetAsync(request, instanceId));
+
+    [Function("RaiseOrchestrationEvent")]
+    public async Task<IActionResult> RaiseOrchestrationEvent([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{instanceId}/events/{eventName}")] HttpRequest request,
+        string instanceId, string eventName, [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await Orchestrations(client).RaiseEventAsync(request, instanceId, eventName));
+
+    [Function("TerminateOrchestration")]
+    public async Task<IActionResult> TerminateOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{instanceId}/terminate")] HttpRequest request,
+        string instanceId, [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await Orchestrations(client).TerminateAsync(request, instanceId));
+
+    [Function("RewindOrchestration")]
+    public async Task<IActionResult> RewindOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{instanceId}/rewind")] HttpRequest request,
+        string instanceId, [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await Orchestrations(client).RewindAsync(request, instanceId));
+
+    [Function("ListExceptions")]
+    public IActionResult ListExceptions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exceptions")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        new ResultAction(Exceptions(client).List(request));
+
+    [Function("ResolveException")]
+    public async Task<IActionResult> ResolveException([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "exceptions/{id}/resolve")] HttpRequest request,
+        string id, [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await Exceptions(client).ResolveAsync(request, id));
+
+    private OrchestrationEndpoints Orchestrations(DurableTaskClient client) => new(new DurableOrchestrationClient(client), vendors);
+
+    private ExceptionEndpoints Exceptions(DurableTaskClient client) =>
+        ActivatorUtilities.CreateInstance<ExceptionEndpoints>(services, new DurableOrchestrationClient(client));
 
     /// <summary>
     /// Runs a minimal-API <see cref="IResult"/> as an <see cref="IActionResult"/>: the Functions ASP.NET Core

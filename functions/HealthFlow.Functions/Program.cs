@@ -1,5 +1,6 @@
 using HealthFlow.Functions;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Workflows;
 using Microsoft.Azure.Functions.Worker.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -12,4 +13,7 @@ await builder.Services.AddHealthFlowOnAzureAsync(builder.Configuration);
 using var host = builder.Build();
 // Rebuild receipts from the ledger and finish any a crash interrupted, before the first request.
 await host.Services.GetRequiredService<IngestionService>().StartAsync();
+// Rebuild the workflows' read models (charges, claims, accepted journals) and the exceptions book from the ledger.
+await host.Services.GetRequiredService<WorkflowReadModels>().StartAsync();
+await host.Services.GetRequiredService<ExceptionBook>().StartAsync();
 await host.RunAsync();

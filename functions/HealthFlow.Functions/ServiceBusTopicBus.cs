@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using Azure.Messaging.ServiceBus;
+using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Bus;
 
 namespace HealthFlow.Functions;
@@ -13,11 +14,18 @@ namespace HealthFlow.Functions;
 /// <remarks>
 /// Message ids are the source's idempotency keys (duplicate detection drops a retried publish); the session key is
 /// the Service Bus SessionId; a batch is one <see cref="ServiceBusMessageBatch"/>, sent atomically. A batch that does
-/// not fit the namespace's message size limit (256 KB on Standard) is a bug in the caller: large payloads travel as a
-/// reference to their ledger record (claim-check), never inline.
+/// not fit the namespace's message size limit (256 KB on Standard) is refused, never split.
+/// <para>Every published message is also appended to the ledger as the embedded bus records it
+/// (<see cref="TopicRecords"/>), before it is sent: the ledger stays the record of what was published, the workflows'
+/// read models rebuild from it at start, and a claim-check (RemittanceToGl's input) names the message's record, whose
+/// position travels as the application property <see cref="LedgerSequenceProperty"/>. A publish retried after a failed
+/// send appends again; consumers key on the message id, so the repeat changes nothing.</para>
 /// </remarks>
-public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topology) : ITopicBus, IAsyncDisposable
+public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topology, ILedger ledger) : ITopicBus, IAsyncDisposable
 {
+    /// <summary>Application property carrying the message's ledger sequence number (a long).</summary>
+    public const string LedgerSequenceProperty = "ledgerSeq";
+
     private readonly ConcurrentDictionary<string, ServiceBusSender> _senders = new(StringComparer.Ordinal);
 
     public ValueTask<PublishReceipt> PublishAsync(string topic, BusMessage message, CancellationToken cancellationToken = default) =>
@@ -25,17 +33,18 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
 
     public async ValueTask<PublishReceipt> PublishBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default)
     {
-        var sender = _senders.GetOrAdd(Topic(topic).Name, client.CreateSender);
+        var name = Topic(topic).Name;
+        var first = await ledger.AppendBatchAsync([.. messages.Select(m => TopicRecords.For(name, m))], cancellationToken);
+        var sender = _senders.GetOrAdd(name, client.CreateSender);
         using var batch = await sender.CreateMessageBatchAsync(cancellationToken);
-        foreach (var message in messages)
+        for (var i = 0; i < messages.Count; i++)
         {
-            if (!batch.TryAddMessage(ToServiceBus(message)))
+            if (!batch.TryAddMessage(ToServiceBus(messages[i], first + i)))
                 throw new InvalidOperationException(
                     $"{messages.Count} message(s) for topic '{topic}' exceed one Service Bus batch ({batch.MaxSizeInBytes} bytes): publish a ledger reference instead of the payload.");
         }
         await sender.SendMessagesAsync(batch, cancellationToken);
-        // Service Bus assigns sequence numbers on the broker and does not return them to the sender.
-        return new PublishReceipt(FirstSequenceNumber: -1, messages.Count, BackPressured: false);
+        return new PublishReceipt(first, messages.Count, BackPressured: false);
     }
 
     public ValueTask<IReadOnlyList<BusDelivery>> ReceiveAsync(string topic, string subscription, int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default) =>
@@ -85,7 +94,7 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
     private TopicDefinition Topic(string name) =>
         topology.FindTopic(name) ?? throw new UnknownTopicException($"Topic '{name}' is not declared in the topology.");
 
-    private static ServiceBusMessage ToServiceBus(BusMessage message)
+    private static ServiceBusMessage ToServiceBus(BusMessage message, long ledgerSeq)
     {
         var result = new ServiceBusMessage(message.Body)
         {
@@ -94,6 +103,7 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
             CorrelationId = message.CorrelationId,
             ContentType = "application/json",
         };
+        result.ApplicationProperties[LedgerSequenceProperty] = ledgerSeq;
         if (message.SessionKey.Length > 0)
             result.SessionId = message.SessionKey;
         if (message.CausationId.Length > 0)

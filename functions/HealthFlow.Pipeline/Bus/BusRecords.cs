@@ -17,6 +17,20 @@ namespace HealthFlow.Pipeline.Bus;
 /// </list>
 /// Bookkeeping records carry the message's correlation id, so reading a correlation shows delivery history too.
 /// </summary>
+/// <summary>
+/// The ledger record of a published message, as the embedded bus writes it (stream <c>topic/{T}</c>, type, key = message
+/// id, the envelope as payload). A bus that lives outside the ledger (Service Bus, in the Functions app) appends it too,
+/// so the read models rebuild from the ledger and a claim-check can name a message by its record.
+/// </summary>
+public static class TopicRecords
+{
+    public static LedgerEntry For(string topic, BusMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return new LedgerEntry(BusRecords.TopicStream(topic), message.Type, message.MessageId, message.CorrelationId, message.CausationId, BusEnvelope.Encode(message));
+    }
+}
+
 internal static class BusRecords
 {
     public const string MessageCompleted = "MessageCompleted";

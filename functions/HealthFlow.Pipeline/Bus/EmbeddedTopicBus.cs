@@ -108,7 +108,7 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
                 throw new ArgumentException($"Message {i} to '{topic}' needs a message id and a type.", nameof(messages));
             if (state.Definition.RequiresSessionKey && message.SessionKey.Length == 0)
                 throw new ArgumentException($"Topic '{topic}' has a subscription that requires sessions; message '{message.MessageId}' has no session key.", nameof(messages));
-            entries[i] = new LedgerEntry(state.Stream, message.Type, message.MessageId, message.CorrelationId, message.CausationId, BusEnvelope.Encode(message));
+            entries[i] = TopicRecords.For(state.Definition.Name, message);
         }
         return (entries, await WaitForBacklogAsync(state, cancellationToken));
     }

@@ -34,13 +34,14 @@ public interface IActivity<in TInput, TOutput>
 /// <summary>Where an activity execution comes from (durabletask-dotnet's <c>TaskActivityContext</c>, plus delivery facts).</summary>
 /// <param name="Name">The activity's registered name.</param>
 /// <param name="InstanceId">The orchestration instance that scheduled it.</param>
-/// <param name="TaskId">The task's position in the instance's history (its <c>TaskScheduled</c> event id).</param>
-/// <param name="DeliveryCount">1 on the first execution of this work item; more when it is run again after a crash or failure of the host.</param>
+/// <param name="TaskId">The task's position in the instance's history (its <c>TaskScheduled</c> event id); −1 under Durable Functions, whose activity trigger does not expose it.</param>
+/// <param name="DeliveryCount">1 on the first execution of this work item; more when it is run again after a crash or failure of the host (always 1 under Durable Functions, which does not expose it).</param>
 public sealed record ActivityContext(string Name, string InstanceId, int TaskId, int DeliveryCount)
 {
     /// <summary>
     /// <c>{InstanceId}/{TaskId}</c>: the same for every execution of this task, different for each retry attempt. An
-    /// effect keyed on it happens once even though the activity runs at least once.
+    /// effect keyed on it happens once even though the activity runs at least once. Embedded engine only: under Durable
+    /// Functions <see cref="TaskId"/> is unknown, so the workflows key their effects on the source's identity instead.
     /// </summary>
     public string IdempotencyKey => $"{InstanceId}/{TaskId}";
 }

@@ -57,6 +57,20 @@ public sealed class OrchestrationRegistry
     /// <summary>Registered activity names.</summary>
     public IReadOnlyCollection<string> ActivityNames => _activities.Keys;
 
+    /// <summary>
+    /// Runs the orchestrator registered as <paramref name="name"/> on another host's context (the Functions app's adapter
+    /// over Durable Functions' <c>TaskOrchestrationContext</c>), exactly as the embedded engine runs it: JSON input in,
+    /// JSON output out.
+    /// </summary>
+    /// <exception cref="ArgumentException">No orchestrator has this name.</exception>
+    public Task<string?> RunOrchestratorAsync(string name, IServiceProvider services, OrchestrationContext context, string? inputJson) =>
+        (FindOrchestrator(name) ?? throw new ArgumentException($"No orchestrator is registered as '{name}'.", nameof(name))).Run(services, context, inputJson);
+
+    /// <summary>Runs the activity registered as <paramref name="name"/> for another host (Durable Functions' activity trigger): JSON input in, JSON output out.</summary>
+    /// <exception cref="ArgumentException">No activity has this name.</exception>
+    public Task<string?> RunActivityAsync(string name, IServiceProvider services, ActivityContext context, string? inputJson, CancellationToken cancellationToken) =>
+        (FindActivity(name) ?? throw new ArgumentException($"No activity is registered as '{name}'.", nameof(name))).Run(services, context, inputJson, cancellationToken);
+
     internal RegisteredOrchestrator? FindOrchestrator(string name) => _orchestrators.GetValueOrDefault(name);
 
     internal RegisteredActivity? FindActivity(string name) => _activities.GetValueOrDefault(name);
