@@ -578,49 +578,84 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     }
 
     /// <summary>Records an event for a running instance and runs it; a completion of an unknown or resolved action is ignored.</summary>
+    /// <summary>
+    /// Records <paramref name="trigger"/> on the instance and runs the orchestrator. Triggers that arrive while the
+    /// instance is busy wait in its inbox, and the next holder of the gate commits them together (one replay, one ledger
+    /// commit), as Durable Task runs a batch of new events in one episode.
+    /// </summary>
     private async Task<InstanceOperationResult> DeliverAsync(string instanceId, HistoryEvent trigger, CancellationToken cancellationToken)
     {
         if (!_instances.TryGetValue(instanceId, out var instance))
             return InstanceOperationResult.NotFound;
-        List<HistoryEvent> batch;
-        await instance.Gate.WaitAsync(cancellationToken);
+        cancellationToken.ThrowIfCancellationRequested();
+        var pending = new PendingTrigger(trigger);
+        instance.Inbox.Enqueue(pending);
+        // Not cancellable: once queued, another holder of the gate may commit the trigger; its answer must be awaited.
+        await instance.Gate.WaitAsync(CancellationToken.None);
+        List<HistoryEvent>? batch = null;
+        var taken = new List<PendingTrigger>();
         try
         {
-            if (!instance.Exists)
-                return InstanceOperationResult.NotFound;
-            if (instance.IsTerminal)
-            {
-                Logs.Ignored(_logger, instanceId, trigger.Type, trigger.TaskScheduledId, "the instance has ended");
-                return InstanceOperationResult.NotApplicable;
-            }
-            var effective = instance.Effective;
-            if (trigger.IsCompletion)
-            {
-                var expected = trigger.Type switch
-                {
-                    HistoryEventType.TimerFired => HistoryEventType.TimerCreated,
-                    HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed => HistoryEventType.TaskScheduled,
-                    _ => HistoryEventType.SubOrchestrationInstanceCreated,
-                };
-                if (HistoryRules.Action(effective, trigger.TaskScheduledId)?.Type != expected)
-                {
-                    Logs.Ignored(_logger, instanceId, trigger.Type, trigger.TaskScheduledId, "no such action");
-                    return InstanceOperationResult.NotApplicable;
-                }
-                if (HistoryRules.IsResolved(effective, trigger.TaskScheduledId))
-                {
-                    Logs.Ignored(_logger, instanceId, trigger.Type, trigger.TaskScheduledId, "already resolved (duplicate)");
-                    return InstanceOperationResult.NotApplicable;
-                }
-            }
-            batch = await CommitAsync(instance, [trigger], newInstance: false);
+            while (instance.Inbox.TryDequeue(out var next))
+                taken.Add(next);
+            var accepted = taken.Where(p => Admit(instance, p, taken)).ToList();
+            if (accepted.Count > 0)
+                batch = await CommitAsync(instance, [.. accepted.Select(p => p.Event)], newInstance: false);
+            foreach (var p in accepted)
+                p.Done.TrySetResult(InstanceOperationResult.Accepted);
+        }
+        catch (Exception ex)
+        {
+            foreach (var p in taken)
+                p.Done.TrySetException(ex);
+            throw;
         }
         finally
         {
             instance.Gate.Release();
         }
-        await FollowUpAsync(instance, batch);
-        return InstanceOperationResult.Accepted;
+        if (batch is not null)
+            await FollowUpAsync(instance, batch);
+        return await pending.Done.Task;
+    }
+
+    /// <summary>
+    /// True when <paramref name="pending"/> applies to the instance as it stands (with the triggers taken before it);
+    /// otherwise answers it NotFound or NotApplicable: the instance has ended, or a completion names no such action or
+    /// one already resolved (a duplicate delivery).
+    /// </summary>
+    private bool Admit(OrchestrationInstance instance, PendingTrigger pending, List<PendingTrigger> taken)
+    {
+        var trigger = pending.Event;
+        bool Refuse(InstanceOperationResult answer, string? why)
+        {
+            if (why is not null)
+                Logs.Ignored(_logger, instance.InstanceId, trigger.Type, trigger.TaskScheduledId, why);
+            pending.Done.TrySetResult(answer);
+            return false;
+        }
+
+        if (!instance.Exists)
+            return Refuse(InstanceOperationResult.NotFound, null);
+        if (instance.IsTerminal)
+            return Refuse(InstanceOperationResult.NotApplicable, "the instance has ended");
+        if (!trigger.IsCompletion)
+            return true;
+        var expected = trigger.Type switch
+        {
+            HistoryEventType.TimerFired => HistoryEventType.TimerCreated,
+            HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed => HistoryEventType.TaskScheduled,
+            _ => HistoryEventType.SubOrchestrationInstanceCreated,
+        };
+        var effective = instance.Effective;
+        if (HistoryRules.Action(effective, trigger.TaskScheduledId)?.Type != expected)
+            return Refuse(InstanceOperationResult.NotApplicable, "no such action");
+        // Admitted earlier in this batch = not answered yet (answers come after the commit).
+        var admittedBefore = taken.TakeWhile(p => p != pending)
+            .Any(p => p.Event.IsCompletion && p.Event.TaskScheduledId == trigger.TaskScheduledId && !p.Done.Task.IsCompleted);
+        return HistoryRules.IsResolved(effective, trigger.TaskScheduledId) || admittedBefore
+            ? Refuse(InstanceOperationResult.NotApplicable, "already resolved (duplicate)")
+            : true;
     }
 
     /// <summary>Redoes an instance's follow-ups from its history (start-up, or after a failed follow-up).</summary>

@@ -19,6 +19,12 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
     /// <summary>One operation at a time per instance (append + replay + record).</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
+    /// <summary>
+    /// Triggers (activity results, timers, events) waiting for <see cref="Gate"/>: whoever holds it next commits all of
+    /// them with one replay, so many results arriving together cost one replay and one ledger commit, not one each.
+    /// </summary>
+    public System.Collections.Concurrent.ConcurrentQueue<PendingTrigger> Inbox { get; } = new();
+
     public IReadOnlyList<HistoryEvent> Stored => _stored;
 
     public bool Exists => Metadata is not null;
@@ -101,4 +107,12 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
     }
 
     public void Dispose() => Gate.Dispose();
+}
+
+/// <summary>A trigger in <see cref="OrchestrationInstance.Inbox"/> and the answer its sender awaits.</summary>
+internal sealed class PendingTrigger(HistoryEvent trigger)
+{
+    public HistoryEvent Event { get; } = trigger;
+
+    public TaskCompletionSource<InstanceOperationResult> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

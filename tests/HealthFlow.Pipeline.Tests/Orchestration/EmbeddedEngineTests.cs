@@ -37,6 +37,22 @@ public sealed class An_orchestration_calling_activities
     }
 
     [Fact]
+    public async Task fanned_out_commits_results_that_arrive_together_in_one_episode()
+    {
+        await using var f = await OrchestrationFixture.StartAsync();
+        await f.Engine.StartIfNotExistsAsync(nameof(FanOutOrchestrator), "fan:batched", 64);
+
+        var done = await f.WaitAsync("fan:batched");
+
+        Assert.Equal(Enumerable.Range(1, 64).Sum(i => i * i) + 1, done.ReadOutputAs<int>());
+        var history = await f.HistoryAsync("fan:batched");
+        Assert.Equal(64, history.Count(e => e.Type == HistoryEventType.TaskCompleted && history.Any(s => s.EventId == e.TaskScheduledId && s.Name == "Square")));
+        // One episode per result would be 1 + 64 (+ the fan-in's own); results that wait for the gate share a replay.
+        Assert.True(history.Count(e => e.Type == HistoryEventType.OrchestratorStarted) < 64, "every result had its own replay");
+        Assert.True((await f.Engine.VerifyReplayAsync("fan:batched")).IsDeterministic);
+    }
+
+    [Fact]
     public async Task with_a_retry_policy_survives_two_failures_with_durable_backoff_timers()
     {
         await using var f = await OrchestrationFixture.StartAsync();
