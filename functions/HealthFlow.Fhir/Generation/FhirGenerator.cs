@@ -277,10 +277,15 @@ public sealed class FhirGenerator
                 w.WriteString("id", Uuid(reversalUrl));
                 Meta(w);
                 w.WriteString("status", "billable");
-                CodeableConcept(w, "code", "http://www.ama-assn.org/go/cpt", Services[reversed.Service].Code, Services[reversed.Service].Display);
+                // The credit carries the codes and department of the charge it reverses, so it posts against the same accounts.
+                CodeableConcept(w, "code", "http://www.ama-assn.org/go/cpt", Services[reversed.Service].Code, Services[reversed.Service].Display,
+                    (FhirCodeSystems.RevenueCode, Services[reversed.Service].Revenue));
                 Reference(w, "subject", patientUrl);
                 Reference(w, "context", encounterUrl);
                 w.WriteString("occurrenceDateTime", Format(reversed.When));
+                w.WriteStartObject("performingOrganization");
+                w.WriteString("reference", "Organization/" + reversed.Department);
+                w.WriteEndObject();
                 w.WriteStartObject("quantity");
                 w.WriteNumber("value", -reversed.Quantity);
                 w.WriteEndObject();
