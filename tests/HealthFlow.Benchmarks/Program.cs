@@ -18,5 +18,8 @@ if (args.Length > 1 && args[0] == "x12-streaming-parse")
 // their ratio in CPU time (FhirThroughputHarness.cs).
 if (args.Length > 0 && args[0] == "fhir-throughput")
     return FhirThroughputHarness.Run(args[1..]);
+// `... -- fuzz x12|fhir [inputs]` runs a reader's fuzz target long (bench/fuzz.sh; FuzzRun.cs).
+if (args.Length > 0 && args[0] == "fuzz")
+    return FuzzRun.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
