@@ -84,7 +84,9 @@ public sealed class LocalRuntime : IAsyncDisposable
         var ingestionOptions = new IngestionOptions
         {
             MaxBodyBytes = long.Parse(configuration["HealthFlow:MaxBodyBytes"] ?? "67108864", CultureInfo.InvariantCulture),
+            BodyTimeout = TimeSpan.FromSeconds(double.Parse(configuration["HealthFlow:BodyTimeoutSeconds"] ?? "60", CultureInfo.InvariantCulture)),
         };
+        var headersTimeout = TimeSpan.FromSeconds(double.Parse(configuration["HealthFlow:RequestHeadersTimeoutSeconds"] ?? "30", CultureInfo.InvariantCulture));
 
         // Every request gets a W3C trace context (incoming traceparent honoured, a new one otherwise).
         var traces = new ActivityListener
@@ -118,6 +120,9 @@ public sealed class LocalRuntime : IAsyncDisposable
             {
                 // The ingestion endpoint enforces the body limit itself so the 413 carries a problem+json body.
                 k.Limits.MaxRequestBodySize = null;
+                // Slow clients: headers must arrive within the headers timeout; a body at no less than Kestrel's minimum
+                // rate (240 B/s after 5 s) and whole within the ingestion body timeout (IngestionOptions.BodyTimeout).
+                k.Limits.RequestHeadersTimeout = headersTimeout;
                 foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     var uri = new Uri(url);

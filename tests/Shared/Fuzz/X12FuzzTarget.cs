@@ -115,6 +115,8 @@ internal sealed class X12FuzzTarget : IFuzzTarget
         var bytes = input.ToArray();
         foreach (var mutation in mutations)
         {
+            if (bytes.Length == 0)
+                break;
             var hasIsa = bytes.Length > 105 && bytes.AsSpan().StartsWith("ISA"u8);
             var terminator = hasIsa ? bytes[105] : (byte)'~';
             var segments = Split(bytes, terminator);
