@@ -25,10 +25,10 @@ internal static class FuzzRun
         }
 
         var inputs = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
-        var cpu = Stopwatch.StartNew();
+        var wall = Stopwatch.StartNew();
         var cpuAtStart = Process.GetCurrentProcess().TotalProcessorTime;
         var summary = FuzzHarness.Run(target, inputs, progress: done =>
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target.Name}: {done:N0} inputs, {cpu.Elapsed.TotalSeconds:0} s")));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{target.Name}: {done:N0} inputs, {wall.Elapsed.TotalSeconds:0} s")));
         var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpuAtStart).TotalSeconds;
         foreach (var failure in summary.Failures)
             Console.WriteLine($"FAILED {failure.File}: {failure.Problem}");

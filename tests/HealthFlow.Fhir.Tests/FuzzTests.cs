@@ -22,7 +22,7 @@ public sealed class FuzzTests
     public void Every_saved_regression_input_reads_to_an_OperationOutcome()
     {
         var problems = FuzzHarness.Regressions(Target.Name)
-            .Select(file => (file, problem: FuzzHarness.Check(Target, File.ReadAllBytes(file), FuzzHarness.DefaultTimeout)))
+            .Select(file => (file, problem: FuzzHarness.ProblemWith(Target, File.ReadAllBytes(file))))
             .Where(r => r.problem is not null)
             .Select(r => $"{Path.GetFileName(r.file)}: {r.problem}");
         Assert.Empty(problems);
