@@ -22,5 +22,8 @@ if (args.Length > 0 && args[0] == "fhir-throughput")
 // payments/s on the embedded runtime with durability on (WorkflowThroughput.cs).
 if (args.Length > 0 && args[0] == "workflows")
     return await WorkflowThroughput.RunAsync(args[1..]);
+// `... -- fuzz x12|fhir [inputs]` runs a reader's fuzz target long (bench/fuzz.sh; FuzzRun.cs).
+if (args.Length > 0 && args[0] == "fuzz")
+    return FuzzRun.Run(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

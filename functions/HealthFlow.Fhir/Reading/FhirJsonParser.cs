@@ -712,6 +712,22 @@ internal ref partial struct FhirJsonParser
         }
     }
 
+    /// <summary>
+    /// False for an escaped name that does not unescape (a lone surrogate such as <c>\ud800</c>): it matches nothing we
+    /// look for, and the main pass reports it when it gets there. The reader would throw instead.
+    /// </summary>
+    private static bool NameEquals(ref Utf8JsonReader reader, ReadOnlySpan<byte> name)
+    {
+        try
+        {
+            return reader.ValueTextEquals(name);
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Looks ahead in the current object for a string property without moving the reader.</summary>
     internal readonly string? PeekStringProperty(ReadOnlySpan<byte> propertyName)
     {
@@ -729,7 +745,7 @@ internal ref partial struct FhirJsonParser
                 return null;
             }
 
-            var match = copy.ValueTextEquals(propertyName);
+            var match = NameEquals(ref copy, propertyName);
             copy.Read();
             if (match)
             {

@@ -76,7 +76,12 @@ public sealed class LocalRuntime : IAsyncDisposable
     public IServiceProvider Services => _app.Services;
 
     /// <summary>Opens the data folder, recovers the ledger and unfinished receipts, and starts listening.</summary>
-    public static async Task<LocalRuntime> StartAsync(IConfiguration configuration, CancellationToken cancellationToken = default)
+    public static Task<LocalRuntime> StartAsync(IConfiguration configuration, CancellationToken cancellationToken = default) =>
+        StartAsync(configuration, logs: null, cancellationToken);
+
+    /// <summary>As <see cref="StartAsync(IConfiguration, CancellationToken)"/>, with <paramref name="logs"/> receiving every log
+    /// entry the console gets (the PHI scan reads them).</summary>
+    public static async Task<LocalRuntime> StartAsync(IConfiguration configuration, ILoggerProvider? logs, CancellationToken cancellationToken = default)
     {
         var data = new DataFolder(configuration["HealthFlow:Data"] ?? DefaultDataFolder);
         var urls = configuration["HealthFlow:Urls"] ?? DefaultUrls;
@@ -84,7 +89,9 @@ public sealed class LocalRuntime : IAsyncDisposable
         var ingestionOptions = new IngestionOptions
         {
             MaxBodyBytes = long.Parse(configuration["HealthFlow:MaxBodyBytes"] ?? "67108864", CultureInfo.InvariantCulture),
+            BodyTimeout = TimeSpan.FromSeconds(double.Parse(configuration["HealthFlow:BodyTimeoutSeconds"] ?? "60", CultureInfo.InvariantCulture)),
         };
+        var headersTimeout = TimeSpan.FromSeconds(double.Parse(configuration["HealthFlow:RequestHeadersTimeoutSeconds"] ?? "30", CultureInfo.InvariantCulture));
 
         // Every request gets a W3C trace context (incoming traceparent honoured, a new one otherwise).
         var traces = new ActivityListener
@@ -110,6 +117,8 @@ public sealed class LocalRuntime : IAsyncDisposable
                 o.IncludeScopes = true;
                 o.TimestampFormat = "HH:mm:ss.fff ";
             });
+            if (logs is not null)
+                builder.Logging.AddProvider(logs);
             builder.Logging.Configure(o => o.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId);
             builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
             var mllp = MllpOptions.FromConfiguration(configuration);
@@ -118,6 +127,9 @@ public sealed class LocalRuntime : IAsyncDisposable
             {
                 // The ingestion endpoint enforces the body limit itself so the 413 carries a problem+json body.
                 k.Limits.MaxRequestBodySize = null;
+                // Slow clients: headers must arrive within the headers timeout; a body at no less than Kestrel's minimum
+                // rate (240 B/s after 5 s) and whole within the ingestion body timeout (IngestionOptions.BodyTimeout).
+                k.Limits.RequestHeadersTimeout = headersTimeout;
                 foreach (var url in urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     var uri = new Uri(url);
@@ -128,7 +140,12 @@ public sealed class LocalRuntime : IAsyncDisposable
                     k.Listen(endpoint, l => { mllpListener = l; l.UseConnectionHandler<MllpConnectionHandler>(); });
             });
 
-            var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true).AddFilter(level => level >= LogLevel.Warning));
+            var loggerFactory = LoggerFactory.Create(l =>
+            {
+                l.AddSimpleConsole(o => o.SingleLine = true).AddFilter(level => level >= LogLevel.Warning);
+                if (logs is not null)
+                    l.AddProvider(logs);
+            });
             var bus = await EmbeddedTopicBus.OpenAsync(ledger, BusTopology.LoadEmbedded(), new EmbeddedBusOptions
                 {
                     CheckpointStore = store,

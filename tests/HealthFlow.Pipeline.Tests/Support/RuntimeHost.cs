@@ -4,6 +4,7 @@ using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Runtime;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace HealthFlow.Pipeline.Tests.Support;
 
@@ -18,10 +19,12 @@ public sealed class RuntimeHost : IAsyncDisposable
     public const string AdminKey = "admin-test-key-5555";
 
     private readonly Dictionary<string, string?> _settings;
+    private readonly ILoggerProvider? _logs;
 
-    private RuntimeHost(string folder, IDictionary<string, string?>? extra)
+    private RuntimeHost(string folder, IDictionary<string, string?>? extra, ILoggerProvider? logs)
     {
         Folder = folder;
+        _logs = logs;
         _settings = new Dictionary<string, string?>
         {
             ["HealthFlow:Data"] = folder,
@@ -41,10 +44,11 @@ public sealed class RuntimeHost : IAsyncDisposable
 
     public static string NewFolder() => Path.Combine(Path.GetTempPath(), "healthflow-tests", Guid.NewGuid().ToString("N"));
 
-    public static async Task<RuntimeHost> StartAsync(IDictionary<string, string?>? settings = null, string? folder = null)
+    /// <summary>Starts a runtime; <paramref name="logs"/>, when given, receives its log entries (as the console does).</summary>
+    public static async Task<RuntimeHost> StartAsync(IDictionary<string, string?>? settings = null, string? folder = null, ILoggerProvider? logs = null)
     {
         folder ??= NewFolder();
-        var host = new RuntimeHost(folder, settings);
+        var host = new RuntimeHost(folder, settings, logs);
         await host.StartRuntimeAsync();
         return host;
     }
@@ -98,6 +102,6 @@ public sealed class RuntimeHost : IAsyncDisposable
     private async Task StartRuntimeAsync()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(_settings).Build();
-        Runtime = await LocalRuntime.StartAsync(configuration);
+        Runtime = await LocalRuntime.StartAsync(configuration, _logs);
     }
 }
