@@ -30,16 +30,26 @@ internal static class RecordCodec
 
     public static byte[] Genesis { get; } = new byte[HashSize];
 
-    public static int EncodedLength(LedgerEntry entry) =>
+    private static int EncodedLength(LedgerEntry entry) =>
         checked(FixedSize + TextLength(entry.Stream) + TextLength(entry.Type) + TextLength(entry.Key)
             + TextLength(entry.CorrelationId) + TextLength(entry.CausationId) + entry.Payload.Length);
 
-    /// <summary>Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash to <paramref name="hash"/>.</summary>
-    public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, Span<byte> hash)
+    /// <summary>The encoded length of <paramref name="entry"/>; throws when it cannot be a record (a field or the whole too long).</summary>
+    public static int CheckEncodable(LedgerEntry entry)
     {
         var length = EncodedLength(entry);
-        if (length > MaxRecordBytes)
-            throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+        return length <= MaxRecordBytes
+            ? length
+            : throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+    }
+
+    /// <summary>
+    /// Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash,
+    /// computed with <paramref name="sha256"/> (a SHA-256 <see cref="IncrementalHash"/>, left reset), to <paramref name="hash"/>.
+    /// </summary>
+    public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, IncrementalHash sha256, Span<byte> hash)
+    {
+        var length = CheckEncodable(entry);
         var span = output.GetSpan(length)[..length];
         BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
         span[4] = Version;
@@ -57,7 +67,8 @@ internal static class RecordCodec
         at += entry.Payload.Length;
         prevHash.CopyTo(span[at..]);
         at += HashSize;
-        SHA256.HashData(span[..at], hash);
+        sha256.AppendData(span[..at]);
+        sha256.GetHashAndReset(hash);
         hash.CopyTo(span[at..]);
         output.Advance(length);
         return length;
