@@ -132,7 +132,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         if (!await store.CreateIfAbsentAsync(name, cancellationToken))
             throw new InvalidOperationException($"{name} already exists; is a writer running?");
         var opening = new SegmentOpening(segment, walk.OpenPreviousSegment, walk.OpenPreviousLength, walk.OpenPreviousCut, $"repair: {reason}");
-        using var commit = new CommitBuffer();
+        var commit = new CommitBuffer();
         commit.Start(walk.NextSeq, walk.LastHash, DateTimeOffset.UtcNow);
         commit.Add(SystemRecords.Opened(opening));
         var result = await store.AppendAsync(name, 0, commit.Bytes, cancellationToken);
@@ -213,7 +213,6 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer;
-        _commit.Dispose();
         _stopping.Dispose();
     }
 
@@ -337,12 +336,12 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     }
 
     /// <summary>Appends one of the ledger's own records at the head, in a commit of its own.</summary>
-    private async Task<AppendStatus> TryAppendAsync(LedgerEntry entry, CancellationToken cancellationToken)
+    private Task<AppendStatus> TryAppendAsync(LedgerEntry entry, CancellationToken cancellationToken)
     {
-        using var commit = new CommitBuffer();
+        var commit = new CommitBuffer();
         commit.Start(_nextSeq, _lastHash, _clock.GetUtcNow());
         commit.Add(entry);
-        return await TryAppendAsync(commit, cancellationToken);
+        return TryAppendAsync(commit, cancellationToken);
     }
 
     /// <summary>Appends <paramref name="commit"/> (encoded after the head) to the current segment if nobody else appended first.</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 
 namespace HealthFlow.Ledger;
 
@@ -7,11 +6,9 @@ namespace HealthFlow.Ledger;
 /// Records encoded and hash-chained after a given chain position, ready for one conditional append. The write
 /// loop keeps one and reuses it for every commit, so encoding a commit allocates only the records themselves.
 /// </summary>
-internal sealed class CommitBuffer(int initialCapacity = 4096) : IDisposable
+internal sealed class CommitBuffer(int initialCapacity = 4096)
 {
     private readonly ArrayBufferWriter<byte> _bytes = new(initialCapacity);
-    // One hasher for every record: SHA256.HashData would create and free an OpenSSL digest context per record.
-    private readonly IncrementalHash _sha256 = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly List<LedgerRecord> _records = [];
     private readonly List<int> _lengths = [];
     private DateTimeOffset _time;
@@ -45,7 +42,7 @@ internal sealed class CommitBuffer(int initialCapacity = 4096) : IDisposable
         // Each record keeps its own hash array (records are handed out by the cache), so one allocation per record stays.
         var hash = new byte[RecordCodec.HashSize];
         var seq = NextSeq;
-        _lengths.Add(RecordCodec.Encode(entry, seq, _time, LastHash, _bytes, _sha256, hash));
+        _lengths.Add(RecordCodec.Encode(entry, seq, _time, LastHash, _bytes, hash));
         _records.Add(new LedgerRecord(seq, _time, entry.Stream, entry.Type, entry.Key, entry.CorrelationId, entry.CausationId,
             entry.Payload, LastHash, hash));
         LastHash = hash;
@@ -53,6 +50,4 @@ internal sealed class CommitBuffer(int initialCapacity = 4096) : IDisposable
 
     /// <summary>Indexes the records once they are durable at <paramref name="offset"/> of <paramref name="segment"/>.</summary>
     public void AddTo(LedgerIndex index, int segment, long offset) => index.AddRange(_records, _lengths, segment, offset);
-
-    public void Dispose() => _sha256.Dispose();
 }

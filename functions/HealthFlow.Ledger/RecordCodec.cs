@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace HealthFlow.Ledger;
@@ -43,11 +42,8 @@ internal static class RecordCodec
             : throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
     }
 
-    /// <summary>
-    /// Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash,
-    /// computed with <paramref name="sha256"/> (a SHA-256 <see cref="IncrementalHash"/>, left reset), to <paramref name="hash"/>.
-    /// </summary>
-    public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, IncrementalHash sha256, Span<byte> hash)
+    /// <summary>Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash to <paramref name="hash"/>.</summary>
+    public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, Span<byte> hash)
     {
         var length = CheckEncodable(entry);
         var span = output.GetSpan(length)[..length];
@@ -67,8 +63,7 @@ internal static class RecordCodec
         at += entry.Payload.Length;
         prevHash.CopyTo(span[at..]);
         at += HashSize;
-        sha256.AppendData(span[..at]);
-        sha256.GetHashAndReset(hash);
+        Sha256.Hash(span[..at], hash);
         hash.CopyTo(span[at..]);
         output.Advance(length);
         return length;
@@ -104,7 +99,7 @@ internal static class RecordCodec
             return DecodeStatus.Incomplete;
         var span = data[..length];
         Span<byte> computed = stackalloc byte[HashSize];
-        SHA256.HashData(span[..^HashSize], computed);
+        Sha256.Hash(span[..^HashSize], computed);
         if (!computed.SequenceEqual(span[^HashSize..]))
         {
             problem = "hash does not match the record's bytes";
