@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using HealthFlow.Ledger.Storage;
@@ -28,11 +27,10 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     private readonly Channel<PendingAppend> _queue;
     private readonly Task _writer;
     private readonly CancellationTokenSource _stopping = new();
-    private readonly ArrayBufferWriter<byte> _buffer = new(1024 * 1024);
     private readonly LedgerIndex _index;
-    // Records of the commit being written and their locations, reused by every commit (writer loop only).
-    private readonly List<LedgerRecord> _encoded = [];
-    private readonly List<RecordLocation> _encodedLocations = [];
+    // The callers of the commit being gathered and their encoded records, reused by every commit (writer loop only).
+    private readonly List<PendingAppend> _batch = [];
+    private readonly CommitBuffer _commit = new(1024 * 1024);
 
     // Writer state: touched only by the writer loop (and by OpenAsync before it starts).
     private int _segment;
@@ -133,29 +131,37 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         if (!await store.CreateIfAbsentAsync(name, cancellationToken))
             throw new InvalidOperationException($"{name} already exists; is a writer running?");
         var opening = new SegmentOpening(segment, walk.OpenPreviousSegment, walk.OpenPreviousLength, walk.OpenPreviousCut, $"repair: {reason}");
-        var buffer = new ArrayBufferWriter<byte>();
-        var hash = new byte[RecordCodec.HashSize];
-        RecordCodec.Encode(SystemRecords.Opened(opening), walk.NextSeq, DateTimeOffset.UtcNow, walk.LastHash, buffer, hash);
-        var result = await store.AppendAsync(name, 0, buffer.WrittenMemory, cancellationToken);
+        var commit = new CommitBuffer();
+        commit.Start(walk.NextSeq, walk.LastHash, DateTimeOffset.UtcNow);
+        commit.Add(SystemRecords.Opened(opening));
+        var result = await store.AppendAsync(name, 0, commit.Bytes, cancellationToken);
         if (result.Status != AppendStatus.Appended)
             throw new InvalidOperationException($"Could not write the repair record to {name}: {result.Status}.");
         return walk.Fault;
     }
 
-    public async ValueTask<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default) =>
-        await AppendBatchAsync([entry], cancellationToken);
+    public ValueTask<long> AppendAsync(LedgerEntry entry, CancellationToken cancellationToken = default) =>
+        AppendBatchAsync([entry], cancellationToken);
 
-    public async ValueTask<long> AppendBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default)
+    public ValueTask<long> AppendBatchAsync(IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken = default)
     {
         if (_readOnly)
-            throw new InvalidOperationException("This ledger was opened read-only.");
+            return ValueTask.FromException<long>(new InvalidOperationException("This ledger was opened read-only."));
         if (_fault is { } fault)
-            throw new LedgerBrokenException(fault);
+            return ValueTask.FromException<long>(new LedgerBrokenException(fault));
         if (entries.Count == 0)
             throw new ArgumentException("Nothing to append.", nameof(entries));
         var pending = new PendingAppend(entries);
+        // Usually the queue has room, and the caller awaits the commit's own task: no async state machine per append.
+        return _queue.Writer.TryWrite(pending)
+            ? new ValueTask<long>(pending.Task.WaitAsync(cancellationToken))
+            : EnqueueAsync(pending, cancellationToken);
+    }
+
+    private async ValueTask<long> EnqueueAsync(PendingAppend pending, CancellationToken cancellationToken)
+    {
         await _queue.Writer.WriteAsync(pending, cancellationToken);
-        return await pending.Completion.Task.WaitAsync(cancellationToken);
+        return await pending.Task.WaitAsync(cancellationToken);
     }
 
     public async ValueTask<LedgerRecord> ReadAsync(long seq, CancellationToken cancellationToken = default)
@@ -211,44 +217,35 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
 
     private async Task WriteLoopAsync()
     {
-        // Both lists live as long as the loop: a commit allocates nothing for its bookkeeping.
-        var batch = new List<PendingAppend>();
-        var entries = new List<LedgerEntry>();
         var released = 0;
         while (await _queue.Reader.WaitToReadAsync())
         {
-            // The callers the previous commit released append again from thread-pool continuations that are queued
-            // but may not have run yet. When there were several, yield once so they run and join this commit: with N
-            // writers each commit then carries about N records, not N/2 (two half batches alternating), which halves
-            // the fsyncs per record. A lone writer does not pay for the hop.
-            if (released > 1)
-                await Task.Yield();
-            batch.Clear();
-            entries.Clear();
-            var bytes = 0L;
-            while (entries.Count < _options.MaxBatchRecords && bytes < _options.MaxBatchBytes && _queue.Reader.TryRead(out var pending))
-            {
-                batch.Add(pending);
-                entries.AddRange(pending.Entries);
-                bytes += pending.EncodedLength;
-            }
+            _batch.Clear();
+            _commit.Start(_nextSeq, _lastHash, _clock.GetUtcNow());
             try
             {
+                // The callers the previous commit released append again from thread-pool continuations, which may not
+                // all have run yet. While they are still arriving, yield so they run and join this commit: with N
+                // writers each commit then carries about N records, not N/2 (two half batches alternating). Records
+                // are encoded and hashed as they are taken, so with a second core free that overlaps the stragglers'
+                // arrival. A lone writer does not pay for the hop.
+                while (TakeQueued() > 0 && _batch.Count < released && !BatchIsFull)
+                    await Task.Yield();
                 if (_fault is { } fault)
                     throw new LedgerBrokenException(fault);
-                var first = await CommitAsync(entries, bytes, CancellationToken.None);
-                foreach (var pending in batch)
+                var first = await CommitBatchAsync(CancellationToken.None);
+                foreach (var pending in _batch)
                 {
-                    pending.Completion.TrySetResult(first);
+                    pending.TrySetResult(first);
                     first += pending.Entries.Count;
                 }
-                released = batch.Count;
+                released = _batch.Count;
             }
             catch (Exception ex)
             {
                 released = 0;
-                foreach (var pending in batch)
-                    pending.Completion.TrySetException(ex);
+                foreach (var pending in _batch)
+                    pending.TrySetException(ex);
                 // After an I/O failure we cannot know what reached the store; re-read the tail before the next commit.
                 if (ex is not LedgerBrokenException)
                     await ResynchroniseAfterFailureAsync();
@@ -256,19 +253,47 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         }
     }
 
-    /// <summary>Commits entries as contiguous records in the current segment; returns the first sequence number.</summary>
-    private async Task<long> CommitAsync(IReadOnlyList<LedgerEntry> entries, long encodedBytes, CancellationToken cancellationToken)
+    private bool BatchIsFull => _commit.Count >= _options.MaxBatchRecords || _commit.Bytes.Length >= _options.MaxBatchBytes;
+
+    /// <summary>Takes queued appends into the batch, encoding them, until the queue is empty or the batch full; returns how many.</summary>
+    private int TakeQueued()
+    {
+        var taken = 0;
+        while (!BatchIsFull && _queue.Reader.TryRead(out var pending))
+        {
+            _batch.Add(pending);
+            Encode(pending);
+            taken++;
+        }
+        return taken;
+    }
+
+    private void Encode(PendingAppend pending)
+    {
+        for (var i = 0; i < pending.Entries.Count; i++)
+            _commit.Add(pending.Entries[i]);
+    }
+
+    /// <summary>Commits the batch as contiguous records in the current segment; returns the first sequence number.</summary>
+    private async Task<long> CommitBatchAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
             if (_segmentSealed || _segmentAppends >= _options.SegmentMaxAppends
-                || (_segmentLength + encodedBytes > _options.SegmentMaxBytes && _segmentAppends > 1))
+                || (_segmentLength + _commit.Bytes.Length > _options.SegmentMaxBytes && _segmentAppends > 1))
             {
                 await RollOverAsync(cancellationToken);
                 continue;
             }
-            var (first, status) = await TryAppendAsync(_segment, entries, cancellationToken);
-            if (status == AppendStatus.Appended)
+            if (_commit.FirstSeq != _nextSeq)
+            {
+                // The chain moved on since the batch was encoded (a roll-over, another writer): link it after the new head.
+                _commit.Start(_nextSeq, _lastHash, _clock.GetUtcNow());
+                foreach (var pending in _batch)
+                    Encode(pending);
+            }
+            var first = _commit.FirstSeq;
+            if (await TryAppendAsync(_commit, cancellationToken) == AppendStatus.Appended)
                 return first;
             await CatchUpAsync(cancellationToken);
         }
@@ -279,8 +304,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     {
         if (!_segmentSealed)
         {
-            var (_, status) = await TryAppendAsync(_segment, [SystemRecords.Sealed(_segment)], cancellationToken);
-            if (status != AppendStatus.Appended)
+            if (await TryAppendAsync(SystemRecords.Sealed(_segment), cancellationToken) != AppendStatus.Appended)
             {
                 await CatchUpAsync(cancellationToken);
                 return;
@@ -306,43 +330,33 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         _segmentLength = 0;
         _segmentAppends = 0;
         _segmentSealed = false;
-        var (_, status) = await TryAppendAsync(segment, [SystemRecords.Opened(opening)], cancellationToken);
-        if (status != AppendStatus.Appended)
+        if (await TryAppendAsync(SystemRecords.Opened(opening), cancellationToken) != AppendStatus.Appended)
             await CatchUpAsync(cancellationToken);
     }
 
-    private async Task<(long First, AppendStatus Status)> TryAppendAsync(int segment, IReadOnlyList<LedgerEntry> entries, CancellationToken cancellationToken)
+    /// <summary>Appends one of the ledger's own records at the head, in a commit of its own.</summary>
+    private Task<AppendStatus> TryAppendAsync(LedgerEntry entry, CancellationToken cancellationToken)
     {
-        _buffer.ResetWrittenCount();
-        _encoded.Clear();
-        _encodedLocations.Clear();
-        var time = _clock.GetUtcNow();
-        var prevHash = _lastHash;
-        for (var i = 0; i < entries.Count; i++)
-        {
-            var entry = entries[i];
-            var offset = _segmentLength + _buffer.WrittenCount;
-            // Each record keeps its own hash array (records are handed out by the cache), so one allocation per record stays.
-            var hash = new byte[RecordCodec.HashSize];
-            var length = RecordCodec.Encode(entry, _nextSeq + i, time, prevHash, _buffer, hash);
-            _encoded.Add(new LedgerRecord(_nextSeq + i, time, entry.Stream, entry.Type, entry.Key, entry.CorrelationId, entry.CausationId,
-                entry.Payload, prevHash, hash));
-            _encodedLocations.Add(new RecordLocation(segment, offset, length));
-            prevHash = hash;
-        }
-        var result = await _store.AppendAsync(_options.SegmentName(segment), _segmentLength, _buffer.WrittenMemory, cancellationToken);
-        if (result.Status != AppendStatus.Appended)
-            return (-1, result.Status);
+        var commit = new CommitBuffer();
+        commit.Start(_nextSeq, _lastHash, _clock.GetUtcNow());
+        commit.Add(entry);
+        return TryAppendAsync(commit, cancellationToken);
+    }
 
-        var first = _nextSeq;
+    /// <summary>Appends <paramref name="commit"/> (encoded after the head) to the current segment if nobody else appended first.</summary>
+    private async Task<AppendStatus> TryAppendAsync(CommitBuffer commit, CancellationToken cancellationToken)
+    {
+        var result = await _store.AppendAsync(_options.SegmentName(_segment), _segmentLength, commit.Bytes, cancellationToken);
+        if (result.Status != AppendStatus.Appended)
+            return result.Status;
         // One index update (one lock) per commit rather than per record: readers contend with the writer less.
-        _index.AddRange(_encoded, _encodedLocations);
-        _nextSeq += entries.Count;
-        _lastHash = prevHash;
+        commit.AddTo(_index, _segment, _segmentLength);
+        _nextSeq = commit.NextSeq;
+        _lastHash = commit.LastHash;
         _segmentLength = result.Length;
         _segmentAppends++;
         Signal();
-        return (first, AppendStatus.Appended);
+        return AppendStatus.Appended;
     }
 
     /// <summary>
@@ -412,18 +426,18 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         previous.TrySetResult();
     }
 
-    private sealed class PendingAppend(IReadOnlyList<LedgerEntry> entries)
+    /// <summary>One caller's entries and the sequence number of the first, once durable.</summary>
+    private sealed class PendingAppend : TaskCompletionSource<long>
     {
-        public IReadOnlyList<LedgerEntry> Entries { get; } = entries;
-        public long EncodedLength { get; } = SumEncodedLength(entries);
-        public TaskCompletionSource<long> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        private static long SumEncodedLength(IReadOnlyList<LedgerEntry> entries)
+        public PendingAppend(IReadOnlyList<LedgerEntry> entries)
+            : base(TaskCreationOptions.RunContinuationsAsynchronously)
         {
-            var sum = 0L;
+            // Refuse a record that cannot be encoded here, in its caller, rather than fail the commit it would share.
             for (var i = 0; i < entries.Count; i++)
-                sum += RecordCodec.EncodedLength(entries[i]);
-            return sum;
+                RecordCodec.CheckEncodable(entries[i]);
+            Entries = entries;
         }
+
+        public IReadOnlyList<LedgerEntry> Entries { get; }
     }
 }

@@ -38,13 +38,16 @@ internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
             Volatile.Write(ref _recent[record.Seq % _recent.Length], record);
     }
 
-    /// <summary>Adds one commit's records (contiguous, in order) under one lock.</summary>
-    public void AddRange(List<LedgerRecord> records, List<RecordLocation> locations)
+    /// <summary>Adds one commit's records, written back to back from <paramref name="offset"/> of <paramref name="segment"/>, under one lock.</summary>
+    public void AddRange(List<LedgerRecord> records, List<int> lengths, int segment, long offset)
     {
         lock (_gate)
         {
             for (var i = 0; i < records.Count; i++)
-                AddLocked(records[i], locations[i], cache: true);
+            {
+                AddLocked(records[i], new RecordLocation(segment, offset, lengths[i]), cache: true);
+                offset += lengths[i];
+            }
             Volatile.Write(ref _count, _locations.Count);
         }
     }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace HealthFlow.Ledger;
@@ -30,16 +29,23 @@ internal static class RecordCodec
 
     public static byte[] Genesis { get; } = new byte[HashSize];
 
-    public static int EncodedLength(LedgerEntry entry) =>
+    private static int EncodedLength(LedgerEntry entry) =>
         checked(FixedSize + TextLength(entry.Stream) + TextLength(entry.Type) + TextLength(entry.Key)
             + TextLength(entry.CorrelationId) + TextLength(entry.CausationId) + entry.Payload.Length);
+
+    /// <summary>The encoded length of <paramref name="entry"/>; throws when it cannot be a record (a field or the whole too long).</summary>
+    public static int CheckEncodable(LedgerEntry entry)
+    {
+        var length = EncodedLength(entry);
+        return length <= MaxRecordBytes
+            ? length
+            : throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+    }
 
     /// <summary>Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash to <paramref name="hash"/>.</summary>
     public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, Span<byte> hash)
     {
-        var length = EncodedLength(entry);
-        if (length > MaxRecordBytes)
-            throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+        var length = CheckEncodable(entry);
         var span = output.GetSpan(length)[..length];
         BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
         span[4] = Version;
@@ -57,7 +63,7 @@ internal static class RecordCodec
         at += entry.Payload.Length;
         prevHash.CopyTo(span[at..]);
         at += HashSize;
-        SHA256.HashData(span[..at], hash);
+        Sha256.Hash(span[..at], hash);
         hash.CopyTo(span[at..]);
         output.Advance(length);
         return length;
@@ -93,7 +99,7 @@ internal static class RecordCodec
             return DecodeStatus.Incomplete;
         var span = data[..length];
         Span<byte> computed = stackalloc byte[HashSize];
-        SHA256.HashData(span[..^HashSize], computed);
+        Sha256.Hash(span[..^HashSize], computed);
         if (!computed.SequenceEqual(span[^HashSize..]))
         {
             problem = "hash does not match the record's bytes";

@@ -155,6 +155,23 @@ public abstract class LedgerContract
     });
 
     [Fact]
+    public Task A_record_over_the_size_limit_is_refused_to_its_caller_and_fails_no_other_append() => WithStoreAsync(async files =>
+    {
+        var store = new HeldBlobStore(files);
+        await using var ledger = await BlobLedger.OpenAsync(store);
+        store.Hold();
+        var first = ledger.AppendAsync(Entry("s", "first")).AsTask();
+        await store.Held; // the writer is inside the first commit, so what follows queues up for the next one
+        var others = Enumerable.Range(0, 8).Select(i => ledger.AppendAsync(Entry("s", $"k{i}")).AsTask()).ToArray();
+        var tooLarge = new LedgerEntry("s", "TestRecorded", "big", "", "", new byte[RecordCodec.MaxRecordBytes]);
+        var refused = Assert.ThrowsAsync<ArgumentException>(async () => await ledger.AppendAsync(tooLarge));
+        store.Release();
+        await refused;
+        await Task.WhenAll([first, .. others]);
+        Assert.Equal(["first", .. Enumerable.Range(0, 8).Select(i => $"k{i}")], await ledger.ReadStreamAsync("s").Select(r => r.Key).ToListAsync());
+    });
+
+    [Fact]
     public async Task A_flipped_byte_is_named_by_verify_and_refuses_appends_until_repaired()
     {
         await AppendAsync(200, SmallSegments);
