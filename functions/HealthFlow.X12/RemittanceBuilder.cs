@@ -299,10 +299,13 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
                 return null;
             }
 
+            // Span to span: no covariance check per element as an array store of a shared generic T would make.
             var items = new T[_count];
-            for (var i = 0; i < items.Length; i++)
+            var source = _items.AsSpan(0, _count);
+            var target = items.AsSpan();
+            for (var i = 0; i < target.Length; i++)
             {
-                items[i] = _items[i];
+                target[i] = source[i];
             }
 
             _count = 0;
