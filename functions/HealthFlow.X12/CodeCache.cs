@@ -36,7 +36,7 @@ internal sealed class CodeCache
 
         // Key = the bytes themselves plus the length in the top byte, so it identifies the value exactly.
         var key = (ulong)value.Length << 56 | (ulong)separator << 48;
-        var packed = Pack(value);
+        var packed = X12Text.LoadLittleEndian(value);
 
         // Up to 8 bytes of content; when all 8 are used the length/separator marker overlaps, so mix instead.
         key = value.Length == 8 ? packed ^ 0x9E37_79B9_7F4A_7C15UL ^ separator : key | packed;
@@ -87,30 +87,6 @@ internal sealed class CodeCache
         _dateKeys[slot] = key;
         _dates[slot] = date;
         return true;
-    }
-
-    /// <summary>
-    /// Byte i of a 1–8 byte value at bits 8i: two overlapping little-endian reads instead of a loop (the overlapping
-    /// bytes are the same bytes at the same positions, so OR-ing them changes nothing).
-    /// </summary>
-    private static ulong Pack(ReadOnlySpan<byte> value)
-    {
-        var length = value.Length;
-        if (length >= 4)
-        {
-            ulong low = BinaryPrimitives.ReadUInt32LittleEndian(value);
-            ulong high = BinaryPrimitives.ReadUInt32LittleEndian(value[(length - 4)..]);
-            return low | (high << ((length - 4) * 8));
-        }
-
-        if (length >= 2)
-        {
-            ulong low = BinaryPrimitives.ReadUInt16LittleEndian(value);
-            ulong high = BinaryPrimitives.ReadUInt16LittleEndian(value[(length - 2)..]);
-            return low | (high << ((length - 2) * 8));
-        }
-
-        return value[0];
     }
 
     private static string Create(ReadOnlySpan<byte> value, byte separator)

@@ -8,11 +8,11 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
 
     // Scratch collections of the open claim and line, reused for every claim of the set: a closed claim or
     // line gets exact-size arrays (one allocation each, none when empty) instead of its own growing Lists.
-    private readonly List<Adjustment> _claimAdjustments = [];
-    private readonly List<Adjustment> _lineAdjustments = [];
-    private readonly List<ServicePayment> _lines = [];
-    private readonly List<string> _claimRemarks = [];
-    private readonly List<string> _lineRemarks = [];
+    private readonly Scratch<Adjustment> _claimAdjustments = new();
+    private readonly Scratch<Adjustment> _lineAdjustments = new();
+    private readonly Scratch<ServicePayment> _lines = new();
+    private readonly Scratch<string> _claimRemarks = new();
+    private readonly Scratch<string> _lineRemarks = new();
     private Remittance _header = new();
     private string? _nameLoop;
     private ClaimPayment? _claim;
@@ -149,7 +149,7 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
         }
     }
 
-    private void ReadAdjustments(in X12Segment segment, List<Adjustment> into)
+    private void ReadAdjustments(in X12Segment segment, Scratch<Adjustment> into)
     {
         var group = Context.Code(segment, 1) ?? "";
 
@@ -245,8 +245,8 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
     {
         if (_line is not null)
         {
-            _line.AdjustmentArray = Drain(_lineAdjustments);
-            _line.RemarkArray = Drain(_lineRemarks);
+            _line.AdjustmentArray = _lineAdjustments.Drain();
+            _line.RemarkArray = _lineRemarks.Drain();
             if (_claim is not null)
             {
                 _lines.Add(_line);
@@ -261,25 +261,55 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
         CloseLine();
         if (_claim is not null)
         {
-            _claim.AdjustmentArray = Drain(_claimAdjustments);
-            _claim.LineArray = Drain(_lines);
-            _claim.RemarkArray = Drain(_claimRemarks);
+            _claim.AdjustmentArray = _claimAdjustments.Drain();
+            _claim.LineArray = _lines.Drain();
+            _claim.RemarkArray = _claimRemarks.Drain();
             _claims.Add(_claim);
         }
 
         _claim = null;
     }
 
-    /// <summary>The collected items as an exact-size array (null when none), leaving the scratch list empty.</summary>
-    private static T[]? Drain<T>(List<T> scratch)
+    /// <summary>
+    /// Items of the open claim or line, handed over as an exact-size array when it closes. Slots are overwritten, not
+    /// cleared, when it starts again (the stale items belong to this set's document, which is alive anyway), and
+    /// the array is filled by a loop: for one to three items that is cheaper than List.ToArray's bulk copy, which
+    /// for items holding references goes through the runtime, and List.Clear.
+    /// </summary>
+    private sealed class Scratch<T>
     {
-        if (scratch.Count == 0)
+        private T[] _items = new T[4];
+        private int _count;
+
+        public void Add(T item)
         {
-            return null;
+            if (_count == _items.Length)
+            {
+                Array.Resize(ref _items, _items.Length * 2);
+            }
+
+            _items[_count++] = item;
         }
 
-        var items = scratch.ToArray();
-        scratch.Clear();
-        return items;
+        /// <summary>The items as an exact-size array (null when none); the scratch starts again empty.</summary>
+        public T[]? Drain()
+        {
+            if (_count == 0)
+            {
+                return null;
+            }
+
+            // Span to span: no covariance check per element as an array store of a shared generic T would make.
+            var items = new T[_count];
+            var source = _items.AsSpan(0, _count);
+            var target = items.AsSpan();
+            for (var i = 0; i < target.Length; i++)
+            {
+                target[i] = source[i];
+            }
+
+            _count = 0;
+            return items;
+        }
     }
 }

@@ -12,6 +12,9 @@ internal sealed class TransactionContext
     private readonly Func<string, string> _tokenize;
     private int _lastSegmentErrorPosition;
 
+    // Where a person's name is put together before it is tokenised (reused: one name per NM1).
+    private char[] _nameChars = new char[64];
+
     public TransactionContext(X12TransactionSet set, Func<string, string> tokenize, CodeCache codes)
     {
         Set = set;
@@ -161,41 +164,22 @@ internal sealed class TransactionContext
     /// <summary>The person named by an NM1, as tokens: name and NM109 never leave this method in clear.</summary>
     public PersonTokens Person(in X12Segment segment)
     {
-        var last = segment.Element(3);
-        var first = segment.Element(4);
-        var middle = segment.Element(5);
+        // "LAST|FIRST|MIDDLE" with trailing empty parts dropped: NM103–NM105 lie next to each other in the raw
+        // segment, so the name is that stretch up to the last non-empty part, each element separator shown as '|'.
+        var parts = !segment.Element(5).IsEmpty ? 3 : !segment.Element(4).IsEmpty ? 2 : !segment.Element(3).IsEmpty ? 1 : 0;
         string? nameToken = null;
-        if (!last.IsEmpty || !first.IsEmpty || !middle.IsEmpty)
+        if (parts > 0)
         {
-            // "LAST|FIRST|MIDDLE" with trailing empty parts dropped, built in one allocation.
-            var parts = middle.IsEmpty ? first.IsEmpty ? 1 : 2 : 3;
-            var length = last.Length + (parts > 1 ? 1 + first.Length : 0) + (parts > 2 ? 1 + middle.Length : 0);
-            Span<char> name = length <= 256 ? stackalloc char[length] : new char[length];
-            var at = 0;
-            foreach (var b in last)
+            var name = segment.Elements(3, 2 + parts);
+            if (_nameChars.Length < name.Length)
             {
-                name[at++] = (char)b;
+                _nameChars = new char[name.Length];
             }
 
-            if (parts > 1)
-            {
-                name[at++] = '|';
-                foreach (var b in first)
-                {
-                    name[at++] = (char)b;
-                }
-            }
-
-            if (parts > 2)
-            {
-                name[at++] = '|';
-                foreach (var b in middle)
-                {
-                    name[at++] = (char)b;
-                }
-            }
-
-            nameToken = _tokenize(new string(name));
+            var chars = _nameChars.AsSpan(0, name.Length);
+            System.Text.Encoding.Latin1.GetChars(name, chars);
+            chars.Replace((char)segment.Delimiters.Element, '|');
+            nameToken = _tokenize(new string(chars));
         }
 
         var id = segment.Element(9);

@@ -213,7 +213,7 @@ internal sealed class ParseSession(X12ParseOptions options)
             default:
                 if (_set is not null)
                 {
-                    SetSegment(segment);
+                    SetSegment(segment, id);
                 }
                 else
                 {
@@ -464,9 +464,10 @@ internal sealed class ParseSession(X12ParseOptions options)
         }
     }
 
-    // Its only caller is OnSegment, once per segment: inlined there to save a call and a frame per segment.
+    // Its only caller is OnSegment, once per segment: inlined there to save a call and a frame per segment;
+    // packed is the segment id as OnSegment already packed it.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private void SetSegment(in X12Segment segment)
+    private void SetSegment(in X12Segment segment, int packed)
     {
         var context = _context!;
         context.PositionInSet++;
@@ -476,7 +477,6 @@ internal sealed class ParseSession(X12ParseOptions options)
             return;
         }
 
-        var packed = SegmentRules.Pack(segment.Id);
         var rule = SegmentRules.FindCompact(packed);
         if (rule.Packed == 0)
         {

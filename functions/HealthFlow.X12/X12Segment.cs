@@ -62,6 +62,17 @@ public readonly ref struct X12Segment
         return _data[start..end];
     }
 
+    /// <summary>
+    /// The raw stretch from the start of element <paramref name="from"/> to the end of element <paramref name="to"/>,
+    /// separators included; both must be present (1 &lt;= from &lt;= to &lt;= <see cref="ElementCount"/>).
+    /// </summary>
+    internal ReadOnlySpan<byte> Elements(int from, int to)
+    {
+        var start = _separators[from - 1] + 1;
+        var end = to < _separators.Length ? _separators[to] : _data.Length;
+        return _data[start..end];
+    }
+
     /// <summary>True when element <paramref name="index"/> (1-based) is absent or empty; cheaper than <see cref="Element"/>.</summary>
     internal bool IsElementEmpty(int index)
     {

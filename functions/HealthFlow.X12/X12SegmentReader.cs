@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
@@ -273,16 +274,25 @@ public sealed class X12SegmentReader : IDisposable
             Array.Resize(ref _separators, _separators.Length * 2);
         }
 
-        // Capacity for a whole block was ensured above, so the stores need no per-separator check.
-        var separators = _separators;
-        var count = _separatorCount;
-        while (mask != 0)
+        // Capacity for a whole block was ensured above, so the stores need no per-separator check. Four slots are
+        // written per round whatever the count (slots past the count hold junk that later stores overwrite): a
+        // loop stopping at the last separator exits at a different count in each segment, which the branch
+        // predictor keeps missing.
+        ref var slot = ref _separators[_separatorCount];
+        _separatorCount += BitOperations.PopCount(mask);
+        do
         {
-            separators[count++] = blockOffset + BitOperations.TrailingZeroCount(mask);
-            mask &= mask - 1;
+            Unsafe.Add(ref slot, 0) = blockOffset + BitOperations.TrailingZeroCount(mask);
+            mask &= unchecked(mask - 1);
+            Unsafe.Add(ref slot, 1) = blockOffset + BitOperations.TrailingZeroCount(mask);
+            mask &= unchecked(mask - 1);
+            Unsafe.Add(ref slot, 2) = blockOffset + BitOperations.TrailingZeroCount(mask);
+            mask &= unchecked(mask - 1);
+            Unsafe.Add(ref slot, 3) = blockOffset + BitOperations.TrailingZeroCount(mask);
+            mask &= unchecked(mask - 1);
+            slot = ref Unsafe.Add(ref slot, 4);
         }
-
-        _separatorCount = count;
+        while (mask != 0);
     }
 
     /// <summary>
