@@ -61,7 +61,53 @@ internal ref partial struct FhirJsonParser
         return coding;
     }
 
+    /// <summary>
+    /// A CodeableConcept. The same code recurs on hundreds of charges and claim lines, byte for byte: a concept whose
+    /// bytes already read cleanly at this depth or deeper is scanned past and shared. What it reads depends on its
+    /// bytes alone (the caches only share equal values), and the limits it is checked against on its bytes and its
+    /// depth, so it would read to the same concept again, without issues.
+    /// </summary>
     internal FhirCodeableConcept? ReadCodeableConcept()
+    {
+        var start = checked((int)_reader.TokenStartIndex);
+        var depth = _reader.CurrentDepth;
+        var end = _reader;
+        if (_ctx.InResource && TrySkip(ref end))
+        {
+            var text = _input[start..checked((int)end.BytesConsumed)];
+            if (text.Length <= 256 && _ctx.CleanConcepts.TryGet(text, out var clean) && depth <= clean.Depth)
+            {
+                _reader = end;
+                return clean.Concept;
+            }
+        }
+
+        var issues = _ctx.IssueCount;
+        var concept = ReadCodeableConceptBody();
+        var length = checked((int)_reader.BytesConsumed) - start;
+        if (_ctx.InResource && concept is not null && _ctx.IssueCount == issues && length <= 256)
+        {
+            _ctx.CleanConcepts.Set(_input.Slice(start, length), (concept, depth));
+        }
+
+        return concept;
+    }
+
+    /// <summary>Moves a copy of the reader past the current value; false (no exception) for invalid JSON, which the full read then reports.</summary>
+    private static bool TrySkip(ref System.Text.Json.Utf8JsonReader reader)
+    {
+        try
+        {
+            reader.Skip();
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    private FhirCodeableConcept? ReadCodeableConceptBody()
     {
         ImmutableArray<FhirCoding> codings = [];
         string? text = null;

@@ -40,6 +40,7 @@ internal sealed class ParseContext : IDisposable
         // Sized from the input (entries average well over 1 KB); the reference table grows past that for small entries.
         var expectedEntries = Math.Min(inputLength / 1024, options.MaxEntries);
         Strings = new Utf8StringCache(inputLength);
+        CleanConcepts = new(inputLength, bytesPerSlot: 1024);
         Targets = new TargetTable(expectedEntries);
     }
 
@@ -59,6 +60,12 @@ internal sealed class ParseContext : IDisposable
     internal readonly Dictionary<(string?, string?, string?), FhirCoding> Codings = new(CodingKeyComparer.Instance);
 
     internal readonly Dictionary<FhirCoding, FhirCodeableConcept> Concepts = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>
+    /// CodeableConcepts that read without an issue, by their JSON text, with the deepest nesting they were read at:
+    /// the same bytes give the same concept and, no deeper, no issue (see <see cref="FhirJsonParser.ReadCodeableConcept"/>).
+    /// </summary>
+    internal Utf8Memo<(FhirCodeableConcept Concept, int Depth)> CleanConcepts { get; }
 
     /// <summary>Plain references to things outside the Bundle (Organization/payer-1), shared by cached literal instance.</summary>
     internal readonly Dictionary<string, FhirReference> ExternalReferences = new(ReferenceEqualityComparer.Instance);
@@ -94,6 +101,9 @@ internal sealed class ParseContext : IDisposable
     internal IReadOnlyList<OperationOutcomeIssue> AllIssues => _allIssues;
 
     internal int DroppedIssues => _droppedIssues;
+
+    /// <summary>Issues reported so far, kept or not: unchanged across a read means the read was clean.</summary>
+    internal int IssueCount => _allIssues.Count + _droppedIssues;
 
     internal void PushPath(string name)
     {

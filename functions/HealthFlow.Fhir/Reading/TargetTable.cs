@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
 using System.Text;
 
 namespace HealthFlow.Fhir;
@@ -101,7 +100,7 @@ internal sealed class TargetTable : IDisposable
         {
             var (start, length) = Store(fullUrl);
             var url = _bytes.AsSpan(start, length);
-            var hash = Hash(url);
+            var hash = Utf8Hash.Of(url);
             var slot = ProbeUrl(url, hash);
             var existing = SlotTarget(_urlSlots[slot]);
             if (existing >= 0 && SameVersion(existing, t))
@@ -121,7 +120,7 @@ internal sealed class TargetTable : IDisposable
         {
             (target.IdStart, target.IdLength) = Store(id);
             var key = _bytes.AsSpan(target.IdStart, target.IdLength);
-            var hash = Hash(key);
+            var hash = Utf8Hash.Of(key);
             var slot = ProbeId(key, hash);
             var head = SlotTarget(_idSlots[slot]);
             if (head >= 0)
@@ -146,7 +145,7 @@ internal sealed class TargetTable : IDisposable
     }
 
     /// <summary>The target whose fullUrl is <paramref name="url"/> (UTF-8), or -1.</summary>
-    internal int FindByUrl(ReadOnlySpan<byte> url) => SlotTarget(_urlSlots[ProbeUrl(url, Hash(url))]);
+    internal int FindByUrl(ReadOnlySpan<byte> url) => SlotTarget(_urlSlots[ProbeUrl(url, Utf8Hash.Of(url))]);
 
     internal int FindByUrl(string url) => FindByUrl(Encoding.UTF8.GetBytes(url));
 
@@ -169,7 +168,7 @@ internal sealed class TargetTable : IDisposable
         var previousSlash = type.LastIndexOf((byte)'/');
         type = type[(previousSlash + 1)..];
         var id = literal[(lastSlash + 1)..];
-        for (var t = SlotTarget(_idSlots[ProbeId(id, Hash(id))]); t >= 0; t = _targets[t].NextSameId)
+        for (var t = SlotTarget(_idSlots[ProbeId(id, Utf8Hash.Of(id))]); t >= 0; t = _targets[t].NextSameId)
         {
             if (type.SequenceEqual(_typeBytes[_targets[t].Type]))
             {
@@ -196,13 +195,6 @@ internal sealed class TargetTable : IDisposable
     {
         _sharedOwner[t & (SharedSlots - 1)] = t;
         _shared[t & (SharedSlots - 1)] = reference;
-    }
-
-    /// <summary>Marvin over the bytes read as UTF-16 code units (half the work of hashing the string); an odd last byte is mixed in.</summary>
-    private static int Hash(ReadOnlySpan<byte> key)
-    {
-        var hash = string.GetHashCode(MemoryMarshal.Cast<byte, char>(key));
-        return (key.Length & 1) == 0 ? hash : HashCode.Combine(hash, key[^1]);
     }
 
     private static long Pack(int hash, int target) => unchecked(((long)hash << 32) | (uint)target);
