@@ -61,36 +61,41 @@ internal ref partial struct FhirJsonParser
         return coding;
     }
 
+    /// <summary>A CodeableConcept (the same code recurs on hundreds of charges and claim lines: see <see cref="ReadRecurring"/>).</summary>
+    internal FhirCodeableConcept? ReadCodeableConcept() =>
+        ReadRecurring(_ctx.CleanConcepts, static (ref FhirJsonParser p) => p.ReadCodeableConceptBody());
+
     /// <summary>
-    /// A CodeableConcept. The same code recurs on hundreds of charges and claim lines, byte for byte: a concept whose
-    /// bytes already read cleanly at this depth or deeper is scanned past and shared. What it reads depends on its
-    /// bytes alone (the caches only share equal values), and the limits it is checked against on its bytes and its
-    /// depth, so it would read to the same concept again, without issues.
+    /// Reads an object value that recurs byte for byte across a Bundle. When the same bytes already read cleanly, as
+    /// deep or deeper and equally inside or outside a resource, the value is scanned past and the earlier result
+    /// shared: what such a reader returns depends on its bytes alone (the caches only share equal values), and the
+    /// limits it checks on its bytes and its depth, so it would read to the same value again, without issues.
     /// </summary>
-    internal FhirCodeableConcept? ReadCodeableConcept()
+    private T? ReadRecurring<T>(Utf8Memo<CleanRead<T>> memo, ElementReader<T> read)
+        where T : class
     {
         var start = checked((int)_reader.TokenStartIndex);
         var depth = _reader.CurrentDepth;
         var end = _reader;
-        if (_ctx.InResource && TrySkip(ref end))
+        if (TrySkip(ref end))
         {
             var text = _input[start..checked((int)end.BytesConsumed)];
-            if (text.Length <= 256 && _ctx.CleanConcepts.TryGet(text, out var clean) && depth <= clean.Depth)
+            if (text.Length <= CleanRead<T>.MaxBytes && memo.TryGet(text, out var clean) && depth <= clean.Depth && clean.InResource == _ctx.InResource)
             {
                 _reader = end;
-                return clean.Concept;
+                return clean.Value;
             }
         }
 
         var issues = _ctx.IssueCount;
-        var concept = ReadCodeableConceptBody();
+        var value = read(ref this);
         var length = checked((int)_reader.BytesConsumed) - start;
-        if (_ctx.InResource && concept is not null && _ctx.IssueCount == issues && length <= 256)
+        if (value is not null && _ctx.IssueCount == issues && length <= CleanRead<T>.MaxBytes)
         {
-            _ctx.CleanConcepts.Set(_input.Slice(start, length), (concept, depth));
+            memo.Set(_input.Slice(start, length), new CleanRead<T>(value, depth, _ctx.InResource));
         }
 
-        return concept;
+        return value;
     }
 
     /// <summary>Moves a copy of the reader past the current value; false (no exception) for invalid JSON, which the full read then reports.</summary>
@@ -235,7 +240,10 @@ internal ref partial struct FhirJsonParser
     internal FhirPeriod? Period(string child) =>
         ReadComplex(child, static (ref FhirJsonParser p) => p.ReadPeriod());
 
-    internal FhirQuantity? ReadQuantity()
+    internal FhirQuantity? ReadQuantity() =>
+        ReadRecurring(_ctx.CleanQuantities, static (ref FhirJsonParser p) => p.ReadQuantityBody());
+
+    private FhirQuantity? ReadQuantityBody()
     {
         decimal? value = null;
         string? unit = null, system = null, code = null;

@@ -16,6 +16,13 @@ internal sealed class EntryTarget(string resourceType, string? id, string? patie
 /// <summary>A urn:uuid reference seen before its target; checked when the Bundle ends.</summary>
 internal readonly record struct PendingReference(int EntryIndex, string Reference, string Expression);
 
+/// <summary>A value that read without issues at <paramref name="Depth"/>, inside a resource or not.</summary>
+internal readonly record struct CleanRead<T>(T Value, int Depth, bool InResource)
+{
+    /// <summary>Longer values are read every time: they rarely recur, and scanning them twice on a miss costs.</summary>
+    internal const int MaxBytes = 256;
+}
+
 /// <summary>A property name seen in the current object: a slice of the input, or of the unescape arena.</summary>
 internal readonly record struct NameSlot(int Offset, int Length, bool InArena);
 
@@ -41,6 +48,8 @@ internal sealed class ParseContext : IDisposable
         var expectedEntries = Math.Min(inputLength / 1024, options.MaxEntries);
         Strings = new Utf8StringCache(inputLength);
         CleanConcepts = new(inputLength, bytesPerSlot: 1024);
+        CleanQuantities = new(inputLength, bytesPerSlot: 16384);
+        CleanRequests = new(inputLength, bytesPerSlot: 16384);
         Targets = new TargetTable(expectedEntries);
     }
 
@@ -61,11 +70,12 @@ internal sealed class ParseContext : IDisposable
 
     internal readonly Dictionary<FhirCoding, FhirCodeableConcept> Concepts = new(ReferenceEqualityComparer.Instance);
 
-    /// <summary>
-    /// CodeableConcepts that read without an issue, by their JSON text, with the deepest nesting they were read at:
-    /// the same bytes give the same concept and, no deeper, no issue (see <see cref="FhirJsonParser.ReadCodeableConcept"/>).
-    /// </summary>
-    internal Utf8Memo<(FhirCodeableConcept Concept, int Depth)> CleanConcepts { get; }
+    /// <summary>Values that read without an issue, by their JSON text (see <see cref="FhirJsonParser.ReadRecurring{T}"/>).</summary>
+    internal Utf8Memo<CleanRead<FhirCodeableConcept>> CleanConcepts { get; }
+
+    internal Utf8Memo<CleanRead<FhirQuantity>> CleanQuantities { get; }
+
+    internal Utf8Memo<CleanRead<FhirBundleRequest>> CleanRequests { get; }
 
     /// <summary>Plain references to things outside the Bundle (Organization/payer-1), shared by cached literal instance.</summary>
     internal readonly Dictionary<string, FhirReference> ExternalReferences = new(ReferenceEqualityComparer.Instance);
