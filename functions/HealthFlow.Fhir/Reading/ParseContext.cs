@@ -48,8 +48,8 @@ internal sealed class ParseContext : IDisposable
         var expectedEntries = Math.Min(inputLength / 1024, options.MaxEntries);
         Strings = new Utf8StringCache(inputLength);
         CleanConcepts = new(inputLength, bytesPerSlot: 1024);
-        CleanQuantities = new(inputLength, bytesPerSlot: 16384);
-        CleanRequests = new(inputLength, bytesPerSlot: 16384);
+        CleanQuantities = new(inputLength, bytesPerSlot: 1024);
+        CleanRequests = new(inputLength, bytesPerSlot: 1024);
         Targets = new TargetTable(expectedEntries);
     }
 
