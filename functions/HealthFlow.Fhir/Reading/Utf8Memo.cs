@@ -56,5 +56,4 @@ internal sealed class Utf8Memo<T>
         _keys[slot] = key.ToArray();
         _values[slot] = value;
     }
-
 }
