@@ -155,6 +155,36 @@ public sealed class BundleTests
         Assert.Empty(stream.EntriesRejectedAfterDelivery);
     }
 
+    [Fact]
+    public void A_recurring_concept_with_an_issue_reports_it_on_every_entry()
+    {
+        const string Code = """{"coding":[{"system":"http://www.ama-assn.org/go/cpt","code":" 99223"}]}""";
+        var result = TestSupport.Read($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"resource":{"resourceType":"ChargeItem","status":"billable","code":{{{Code}}},"subject":{"reference":"Patient/1"}},"request":{"method":"POST","url":"ChargeItem"}},
+              {"resource":{"resourceType":"ChargeItem","status":"billable","code":{{{Code}}},"subject":{"reference":"Patient/1"}},"request":{"method":"POST","url":"ChargeItem"}}]}
+            """);
+
+        Assert.All(result.Entries, e => Assert.Contains(e.Issues, i => i.Expression!.EndsWith(".code.coding[0].code", StringComparison.Ordinal) && i.Diagnostics.Contains("whitespace", StringComparison.Ordinal)));
+        Assert.Equal(2, result.Outcome.Issues.Count(i => i.Diagnostics.Contains("whitespace", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void A_concept_that_read_cleanly_is_still_too_deep_where_it_recurs_below_the_depth_limit()
+    {
+        // The same concept bytes: on a ChargeItem its coding is 6 levels deep, on a claim item 8, the limit here.
+        const string Code = """{"coding":[{"system":"http://www.ama-assn.org/go/cpt","code":"99223"}]}""";
+        var result = TestSupport.Read($$$"""
+            {"resourceType":"Bundle","type":"batch","entry":[
+              {"resource":{"resourceType":"ChargeItem","status":"billable","code":{{{Code}}},"subject":{"reference":"Patient/1"}},"request":{"method":"POST","url":"ChargeItem"}},
+              {"resource":{"resourceType":"Claim","item":[{"sequence":1,"productOrService":{{{Code}}}}]},"request":{"method":"POST","url":"Claim"}}]}
+            """, new FhirReaderOptions { MaxDepth = 8 });
+
+        var fatal = Assert.Single(result.Outcome.Issues, i => i.Severity == IssueSeverity.Fatal);
+        Assert.Equal(IssueType.TooCostly, fatal.Code);
+        Assert.False(result.Accepted);
+    }
+
     private sealed class CountingSink : IFhirEntrySink
     {
         public int Count { get; private set; }

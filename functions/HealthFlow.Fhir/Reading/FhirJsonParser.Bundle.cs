@@ -180,7 +180,7 @@ internal ref partial struct FhirJsonParser
             }
             else if (name.SequenceEqual("request"u8))
             {
-                request = ReadComplex("request", static (ref FhirJsonParser p) => p.ReadRequest());
+                request = ReadComplex("request", static (ref FhirJsonParser p) => p.ReadRecurring(p._ctx.CleanRequests, static (ref FhirJsonParser q) => q.ReadRequest()));
             }
             else if (name.SequenceEqual("modifierExtension"u8))
             {

@@ -61,7 +61,58 @@ internal ref partial struct FhirJsonParser
         return coding;
     }
 
-    internal FhirCodeableConcept? ReadCodeableConcept()
+    /// <summary>A CodeableConcept (the same code recurs on hundreds of charges and claim lines: see <see cref="ReadRecurring"/>).</summary>
+    internal FhirCodeableConcept? ReadCodeableConcept() =>
+        ReadRecurring(_ctx.CleanConcepts, static (ref FhirJsonParser p) => p.ReadCodeableConceptBody());
+
+    /// <summary>
+    /// Reads an object value that recurs byte for byte across a Bundle. When the same bytes already read cleanly, as
+    /// deep or deeper and equally inside or outside a resource, the value is scanned past and the earlier result
+    /// shared: what such a reader returns depends on its bytes alone (the caches only share equal values), and the
+    /// limits it checks on its bytes and its depth, so it would read to the same value again, without issues.
+    /// </summary>
+    private T? ReadRecurring<T>(Utf8Memo<CleanRead<T>> memo, ElementReader<T> read)
+        where T : class
+    {
+        var start = checked((int)_reader.TokenStartIndex);
+        var depth = _reader.CurrentDepth;
+        var end = _reader;
+        if (TrySkip(ref end))
+        {
+            var text = _input[start..checked((int)end.BytesConsumed)];
+            if (text.Length <= CleanRead<T>.MaxBytes && memo.TryGet(text, out var clean) && depth <= clean.Depth && clean.InResource == _ctx.InResource)
+            {
+                _reader = end;
+                return clean.Value;
+            }
+        }
+
+        var issues = _ctx.IssueCount;
+        var value = read(ref this);
+        var length = checked((int)_reader.BytesConsumed) - start;
+        if (value is not null && _ctx.IssueCount == issues && length <= CleanRead<T>.MaxBytes)
+        {
+            memo.Set(_input.Slice(start, length), new CleanRead<T>(value, depth, _ctx.InResource));
+        }
+
+        return value;
+    }
+
+    /// <summary>Moves a copy of the reader past the current value; false (no exception) for invalid JSON, which the full read then reports.</summary>
+    private static bool TrySkip(ref System.Text.Json.Utf8JsonReader reader)
+    {
+        try
+        {
+            reader.Skip();
+            return true;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
+    }
+
+    private FhirCodeableConcept? ReadCodeableConceptBody()
     {
         ImmutableArray<FhirCoding> codings = [];
         string? text = null;
@@ -170,7 +221,7 @@ internal ref partial struct FhirJsonParser
         }
 
         EndObject(keys);
-        if (start is not null && end is not null && start.Instant is { } s && end.Instant is { } e && e < s)
+        if (start is not null && end is not null && !InOrderAsText(start.Text, end.Text) && start.Instant is { } s && end.Instant is { } e && e < s)
         {
             _ctx.Report(IssueSeverity.Error, IssueType.Invariant, "per-1: Period.end is before Period.start", "end");
         }
@@ -178,10 +229,21 @@ internal ref partial struct FhirJsonParser
         return new FhirPeriod(start, end);
     }
 
+    /// <summary>
+    /// True when two validated dateTimes of the form <c>YYYY-MM-DDThh:mm:ss+hh:mm</c> with the same last six characters
+    /// (the zone) are in order as text, which then means in order in time: spares parsing both for the common case.
+    /// False says nothing.
+    /// </summary>
+    private static bool InOrderAsText(string start, string end) =>
+        start.Length == end.Length && start.Length == 25 && start.AsSpan(19).SequenceEqual(end.AsSpan(19)) && string.CompareOrdinal(start, end) <= 0;
+
     internal FhirPeriod? Period(string child) =>
         ReadComplex(child, static (ref FhirJsonParser p) => p.ReadPeriod());
 
-    internal FhirQuantity? ReadQuantity()
+    internal FhirQuantity? ReadQuantity() =>
+        ReadRecurring(_ctx.CleanQuantities, static (ref FhirJsonParser p) => p.ReadQuantityBody());
+
+    private FhirQuantity? ReadQuantityBody()
     {
         decimal? value = null;
         string? unit = null, system = null, code = null;
@@ -367,30 +429,27 @@ internal ref partial struct FhirJsonParser
     }
 
     /// <summary>
-    /// Reads Reference.reference. A literal naming a Bundle entry is looked up without allocating and returns null
-    /// with <paramref name="resolved"/> set (<see cref="Resolve"/> rebuilds the fullUrl only when it needs it); other
-    /// literals repeat (Organization/…) and come from the string cache.
+    /// Reads Reference.reference. A literal naming a Bundle entry is looked up by its UTF-8 bytes, without allocating,
+    /// and returns null with <paramref name="resolved"/> set (<see cref="Resolve"/> rebuilds the fullUrl only when it
+    /// needs it); other literals repeat (Organization/…) and come from the string cache.
     /// </summary>
     private string? ReadReferenceLiteral(out int resolved)
     {
         resolved = -1;
-        if (TokenType == System.Text.Json.JsonTokenType.String && !ValueIsEscaped && ValueSpan.Length is > 0 and <= 256 && _ctx.InBundle)
+        if (TokenType == System.Text.Json.JsonTokenType.String && !ValueIsEscaped && ValueSpan.Length is > 0 and <= 256 && _ctx.InBundle
+            && System.Text.Unicode.Utf8.IsValid(ValueSpan))
         {
-            Span<char> chars = stackalloc char[256];
-            if (System.Text.Unicode.Utf8.ToUtf16(ValueSpan, chars, out _, out var written, replaceInvalidSequences: false) == System.Buffers.OperationStatus.Done)
+            var literal = ValueSpan;
+            var byUrl = _ctx.Targets.FindByUrl(literal);
+            if (byUrl >= 0)
             {
-                var literal = chars[..written];
-                var byUrl = _ctx.Targets.FindByUrl(literal);
-                if (byUrl >= 0)
-                {
-                    resolved = byUrl;
-                    return null;
-                }
+                resolved = byUrl;
+                return null;
+            }
 
-                if (!literal.StartsWith("urn:", StringComparison.Ordinal) && literal[0] != '#')
-                {
-                    resolved = _ctx.Targets.FindByTypeAndId(literal);
-                }
+            if (!literal.StartsWith("urn:"u8) && literal[0] != (byte)'#')
+            {
+                resolved = _ctx.Targets.FindByTypeAndId(literal);
             }
         }
 

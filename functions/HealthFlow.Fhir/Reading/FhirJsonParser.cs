@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Text;
 using System.Collections.Immutable;
 using System.Text.Json;
@@ -391,18 +392,9 @@ internal ref partial struct FhirJsonParser
         return value;
     }
 
-    internal static bool IsIdText(string value)
-    {
-        foreach (var c in value)
-        {
-            if (!(char.IsAsciiLetterOrDigit(c) || c == '-' || c == '.'))
-            {
-                return false;
-            }
-        }
+    private static readonly SearchValues<char> IdChars = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-.");
 
-        return value.Length > 0;
-    }
+    internal static bool IsIdText(string value) => value.Length > 0 && !value.AsSpan().ContainsAnyExcept(IdChars);
 
     internal FhirDateTime? ReadDateTime(string child)
     {

@@ -16,6 +16,13 @@ internal sealed class EntryTarget(string resourceType, string? id, string? patie
 /// <summary>A urn:uuid reference seen before its target; checked when the Bundle ends.</summary>
 internal readonly record struct PendingReference(int EntryIndex, string Reference, string Expression);
 
+/// <summary>A value that read without issues at <paramref name="Depth"/>, inside a resource or not.</summary>
+internal readonly record struct CleanRead<T>(T Value, int Depth, bool InResource)
+{
+    /// <summary>Longer values are read every time: they rarely recur, and scanning them twice on a miss costs.</summary>
+    internal const int MaxBytes = 256;
+}
+
 /// <summary>A property name seen in the current object: a slice of the input, or of the unescape arena.</summary>
 internal readonly record struct NameSlot(int Offset, int Length, bool InArena);
 
@@ -40,6 +47,9 @@ internal sealed class ParseContext : IDisposable
         // Sized from the input (entries average well over 1 KB); the reference table grows past that for small entries.
         var expectedEntries = Math.Min(inputLength / 1024, options.MaxEntries);
         Strings = new Utf8StringCache(inputLength);
+        CleanConcepts = new(inputLength, bytesPerSlot: 1024);
+        CleanQuantities = new(inputLength, bytesPerSlot: 1024);
+        CleanRequests = new(inputLength, bytesPerSlot: 1024);
         Targets = new TargetTable(expectedEntries);
     }
 
@@ -59,6 +69,13 @@ internal sealed class ParseContext : IDisposable
     internal readonly Dictionary<(string?, string?, string?), FhirCoding> Codings = new(CodingKeyComparer.Instance);
 
     internal readonly Dictionary<FhirCoding, FhirCodeableConcept> Concepts = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>Values that read without an issue, by their JSON text (see <see cref="FhirJsonParser.ReadRecurring{T}"/>).</summary>
+    internal Utf8Memo<CleanRead<FhirCodeableConcept>> CleanConcepts { get; }
+
+    internal Utf8Memo<CleanRead<FhirQuantity>> CleanQuantities { get; }
+
+    internal Utf8Memo<CleanRead<FhirBundleRequest>> CleanRequests { get; }
 
     /// <summary>Plain references to things outside the Bundle (Organization/payer-1), shared by cached literal instance.</summary>
     internal readonly Dictionary<string, FhirReference> ExternalReferences = new(ReferenceEqualityComparer.Instance);
@@ -94,6 +111,9 @@ internal sealed class ParseContext : IDisposable
     internal IReadOnlyList<OperationOutcomeIssue> AllIssues => _allIssues;
 
     internal int DroppedIssues => _droppedIssues;
+
+    /// <summary>Issues reported so far, kept or not: unchanged across a read means the read was clean.</summary>
+    internal int IssueCount => _allIssues.Count + _droppedIssues;
 
     internal void PushPath(string name)
     {

@@ -1,30 +1,33 @@
 using System.Buffers;
+using System.Text;
 
 namespace HealthFlow.Fhir;
 
 /// <summary>
 /// The Bundle's reference targets (entries by fullUrl and by id) without a managed object per entry: fullUrls, ids
-/// and versionIds are copied into one char arena, targets are structs in one array, and the two indexes are
+/// and versionIds are copied as UTF-8 into one byte arena, targets are structs in one array, and the two indexes are
 /// open-addressing tables of (hash, target) pairs packed in a <see cref="long"/>, so a probe for a new key usually
-/// touches one cache line. A 100,000-entry Bundle holds a handful of reference-free arrays that the GC never traces
-/// or promotes object by object. Patient ids are kept here only to resolve references (never exposed); references to
-/// patients carry the token. Keys hash with the randomized string hash, so hostile ids cannot force collisions. The
-/// arrays are rented from the shared pools (no large-object allocation per read, which would trigger gen2
-/// collections) and returned by <see cref="Dispose"/>, the used part of the char arena cleared first (it holds ids).
+/// touches one cache line. Keys are UTF-8 so that a reference is looked up straight from the JSON bytes, without
+/// converting it to a string first. A 100,000-entry Bundle holds a handful of reference-free arrays that the GC never
+/// traces or promotes object by object. Patient ids are kept here only to resolve references (never exposed);
+/// references to patients carry the token. Keys hash with the randomized string hash (Marvin), so hostile ids cannot
+/// force collisions. The arrays are rented from the shared pools (no large-object allocation per read, which would
+/// trigger gen2 collections) and returned by <see cref="Dispose"/>, the used part of the arena cleared first (it holds ids).
 /// </summary>
 internal sealed class TargetTable : IDisposable
 {
     private const int SharedSlots = 4096;
     private const long Empty = -1;
 
-    private char[] _chars;
-    private int _charCount;
+    private byte[] _bytes;
+    private int _byteCount;
     private Target[] _targets;
     private int _count;
     private long[] _urlSlots;
     private long[] _idSlots;
     private int _slotMask;
     private readonly List<string> _types = [];
+    private readonly List<byte[]> _typeBytes = [];
     private readonly List<string> _tokens = [];
 
     // Plain literal references to a recent target share one immutable FhirReference; direct-mapped, so bounded.
@@ -36,7 +39,7 @@ internal sealed class TargetTable : IDisposable
         // Sized from the input but capped: a huge input that is not a huge Bundle must not reserve hundreds of MB up front.
         var entries = Math.Clamp(expectedEntries, 16, 1 << 16);
         _targets = ArrayPool<Target>.Shared.Rent(entries);
-        _chars = ArrayPool<char>.Shared.Rent(Math.Min(entries * 96, 1 << 23));
+        _bytes = ArrayPool<byte>.Shared.Rent(Math.Min(entries * 96, 1 << 23));
         (_urlSlots, _idSlots, _slotMask) = NewSlots((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)entries * 2));
         Array.Fill(_sharedOwner, -1);
     }
@@ -52,20 +55,20 @@ internal sealed class TargetTable : IDisposable
         }
 
         // Pooled arrays go back wiped: the arena holds ids (patients' too), the slots hashes of them.
-        _chars.AsSpan(0, _charCount).Clear();
+        _bytes.AsSpan(0, _byteCount).Clear();
         _urlSlots.AsSpan(0, _slotMask + 1).Clear();
         _idSlots.AsSpan(0, _slotMask + 1).Clear();
-        ArrayPool<char>.Shared.Return(_chars);
+        ArrayPool<byte>.Shared.Return(_bytes);
         ArrayPool<Target>.Shared.Return(_targets);
         ArrayPool<long>.Shared.Return(_urlSlots);
         ArrayPool<long>.Shared.Return(_idSlots);
         Array.Clear(_shared);
-        _chars = [];
+        _bytes = [];
         _targets = [];
         _urlSlots = [];
         _idSlots = [];
         _count = -1;
-        _charCount = 0;
+        _byteCount = 0;
     }
 
     /// <summary>Adds an entry; returns the target index of an earlier entry with the same fullUrl and the same versionId (bdl-7), or -1.</summary>
@@ -95,17 +98,20 @@ internal sealed class TargetTable : IDisposable
         var duplicate = -1;
         if (fullUrl is not null)
         {
-            var hash = string.GetHashCode(fullUrl.AsSpan());
-            var slot = ProbeUrl(fullUrl, hash);
+            var (start, length) = Store(fullUrl);
+            var url = _bytes.AsSpan(start, length);
+            var hash = Utf8Hash.Of(url);
+            var slot = ProbeUrl(url, hash);
             var existing = SlotTarget(_urlSlots[slot]);
-            if (existing >= 0 && SameVersion(existing, versionId))
+            if (existing >= 0 && SameVersion(existing, t))
             {
                 duplicate = existing;
+                _byteCount = start; // not a target by this fullUrl: the copy is not kept
             }
             else
             {
                 // A new version under the same fullUrl replaces the older entry as the target.
-                (target.UrlStart, target.UrlLength) = Store(fullUrl);
+                (target.UrlStart, target.UrlLength) = (start, length);
                 _urlSlots[slot] = Pack(hash, t);
             }
         }
@@ -113,8 +119,9 @@ internal sealed class TargetTable : IDisposable
         if (id is not null)
         {
             (target.IdStart, target.IdLength) = Store(id);
-            var hash = string.GetHashCode(id.AsSpan());
-            var slot = ProbeId(id, hash);
+            var key = _bytes.AsSpan(target.IdStart, target.IdLength);
+            var hash = Utf8Hash.Of(key);
+            var slot = ProbeId(key, hash);
             var head = SlotTarget(_idSlots[slot]);
             if (head >= 0)
             {
@@ -137,30 +144,33 @@ internal sealed class TargetTable : IDisposable
         return duplicate;
     }
 
-    internal int FindByUrl(ReadOnlySpan<char> url) => SlotTarget(_urlSlots[ProbeUrl(url, string.GetHashCode(url))]);
+    /// <summary>The target whose fullUrl is <paramref name="url"/> (UTF-8), or -1.</summary>
+    internal int FindByUrl(ReadOnlySpan<byte> url) => SlotTarget(_urlSlots[ProbeUrl(url, Utf8Hash.Of(url))]);
 
-    /// <summary>The Bundle entry a relative or absolute <c>…/Type/id</c> literal names, or -1.</summary>
-    internal int FindByTypeAndId(ReadOnlySpan<char> literal)
+    internal int FindByUrl(string url) => FindByUrl(Encoding.UTF8.GetBytes(url));
+
+    /// <summary>The Bundle entry a relative or absolute <c>…/Type/id</c> literal (UTF-8) names, or -1.</summary>
+    internal int FindByTypeAndId(ReadOnlySpan<byte> literal)
     {
-        var history = literal.IndexOf("/_history/", StringComparison.Ordinal);
+        var history = literal.IndexOf("/_history/"u8);
         if (history >= 0)
         {
             literal = literal[..history];
         }
 
-        var lastSlash = literal.LastIndexOf('/');
+        var lastSlash = literal.LastIndexOf((byte)'/');
         if (lastSlash <= 0 || lastSlash == literal.Length - 1)
         {
             return -1;
         }
 
         var type = literal[..lastSlash];
-        var previousSlash = type.LastIndexOf('/');
+        var previousSlash = type.LastIndexOf((byte)'/');
         type = type[(previousSlash + 1)..];
         var id = literal[(lastSlash + 1)..];
-        for (var t = SlotTarget(_idSlots[ProbeId(id, string.GetHashCode(id))]); t >= 0; t = _targets[t].NextSameId)
+        for (var t = SlotTarget(_idSlots[ProbeId(id, Utf8Hash.Of(id))]); t >= 0; t = _targets[t].NextSameId)
         {
-            if (type.SequenceEqual(_types[_targets[t].Type]))
+            if (type.SequenceEqual(_typeBytes[_targets[t].Type]))
             {
                 return t;
             }
@@ -175,9 +185,9 @@ internal sealed class TargetTable : IDisposable
 
     internal string? PatientToken(int t) => _targets[t].Token >= 0 ? _tokens[_targets[t].Token] : null;
 
-    internal string? Id(int t) => _targets[t].IdLength >= 0 ? new string(_chars, _targets[t].IdStart, _targets[t].IdLength) : null;
+    internal string? Id(int t) => _targets[t].IdLength >= 0 ? Encoding.UTF8.GetString(_bytes, _targets[t].IdStart, _targets[t].IdLength) : null;
 
-    internal string? FullUrl(int t) => _targets[t].UrlLength >= 0 ? new string(_chars, _targets[t].UrlStart, _targets[t].UrlLength) : null;
+    internal string? FullUrl(int t) => _targets[t].UrlLength >= 0 ? Encoding.UTF8.GetString(_bytes, _targets[t].UrlStart, _targets[t].UrlLength) : null;
 
     internal FhirReference? Shared(int t) => _sharedOwner[t & (SharedSlots - 1)] == t ? _shared[t & (SharedSlots - 1)] : null;
 
@@ -192,7 +202,7 @@ internal sealed class TargetTable : IDisposable
     private static int SlotTarget(long slot) => slot == Empty ? -1 : unchecked((int)slot);
 
     /// <summary>The slot holding <paramref name="url"/>, or the empty slot where it would go (linear probing).</summary>
-    private int ProbeUrl(ReadOnlySpan<char> url, int hash)
+    private int ProbeUrl(ReadOnlySpan<byte> url, int hash)
     {
         var slots = _urlSlots;
         for (var i = hash & _slotMask; ; i = (i + 1) & _slotMask)
@@ -206,7 +216,7 @@ internal sealed class TargetTable : IDisposable
             if (unchecked((int)(slot >> 32)) == hash)
             {
                 ref var target = ref _targets[unchecked((int)slot)];
-                if (url.SequenceEqual(_chars.AsSpan(target.UrlStart, target.UrlLength)))
+                if (url.SequenceEqual(_bytes.AsSpan(target.UrlStart, target.UrlLength)))
                 {
                     return i;
                 }
@@ -214,7 +224,7 @@ internal sealed class TargetTable : IDisposable
         }
     }
 
-    private int ProbeId(ReadOnlySpan<char> id, int hash)
+    private int ProbeId(ReadOnlySpan<byte> id, int hash)
     {
         var slots = _idSlots;
         for (var i = hash & _slotMask; ; i = (i + 1) & _slotMask)
@@ -228,7 +238,7 @@ internal sealed class TargetTable : IDisposable
             if (unchecked((int)(slot >> 32)) == hash)
             {
                 ref var target = ref _targets[unchecked((int)slot)];
-                if (id.SequenceEqual(_chars.AsSpan(target.IdStart, target.IdLength)))
+                if (id.SequenceEqual(_bytes.AsSpan(target.IdStart, target.IdLength)))
                 {
                     return i;
                 }
@@ -236,10 +246,11 @@ internal sealed class TargetTable : IDisposable
         }
     }
 
-    private bool SameVersion(int t, string? versionId) =>
+    private bool SameVersion(int t, int other) =>
         _targets[t].VersionLength < 0
-            ? versionId is null
-            : versionId is not null && versionId.AsSpan().SequenceEqual(_chars.AsSpan(_targets[t].VersionStart, _targets[t].VersionLength));
+            ? _targets[other].VersionLength < 0
+            : _targets[other].VersionLength >= 0
+              && _bytes.AsSpan(_targets[t].VersionStart, _targets[t].VersionLength).SequenceEqual(_bytes.AsSpan(_targets[other].VersionStart, _targets[other].VersionLength));
 
     private int TypeCode(string resourceType)
     {
@@ -253,9 +264,11 @@ internal sealed class TargetTable : IDisposable
         }
 
         _types.Add(resourceType);
+        _typeBytes.Add(Encoding.UTF8.GetBytes(resourceType));
         return _types.Count - 1;
     }
 
+    /// <summary>Copies <paramref name="text"/> as UTF-8 into the arena.</summary>
     private (int Start, int Length) Store(string? text)
     {
         if (text is null)
@@ -263,19 +276,20 @@ internal sealed class TargetTable : IDisposable
             return (0, -1);
         }
 
-        if (_charCount + text.Length > _chars.Length)
+        var needed = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (_byteCount + needed > _bytes.Length)
         {
-            var larger = ArrayPool<char>.Shared.Rent(Math.Max(checked(_chars.Length * 2), checked(_charCount + text.Length)));
-            _chars.AsSpan(0, _charCount).CopyTo(larger);
-            _chars.AsSpan(0, _charCount).Clear();
-            ArrayPool<char>.Shared.Return(_chars);
-            _chars = larger;
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(checked(_bytes.Length * 2), checked(_byteCount + needed)));
+            _bytes.AsSpan(0, _byteCount).CopyTo(larger);
+            _bytes.AsSpan(0, _byteCount).Clear();
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = larger;
         }
 
-        var start = _charCount;
-        text.CopyTo(_chars.AsSpan(start));
-        _charCount += text.Length;
-        return (start, text.Length);
+        var start = _byteCount;
+        var length = Encoding.UTF8.GetBytes(text, _bytes.AsSpan(start));
+        _byteCount += length;
+        return (start, length);
     }
 
     private void Grow()
