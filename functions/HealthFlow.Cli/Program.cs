@@ -5,6 +5,7 @@ var root = new RootCommand("HealthFlow: hospital billing events (X12, FHIR, HL7 
 root.Subcommands.Add(ServeCommand.Create());
 root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(LedgerCommands.Create());
+root.Subcommands.Add(ReconcileCommand.Create());
 root.Subcommands.Add(InspectCommands.X12());
 root.Subcommands.Add(InspectCommands.Fhir());
 root.Subcommands.Add(InspectCommands.Hl7());

@@ -55,6 +55,36 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         return reconciliation.Finish(clock.GetUtcNow());
     }
 
+    /// <summary>The business days the ledger has amounts for: 835 payment dates, discharge dates and posted journals' posting dates.</summary>
+    public async Task<IReadOnlyList<DateOnly>> BusinessDaysAsync(CancellationToken cancellationToken = default)
+    {
+        var days = new SortedSet<DateOnly>();
+        foreach (var topic in new[] { "remittances", "encounters" })
+        {
+            await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream(topic), 0, cancellationToken))
+            {
+                var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
+                switch (WorkflowReadModels.TryReadEvent(record))
+                {
+                    case RemittanceReceived remittance:
+                        days.Add(remittance.PaymentDate ?? recorded);
+                        break;
+                    case EncounterDischarged discharge:
+                        days.Add(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded);
+                        break;
+                }
+            }
+        }
+
+        await foreach (var record in ledger.ReadStreamAsync(WorkflowReadModels.JournalStream, 0, cancellationToken))
+        {
+            if (record.Type == WorkflowReadModels.JournalRecordType)
+                days.Add(JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!.PostingDate);
+        }
+
+        return [.. days];
+    }
+
     private async Task AddExceptionsAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
     {
         var resolved = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
