@@ -18,5 +18,10 @@ if (args.Length > 1 && args[0] == "x12-streaming-parse")
 // their ratio in CPU time (FhirThroughputHarness.cs).
 if (args.Length > 0 && args[0] == "fhir-throughput")
     return FhirThroughputHarness.Run(args[1..]);
+// `... -- reconciliation [--claims N]` prints seconds and peak memory to reconcile one day of N claim payments (ReconciliationHarness.cs).
+if (args.Length > 0 && args[0] == "reconciliation")
+    return await ReconciliationHarness.RunAsync(args[1..]);
+if (args.Length > 1 && args[0] == "reconciliation-run")
+    return await ReconciliationHarness.RunChildAsync(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;
