@@ -25,14 +25,17 @@ public static class ReconciliationRegistration
         services.AddTransient(sp => new ReconciliationRunner(sp.GetRequiredService<ILedger>(), data.Path, sp.GetRequiredService<MasterDataSource>().Current,
             sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<ReconciliationEndpoints>();
+        services.AddSingleton(sp => new ReportingODataFeed(sp.GetRequiredService<VendorDirectory>(), Path.Combine(data.Path, ReportingTables.Folder)));
         services.AddSingleton<ReconciliationSchedule>();
         return services;
     }
 
-    /// <summary>GET /api/reconciliation?date=yyyy-MM-dd (admin key).</summary>
+    /// <summary>GET /api/reconciliation?date=yyyy-MM-dd and the OData feed GET /odata/… (admin key).</summary>
     public static IEndpointRouteBuilder MapReconciliationApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/reconciliation", (HttpRequest request, ReconciliationEndpoints endpoints) => endpoints.GetAsync(request));
+        app.MapGet("/odata", (HttpContext context, ReportingODataFeed feed) => feed.GetAsync(context, null));
+        app.MapGet("/odata/{path}", (HttpContext context, string path, ReportingODataFeed feed) => feed.GetAsync(context, path));
         return app;
     }
 }

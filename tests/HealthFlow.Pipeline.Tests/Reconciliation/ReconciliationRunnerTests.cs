@@ -96,7 +96,7 @@ public sealed class ReconciliationRunnerTests
     }
 
     /// <summary>Two paid claims (835s of 2026-11-21) and, optionally, a discharge with two charges (2026-11-20), posted by the workflows.</summary>
-    private static async Task PostDayAsync(RuntimeHost host, bool withDischarge)
+    internal static async Task PostDayAsync(RuntimeHost host, bool withDischarge)
     {
         var runtime = host.Runtime;
         foreach (var n in new[] { 7001, 7002 })
@@ -122,7 +122,7 @@ public sealed class ReconciliationRunnerTests
         }
     }
 
-    private static async Task PublishAsync(ITopicBus bus, CanonicalEvent @event) =>
+    internal static async Task PublishAsync(ITopicBus bus, CanonicalEvent @event) =>
         await bus.PublishAsync(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, EventJson.Serialize(@event), @event.SessionKey, @event.CorrelationId, @event.CausationId));
 
     private static Task<ReconciliationReport> RunAsync(RuntimeHost host, DateOnly day) =>
