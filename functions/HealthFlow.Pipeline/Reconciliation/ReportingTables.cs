@@ -114,7 +114,8 @@ public static class ReportingTables
             var path = Path.Combine(folder, table.FileName);
             if ((table.IsFact || table == Dates) && File.Exists(path))
             {
-                var kept = Read(folder, table).Where(r => r[table.Columns.Select(c => c.Name).ToList().IndexOf("date_key")] != day);
+                var dateColumn = table.Columns.ToList().FindIndex(c => c.Name == "date_key");
+                var kept = Read(folder, table).Where(r => r[dateColumn] != day);
                 rows = table == Dates
                     ? [.. kept.Concat(rows).OrderBy(r => r[0], StringComparer.Ordinal)]
                     : [.. kept.Concat(rows)];
