@@ -103,6 +103,8 @@ internal static class DemoCommand
 
         Console.WriteLine();
         Console.WriteLine($"Reconciliation tables (CSV, star schema, docs/RECONCILIATION.md): {runner.ReportingFolder}");
+        Console.WriteLine($"OData feed of the same tables (admin key): {runtime.Address}odata/ while the demo runs; afterwards "
+            + $"healthflow serve --data {runtime.Data.Path} serves it at {LocalRuntime.DefaultUrls}/odata/");
         Console.WriteLine($"Again for a day: healthflow reconcile --date yyyy-MM-dd --data {runtime.Data.Path}");
     }
 
