@@ -8,7 +8,12 @@ using System.Text;
 using System.Text.Json;
 using HealthFlow.Fhir.Generation;
 using HealthFlow.Hl7.Generation;
+using HealthFlow.Pipeline.Erp;
 using HealthFlow.X12;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
 
 // The soak (issue 9): bench/soak.sh [--seconds 600] [--kills 20] [--seed 1] [--dir PATH]
 // Starts `healthflow serve` on loopback with a fresh data folder, drives a realistic mix from three vendors at once
@@ -20,12 +25,15 @@ using HealthFlow.X12;
 var seconds = Option("--seconds", 600);
 var kills = Option("--kills", 20);
 var seed = Option("--seed", 1);
+var erpOutage = Option("--erp-outage", 0);
 var folder = OptionText("--dir") ?? Path.Combine(Path.GetTempPath(), "healthflow-soak-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
 Directory.CreateDirectory(folder);
 Console.WriteLine($"HealthFlow soak: {seconds} s, {kills} SIGKILLs, seed {seed}, {Environment.ProcessorCount} cores, data in {folder}");
 
 var record = new SoakRecord();
-await using var server = await Server.StartAsync(folder);
+// With --erp-outage N the runtime posts to a webhook ERP this driver runs, which goes down for N seconds mid-run.
+await using var erp = erpOutage > 0 ? await WebhookErp.StartAsync() : null;
+await using var server = await Server.StartAsync(folder, erp?.Url);
 var random = new Random(seed);
 using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds)))
 {
@@ -37,16 +45,19 @@ using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds)))
         SendAllAsync(server, Vendors.Fhir("ehr", seed, random.Next()), record, stop.Token),
     };
     var killer = KillAtRandomAsync(server, kills, seconds, new Random(seed * 7919), record, stop.Token);
-    await Task.WhenAll([.. senders, killer]);
+    var outage = erp is null ? Task.CompletedTask : erp.OutageAsync(TimeSpan.FromSeconds(seconds / 4.0), TimeSpan.FromSeconds(erpOutage));
+    await Task.WhenAll([.. senders, killer, outage]);
 }
 Console.WriteLine($"sent: {record.Summary}; settling");
 
 var settled = await Checks.SettleAsync(server, record);
 await server.KillAsync();
-var journals = Checks.Journals(folder);
+var journals = erp is null ? Checks.Journals(folder) : erp.Journals();
 var verify = await Server.RunCliAsync("ledger", "verify", "--data", folder);
 var malformedUnanswered = record.Malformed.Count(m => !m.Answered);
 var clean = settled.Lost == 0 && journals.Duplicated == 0 && journals.CashPosted == record.CashRemittedCents / 100m && verify.ExitCode == 0 && malformedUnanswered == 0;
+if (erp is not null)
+    Console.WriteLine($"webhook ERP: down for {erpOutage} s from {seconds / 4} s into the run; {erp.Redelivered} redeliveries of an acknowledged key (deduplicated)");
 Console.WriteLine($"cash: posted {journals.CashPosted:N2}, remitted by accepted 835s {record.CashRemittedCents / 100m:N2}; ledger verify: {verify.Output.Trim()}");
 foreach (var problem in settled.Problems.Take(20))
     Console.WriteLine($"  problem: {problem}");
@@ -55,6 +66,8 @@ Console.WriteLine($"SOAK accepted={record.Accepted.Count} posted={journals.Poste
     $"malformed-answered={record.Malformed.Count - malformedUnanswered}/{record.Malformed.Count} ledger={(verify.ExitCode == 0 ? "ok" : "BROKEN")} => {(clean ? "PASS" : "FAIL")}");
 if (clean && OptionText("--dir") is null)
     Directory.Delete(folder, recursive: true);
+else
+    erp?.Save(Path.Combine(folder, "webhook-erp.jsonl"));
 return clean ? 0 : 1;
 
 static async Task SendAllAsync(Server server, IEnumerable<WorkItem> items, SoakRecord record, CancellationToken stop)
@@ -221,13 +234,15 @@ internal sealed class Server : IAsyncDisposable
     private Process? _process;
     private volatile TaskCompletionSource<Uri> _address = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private Server(string folder) => _folder = folder;
+    private readonly Uri? _erp;
+
+    private Server(string folder, Uri? erp) => (_folder, _erp) = (folder, erp);
 
     public static string KeyOf(string vendor) => $"soak-{vendor}-key";
 
-    public static async Task<Server> StartAsync(string folder)
+    public static async Task<Server> StartAsync(string folder, Uri? webhookErp)
     {
-        var server = new Server(folder);
+        var server = new Server(folder, webhookErp);
         await server.RestartAsync();
         return server;
     }
@@ -242,6 +257,12 @@ internal sealed class Server : IAsyncDisposable
         start.Environment["Admin__Key"] = AdminKey;
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Workflows__QuietPeriodSeconds"] = "1";
+        if (_erp is not null)
+        {
+            start.Environment["Erp__Gateway"] = "webhook";
+            start.Environment["Erp__Webhook__Url"] = _erp.ToString();
+            start.Environment["Erp__Webhook__Secret"] = WebhookErp.Secret;
+        }
         var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = Process.Start(start)!;
         process.OutputDataReceived += (_, line) =>
@@ -392,12 +413,99 @@ internal static class Checks
             posted++;
             if (!keys.Add(journal.RootElement.GetProperty("idempotencyKey").GetString()!))
                 duplicated++;
-            foreach (var entry in journal.RootElement.GetProperty("lines").EnumerateArray())
-            {
-                if (CashAccounts.Contains(entry.GetProperty("account").GetString()!))
-                    cash += entry.GetProperty("debit").GetDecimal() - entry.GetProperty("credit").GetDecimal();
-            }
+            cash += Cash(journal.RootElement);
         }
         return (posted, duplicated, cash);
     }
+
+    /// <summary>Σ debit − credit on the cash accounts of one journal in the file-ERP shape.</summary>
+    public static decimal Cash(JsonElement journal) => journal.GetProperty("lines").EnumerateArray()
+        .Where(line => CashAccounts.Contains(line.GetProperty("account").GetString()!))
+        .Sum(line => line.GetProperty("debit").GetDecimal() - line.GetProperty("credit").GetDecimal());
+}
+
+/// <summary>
+/// A webhook ERP on a fixed loopback port (the runtime's setting must not change when it comes back): checks each
+/// request's signature, keeps the journals of each idempotency key once (the contract: receivers deduplicate on
+/// Idempotency-Key), and can go down for a while (requests are refused) and come back.
+/// </summary>
+internal sealed class WebhookErp : IAsyncDisposable
+{
+    public const string Secret = "soak-webhook-secret";
+    private readonly ConcurrentDictionary<string, JsonElement[]> _posted = new(StringComparer.Ordinal);
+    private readonly int _port;
+    private WebApplication? _app;
+    private int _redelivered;
+
+    private WebhookErp(int port) => _port = port;
+
+    public Uri Url => new($"http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}/journals");
+
+    public int Redelivered => _redelivered;
+
+    public static async Task<WebhookErp> StartAsync()
+    {
+        using var probe = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        var erp = new WebhookErp(port);
+        await erp.UpAsync();
+        return erp;
+    }
+
+    /// <summary>After <paramref name="after"/>, down for <paramref name="downFor"/>: connections are refused, as when an ERP is unreachable.</summary>
+    public async Task OutageAsync(TimeSpan after, TimeSpan downFor)
+    {
+        await Task.Delay(after);
+        await DownAsync();
+        await Task.Delay(downFor);
+        await UpAsync();
+    }
+
+    public (int Posted, int Duplicated, decimal CashPosted) Journals()
+    {
+        var journals = _posted.Values.SelectMany(j => j).ToList();
+        var ids = journals.Select(j => j.GetProperty("journalId").GetString()).ToList();
+        return (journals.Count, ids.Count - ids.Distinct(StringComparer.Ordinal).Count(), journals.Sum(Checks.Cash));
+    }
+
+    /// <summary>What the webhook ERP kept, one line per idempotency key, for a failed run's post-mortem.</summary>
+    public void Save(string path) =>
+        File.WriteAllLines(path, _posted.Select(p => JsonSerializer.Serialize(new { idempotencyKey = p.Key, journals = p.Value })));
+
+    private async Task UpAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{_port.ToString(CultureInfo.InvariantCulture)}");
+        var app = builder.Build();
+        app.MapPost("/journals", async (HttpContext http) =>
+        {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer);
+            var body = buffer.ToArray();
+            if (!WebhookSignature.Verify(Encoding.UTF8.GetBytes(Secret), http.Request.Headers[WebhookSignature.HeaderName].ToString(), body, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)))
+                return Results.Unauthorized();
+            var key = http.Request.Headers["Idempotency-Key"].ToString();
+            var journals = JsonDocument.Parse(body).RootElement.GetProperty("journals").EnumerateArray().Select(j => j.Clone()).ToArray();
+            if (!_posted.TryAdd(key, journals))
+                Interlocked.Increment(ref _redelivered);
+            return Results.Ok(new { documents = _posted[key].Select(j => new { journalId = j.GetProperty("journalId").GetString(), documentNumber = "WH-" + j.GetProperty("journalId").GetString() }) });
+        });
+        await app.StartAsync();
+        _app = app;
+    }
+
+    private async Task DownAsync()
+    {
+        if (_app is { } app)
+        {
+            _app = null;
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await DownAsync();
 }

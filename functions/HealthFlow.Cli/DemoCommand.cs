@@ -10,6 +10,7 @@ using HealthFlow.Hl7.Mllp;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Reconciliation;
 using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.DependencyInjection;
@@ -84,9 +85,33 @@ internal static class DemoCommand
                 ? $"Ledger verifies: {verification.Records} records in {verification.Segments} segment(s), hash chain whole."
                 : $"Ledger BROKEN: {verification.Fault}");
             Console.WriteLine($"Inspect it: healthflow ledger verify --data {runtime.Data.Path}");
+
+            await ReconcileAsync(runtime, cancellationToken);
             return verification.Verified ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Reconciles every business day the demo produced and says where the CSV tables and the OData feed are.</summary>
+    private static async Task ReconcileAsync(LocalRuntime runtime, CancellationToken cancellationToken)
+    {
+        var runner = runtime.Services.GetRequiredService<ReconciliationRunner>();
+        var summaries = new List<ReconciliationSummary>();
+        foreach (var day in await runner.BusinessDaysAsync(cancellationToken))
+            summaries.Add(ReconciliationSummary.From(await runner.RunAsync(day, cancellationToken), runner.ReportingFolder));
+        Console.WriteLine();
+        ReconcileCommand.PrintDays(summaries);
+        foreach (var summary in summaries.Where(s => s.Remittances > 0))
+        {
+            Console.WriteLine();
+            ReconcileCommand.Print(summary);
+        }
+
+        Console.WriteLine();
+        Console.WriteLine($"Reconciliation tables (CSV, star schema, docs/RECONCILIATION.md): {runner.ReportingFolder}");
+        Console.WriteLine($"OData feed of the same tables (admin key): {runtime.Address}odata/ while the demo runs; afterwards "
+            + $"healthflow serve --data {runtime.Data.Path} serves it at {LocalRuntime.DefaultUrls}/odata/");
+        Console.WriteLine($"Again for a day: healthflow reconcile --date yyyy-MM-dd --data {runtime.Data.Path}");
     }
 
     /// <summary>Waits for the workflows to settle, then prints the orchestrations, the journals the file ERP received and the open exceptions.</summary>

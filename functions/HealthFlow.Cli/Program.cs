@@ -7,6 +7,7 @@ root.Subcommands.Add(DemoCommand.Create());
 root.Subcommands.Add(LedgerCommands.Create());
 root.Subcommands.Add(OperatorCommands.Orchestrations());
 root.Subcommands.Add(OperatorCommands.Exceptions());
+root.Subcommands.Add(ReconcileCommand.Create());
 root.Subcommands.Add(InspectCommands.X12());
 root.Subcommands.Add(InspectCommands.Fhir());
 root.Subcommands.Add(InspectCommands.Hl7());

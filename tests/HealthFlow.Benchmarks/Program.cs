@@ -25,5 +25,10 @@ if (args.Length > 0 && args[0] == "workflows")
 // `... -- fuzz x12|fhir [inputs]` runs a reader's fuzz target long (bench/fuzz.sh; FuzzRun.cs).
 if (args.Length > 0 && args[0] == "fuzz")
     return FuzzRun.Run(args[1..]);
+// `... -- reconciliation [--claims N]` prints seconds and peak memory to reconcile one day of N claim payments (ReconciliationHarness.cs).
+if (args.Length > 0 && args[0] == "reconciliation")
+    return await ReconciliationHarness.RunAsync(args[1..]);
+if (args.Length > 1 && args[0] == "reconciliation-run")
+    return await ReconciliationHarness.RunChildAsync(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -29,6 +29,7 @@ public sealed record TotalsDifference(TotalsKey Key, decimal SourceAmount, decim
 /// Σ CAS amounts | Σ (credit − debit) on the line payer's insurance AR account in journals of that kind.</item>
 /// <item><c>adjustment:denial-work-queue</c> and <c>adjustment:informational</c>: source only (they post nothing);
 /// <see cref="Compare"/> ignores them, they are there to show every CAS amount is accounted for.</item>
+/// <item><c>claims-billed</c>: Σ total charge of submitted claims, source only (daily reconciliation adds it).</item>
 /// </list>
 /// <para>Cash ties to the bank: payments + unapplied − plb = BPR02 for each 835. Totals are computed on the member
 /// journals (before micro-batching, which keeps per-account and per-dimension sums anyway). Reversals count with their
@@ -43,8 +44,11 @@ public static class ReconciliationTotals
     public const string WorkQueueDenials = "adjustment:denial-work-queue";
     public const string Informational = "adjustment:informational";
 
+    /// <summary>Σ total charge of the claims submitted (837, FHIR Claim) on the day they were recorded; nothing posts for it.</summary>
+    public const string ClaimsBilled = "claims-billed";
+
     /// <summary>Measures present only on the source side (nothing posts for them).</summary>
-    public static IReadOnlySet<string> SourceOnlyMeasures { get; } = new HashSet<string>(StringComparer.Ordinal) { WorkQueueDenials, Informational };
+    public static IReadOnlySet<string> SourceOnlyMeasures { get; } = new HashSet<string>(StringComparer.Ordinal) { WorkQueueDenials, Informational, ClaimsBilled };
 
     /// <summary>Source totals of one discharged encounter's charges (same date and mapping rules as <see cref="RevenueAccrualRule"/>).</summary>
     public static Dictionary<TotalsKey, decimal> FromCharges(MasterDataSet masterData, EncounterDischarged discharge, IEnumerable<ChargeEvent> charges, DateOnly fallbackPostingDate)
@@ -113,40 +117,47 @@ public static class ReconciliationTotals
     public static Dictionary<TotalsKey, decimal> FromJournals(MasterDataSet masterData, IEnumerable<Journal> journals)
     {
         var totals = new Dictionary<TotalsKey, decimal>();
-        var revenueAccounts = masterData.ServiceLines.Values.Select(s => s.RevenueAccount).ToHashSet(StringComparer.Ordinal);
+        var revenueAccounts = RevenueAccounts(masterData);
         foreach (var journal in journals)
-        {
-            foreach (var line in journal.Lines)
-            {
-                var debitMinusCredit = checked(line.Debit - line.Credit);
-                string? measure = null;
-                var amount = 0m;
-                switch (journal.Kind)
-                {
-                    case JournalKinds.RevenueAccrual when revenueAccounts.Contains(line.Account):
-                        (measure, amount) = (Charges, -debitMinusCredit);
-                        break;
-                    case JournalKinds.Cash when masterData.IsCashAccount(line.Account):
-                        (measure, amount) = (Payments, debitMinusCredit);
-                        break;
-                    case JournalKinds.UnappliedCash when masterData.IsCashAccount(line.Account):
-                        (measure, amount) = (Unapplied, debitMinusCredit);
-                        break;
-                    case JournalKinds.ProviderAdjustment when masterData.IsCashAccount(line.Account):
-                        (measure, amount) = (ProviderAdjustments, -debitMinusCredit);
-                        break;
-                    case JournalKinds.ContractualAllowance or JournalKinds.PatientResponsibility or JournalKinds.DenialWriteOff
-                        or JournalKinds.AdministrativeAdjustment or JournalKinds.BadDebt when IsPayersInsuranceAr(masterData, line):
-                        (measure, amount) = ("adjustment:" + journal.Kind, -debitMinusCredit);
-                        break;
-                }
-
-                if (measure is not null)
-                    Add(totals, new TotalsKey(journal.PostingDate, journal.LegalEntity, line.Facility ?? "", line.Payer ?? "", measure), amount);
-            }
-        }
-
+            AddJournal(totals, masterData, revenueAccounts, journal);
         return totals;
+    }
+
+    /// <summary>The gross revenue accounts of master data's service lines (what <see cref="Charges"/> reads in accruals).</summary>
+    public static IReadOnlySet<string> RevenueAccounts(MasterDataSet masterData) =>
+        masterData.ServiceLines.Values.Select(s => s.RevenueAccount).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>Adds one member journal's measures into <paramref name="totals"/> (for callers that stream journals).</summary>
+    public static void AddJournal(Dictionary<TotalsKey, decimal> totals, MasterDataSet masterData, IReadOnlySet<string> revenueAccounts, Journal journal)
+    {
+        foreach (var line in journal.Lines)
+        {
+            var debitMinusCredit = checked(line.Debit - line.Credit);
+            string? measure = null;
+            var amount = 0m;
+            switch (journal.Kind)
+            {
+                case JournalKinds.RevenueAccrual when revenueAccounts.Contains(line.Account):
+                    (measure, amount) = (Charges, -debitMinusCredit);
+                    break;
+                case JournalKinds.Cash when masterData.IsCashAccount(line.Account):
+                    (measure, amount) = (Payments, debitMinusCredit);
+                    break;
+                case JournalKinds.UnappliedCash when masterData.IsCashAccount(line.Account):
+                    (measure, amount) = (Unapplied, debitMinusCredit);
+                    break;
+                case JournalKinds.ProviderAdjustment when masterData.IsCashAccount(line.Account):
+                    (measure, amount) = (ProviderAdjustments, -debitMinusCredit);
+                    break;
+                case JournalKinds.ContractualAllowance or JournalKinds.PatientResponsibility or JournalKinds.DenialWriteOff
+                    or JournalKinds.AdministrativeAdjustment or JournalKinds.BadDebt when IsPayersInsuranceAr(masterData, line):
+                    (measure, amount) = ("adjustment:" + journal.Kind, -debitMinusCredit);
+                    break;
+            }
+
+            if (measure is not null)
+                Add(totals, new TotalsKey(journal.PostingDate, journal.LegalEntity, line.Facility ?? "", line.Payer ?? "", measure), amount);
+        }
     }
 
     /// <summary>Adds <paramref name="more"/> into <paramref name="totals"/>.</summary>

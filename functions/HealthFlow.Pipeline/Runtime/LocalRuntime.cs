@@ -7,6 +7,7 @@ using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Reconciliation;
 using HealthFlow.Pipeline.Workflows;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
@@ -179,17 +180,20 @@ public sealed class LocalRuntime : IAsyncDisposable
                 cancellationToken: cancellationToken);
             services.AddEmbeddedOrchestrations(engine);
             services.AddWorkflows(configuration);
+            services.AddReconciliation(configuration, data);
 
             var app = builder.Build();
             app.MapHealthFlowApi();
             app.MapOrchestrationApi();
             app.MapExceptionApi();
+            app.MapReconciliationApi();
             await app.Services.GetRequiredService<IngestionService>().StartAsync(cancellationToken);
             await engine.StartAsync(app.Services, cancellationToken);
             // Workflows:Enabled=false runs ingestion alone (events wait on their topics), e.g. to measure it.
             if (!string.Equals(configuration["Workflows:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
                 await WorkflowRegistration.StartWorkflowsAsync(app.Services, cancellationToken);
             await app.StartAsync(cancellationToken);
+            app.Services.GetRequiredService<ReconciliationSchedule>().Start();
             return new LocalRuntime(app, store, ledger, bus, engine, traces, data, vendors) { MllpEndpoint = mllpListener?.IPEndPoint };
         }
         catch
@@ -211,6 +215,7 @@ public sealed class LocalRuntime : IAsyncDisposable
     {
         // Stop taking requests, then the routers and the engine, then the bus and the ledger they write to.
         await _app.StopAsync();
+        await _app.Services.GetRequiredService<ReconciliationSchedule>().DisposeAsync();
         await _app.Services.GetRequiredService<WorkflowHost>().DisposeAsync();
         await _engine.DisposeAsync();
         await _app.DisposeAsync();

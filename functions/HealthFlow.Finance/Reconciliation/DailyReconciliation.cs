@@ -1,0 +1,570 @@
+using System.Globalization;
+using HealthFlow.Finance.Events;
+using HealthFlow.Finance.Journals;
+using HealthFlow.Finance.Mapping;
+using HealthFlow.Finance.Posting;
+
+namespace HealthFlow.Finance.Reconciliation;
+
+/// <summary>
+/// Reconciles one business day: source totals (<see cref="ReconciliationTotals"/>) against the journals the workflows
+/// posted against what the ERP acknowledged, each 835's BPR02 against its posted cash, each claim payment's CLP04 against
+/// its cash line, each discharged encounter's net charges against its accrual; lists breaks with cause and age, counts and
+/// SLAs. Pure and streaming: feed the day's facts in any order through the <c>Add…</c> methods, then call
+/// <see cref="Finish"/> once. Memory grows with the day's claim payments and journals (a few small entries each), never
+/// with journal lines.
+/// </summary>
+/// <remarks>
+/// <para>Journals are joined to their sources by idempotency key (<see cref="JournalIds"/>): <c>remit:{payer}:{trn02}:{claim}:…</c>
+/// to the claim payment and its 835, <c>remit:{payer}:{trn02}:plb</c> to the 835, <c>discharge:{facility}:{encounter}:accrual…</c>
+/// to the encounter; the caller's <c>protectIdentifier</c> must be the posting rules' (the patient tokenizer).</para>
+/// <para>One break per fault: a source document waiting on an open mapping exception is one <c>unmapped</c> break, one whose
+/// post the ERP rejected is explained by the post's <c>erp-rejected</c> break, an 835 with nothing posted is one
+/// <c>unposted</c> break; otherwise each claim payment is checked and the 835 reports only what its claims do not explain.
+/// On the ERP side journals are grouped by receipt (correlation id; batches are formed per 835, so a post never spans
+/// two): an acknowledged post missing from the ERP's copy is one <c>unposted</c> break, else a copy that does not tie to
+/// the posted journals (net per account and dimensions, which batching and line consolidation keep) is one
+/// <c>amount-mismatch</c> break. A journal recorded twice, or found twice in the ERP's copy, is one <c>posted-twice</c>
+/// break and counts once.</para>
+/// </remarks>
+public sealed class DailyReconciliation
+{
+    private readonly MasterDataSet _masterData;
+    private readonly IReadOnlySet<string> _revenueAccounts;
+    private readonly Func<string, string> _protect;
+    private readonly ReconciliationSettings _settings;
+    private readonly Dictionary<TotalsKey, decimal> _source = [];
+    private readonly Dictionary<string, RemittanceCheck> _remittances = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ClaimCheck> _claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EncounterCheck> _encounters = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReceiptGroup> _groups = new(StringComparer.Ordinal);
+    private readonly HashSet<UInt128> _postedJournals = [];
+    private readonly Dictionary<string, ErpPostFact> _posts = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _copyKeys = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string LegalEntity, string Facility, string Payer, string Account), decimal> _copyAccounts = [];
+    private readonly Dictionary<(string Stage, string Source), long> _counts = [];
+    private readonly List<ExceptionFact> _exceptions = [];
+    private readonly List<(ReconciliationBreak Break, DateTimeOffset Since)> _duplicates = [];
+    private bool _finished;
+
+    /// <param name="masterData">Master data the journals were built with.</param>
+    /// <param name="day">The business day.</param>
+    /// <param name="protectIdentifier">The posting rules' identifier protection (patient tokenizer), so keys match.</param>
+    /// <param name="settings">SLA limits and whether the ERP's copy is given.</param>
+    public DailyReconciliation(MasterDataSet masterData, DateOnly day, Func<string, string> protectIdentifier, ReconciliationSettings? settings = null)
+    {
+        _masterData = masterData;
+        _revenueAccounts = ReconciliationTotals.RevenueAccounts(masterData);
+        _protect = protectIdentifier;
+        _settings = settings ?? new ReconciliationSettings();
+        Day = day;
+    }
+
+    public DateOnly Day { get; }
+
+    /// <summary>An 835 (ignored unless its payment date, else <paramref name="recordedAt"/>'s date, is the day; a repeat is ignored).</summary>
+    /// <param name="remittance">The 835.</param>
+    /// <param name="matches">Claim matches by CLP01, as the workflow builds them (claim index).</param>
+    /// <param name="instanceId">The workflow instance of the 835 (its exceptions name it).</param>
+    /// <param name="recordedAt">When the ledger recorded the 835.</param>
+    public void AddRemittance(RemittanceReceived remittance, IReadOnlyDictionary<string, ClaimMatch> matches, string instanceId, DateTimeOffset recordedAt)
+    {
+        ArgumentNullException.ThrowIfNull(remittance);
+        var date = remittance.PaymentDate ?? DateOnly.FromDateTime(recordedAt.UtcDateTime);
+        var key = $"remit:{remittance.Payer.Trim()}:{remittance.TraceNumber.Trim()}";
+        if (date != Day || (_remittances.TryGetValue(key, out var seen) && seen.HasSource))
+            return;
+        ReconciliationTotals.Merge(_source, ReconciliationTotals.FromRemittance(_masterData, remittance, matches, date));
+
+        var remitPayer = _masterData.FindPayer(remittance.Payer) ?? _masterData.FindPayer(remittance.PayerId);
+        var payee = _masterData.FindPayeeFacility(remittance.PayeeNpi, remittance.Payee);
+        var check = Remittance(key);
+        check.HasSource = true;
+        check.InstanceId = instanceId;
+        check.CorrelationId = remittance.CorrelationId;
+        check.Where = Place(payee, remitPayer?.Code ?? remittance.Payer.Trim(), remittance.Payee);
+        check.Bpr = remittance.PaymentAmount.Amount;
+        check.ClaimCount = remittance.Claims.Count;
+        check.Since = recordedAt;
+
+        // The posting rule's claim references: the k-th CLP with the same CLP01 (and reversal flag) gets "#k".
+        var occurrences = new Dictionary<(string, bool), int>();
+        foreach (var claim in remittance.Claims)
+        {
+            var occurrence = occurrences[(claim.PatientControlNumber, claim.IsReversal)] = occurrences.GetValueOrDefault((claim.PatientControlNumber, claim.IsReversal)) + 1;
+            var token = _protect(claim.PatientControlNumber.Trim());
+            var claimCheck = Claim($"{key}:{(occurrence == 1 ? token : $"{token}#{occurrence}")}");
+            if (!claimCheck.HasSource)
+            {
+                claimCheck.HasSource = true;
+                check.Claims.Add(claimCheck);
+            }
+
+            claimCheck.Expected = checked(claimCheck.Expected + claim.Paid);
+            claimCheck.Where = matches.TryGetValue(claim.PatientControlNumber, out var match) && !match.WasUnapplied
+                ? Place(_masterData.FindFacility(match.Facility), _masterData.FindPayer(match.Payer)?.Code ?? match.Payer, match.Facility)
+                : check.Where;
+        }
+    }
+
+    /// <summary>A discharged encounter and its charges (ignored unless discharged on the day; a cancelled discharge expects nothing).</summary>
+    public void AddDischarge(EncounterDischarged discharge, IReadOnlyCollection<ChargeEvent> charges, string instanceId, DateTimeOffset recordedAt, bool cancelled = false)
+    {
+        ArgumentNullException.ThrowIfNull(discharge);
+        ArgumentNullException.ThrowIfNull(charges);
+        var date = discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(recordedAt.UtcDateTime);
+        var key = $"discharge:{discharge.Facility.Trim()}:{_protect(discharge.EncounterId.Trim())}";
+        if (date != Day || (_encounters.TryGetValue(key, out var seen) && seen.HasSource))
+            return;
+        var check = Encounter(key);
+        check.HasSource = true;
+        check.InstanceId = instanceId;
+        check.CorrelationId = discharge.CorrelationId;
+        var facility = _masterData.FindFacility(discharge.Facility);
+        var payer = _masterData.FindPayer(discharge.Payer ?? _masterData.SelfPayPayer);
+        check.Where = Place(facility, payer?.Code ?? discharge.Payer ?? "", discharge.Facility);
+        check.Since = discharge.DischargedAt ?? recordedAt;
+        if (cancelled)
+            return;
+        ReconciliationTotals.Merge(_source, ReconciliationTotals.FromCharges(_masterData, discharge, charges, date));
+        foreach (var charge in charges)
+            check.Expected = checked(check.Expected + (charge is ChargeCredited ? -charge.Amount.Amount : charge.Amount.Amount));
+    }
+
+    /// <summary>A submitted claim, on the day it was recorded (the <c>claims-billed</c> measure).</summary>
+    public void AddClaimBilled(ClaimSubmitted claim, DateTimeOffset recordedAt)
+    {
+        ArgumentNullException.ThrowIfNull(claim);
+        if (DateOnly.FromDateTime(recordedAt.UtcDateTime) != Day)
+            return;
+        var facility = _masterData.FindFacility(claim.Facility);
+        var payer = _masterData.FindPayer(claim.Payer)?.Code ?? claim.Payer;
+        var key = new TotalsKey(Day, facility?.LegalEntity ?? "", facility?.Code ?? claim.Facility ?? "", payer, ReconciliationTotals.ClaimsBilled);
+        _source[key] = checked(_source.GetValueOrDefault(key) + claim.TotalCharge.Amount);
+    }
+
+    /// <summary>A member journal the workflows recorded as posted (ignored unless its posting date is the day).</summary>
+    public void AddPostedJournal(Journal journal, DateTimeOffset recordedAt)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        if (journal.PostingDate != Day)
+            return;
+        if (!_postedJournals.Add(JournalNumber(journal.JournalId)))
+        {
+            var (facility, payer) = Dimensions(journal);
+            AddDuplicate(journal, BreakLevels.Journal, "recorded twice in workflow/journals", facility, payer, recordedAt);
+            return;
+        }
+
+        Increment(CountStages.Posted, journal.Kind, 1);
+        var group = Group(journal.Source.CorrelationId);
+        group.HasMembers = true;
+        if (group.FirstRecorded is null || recordedAt < group.FirstRecorded)
+            group.FirstRecorded = recordedAt;
+        ReconciliationTotals.AddJournal(group.Totals, _masterData, _revenueAccounts, journal);
+        var cash = 0m;
+        var revenue = 0m;
+        var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
+        foreach (var line in journal.Lines)
+        {
+            var net = checked(line.Debit - line.Credit);
+            AddNet(group.Nets, journal.LegalEntity, line, net);
+            if (cashKind && _masterData.IsCashAccount(line.Account))
+                cash = checked(cash + net);
+            else if (journal.Kind == JournalKinds.RevenueAccrual && _revenueAccounts.Contains(line.Account))
+                revenue = checked(revenue - net);
+        }
+
+        var key = journal.IdempotencyKey.AsSpan();
+        if (key.StartsWith("remit:", StringComparison.Ordinal) && ColonAt(key, 3) is var remitEnd and > 0)
+        {
+            var remittance = Remittance(key[..remitEnd]);
+            remittance.Posted(cash, recordedAt);
+            if (cashKind && ColonAt(key, 4) is var claimEnd and > 0)
+                Claim(key[..claimEnd]).Posted(cash, recordedAt);
+        }
+        else if (key.StartsWith("discharge:", StringComparison.Ordinal) && ColonAt(key, 3) is var encounterEnd and > 0)
+        {
+            Encounter(key[..encounterEnd]).Posted(revenue, recordedAt);
+        }
+    }
+
+    /// <summary>The ERP's answer to a post; the last one counts, and an acceptance is final.</summary>
+    public void AddErpPost(ErpPostFact post)
+    {
+        ArgumentNullException.ThrowIfNull(post);
+        if (_posts.TryGetValue(post.PostKey, out var known) && (known.Accepted || known.At > post.At))
+            return;
+        _posts[post.PostKey] = post;
+    }
+
+    /// <summary>A journal as found in the ERP's own copy (every day's: only the day's are compared, all are known to exist).</summary>
+    public void AddErpCopy(Journal journal)
+    {
+        ArgumentNullException.ThrowIfNull(journal);
+        if (!_copyKeys.Add(journal.IdempotencyKey))
+        {
+            if (journal.PostingDate == Day)
+            {
+                var (facility, payer) = Dimensions(journal);
+                AddDuplicate(journal, BreakLevels.Post, "found twice in the ERP's copy", facility, payer, null);
+            }
+
+            return;
+        }
+
+        if (journal.PostingDate != Day)
+            return;
+        var group = Group(journal.Source.CorrelationId);
+        foreach (var line in journal.Lines)
+        {
+            var net = checked(line.Debit - line.Credit);
+            AddNet(group.CopyNets, journal.LegalEntity, line, net);
+            var account = (journal.LegalEntity, line.Facility ?? "", line.Payer ?? "", line.Account);
+            _copyAccounts[account] = checked(_copyAccounts.GetValueOrDefault(account) + net);
+        }
+    }
+
+    /// <summary>An exception of the workbench (open ones explain a source document's breaks; those raised on the day are counted and aged).</summary>
+    public void AddException(ExceptionFact exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        _exceptions.Add(exception);
+        if (exception.Open && DateOnly.FromDateTime(exception.RaisedAt.UtcDateTime) == Day)
+            Increment(CountStages.InException, exception.Reason, 1);
+    }
+
+    /// <summary>Adds <paramref name="count"/> to a stage's count of the day (receipts, dead letters: the caller knows their day).</summary>
+    public void Count(string stage, string source, long count = 1) => Increment(stage, source, count);
+
+    /// <summary>The report; <paramref name="asOf"/> ages breaks and open SLA items. Call once.</summary>
+    public ReconciliationReport Finish(DateTimeOffset asOf)
+    {
+        if (_finished)
+            throw new InvalidOperationException("Finish was called already.");
+        _finished = true;
+        var breaks = new List<ReconciliationBreak>();
+        void Break(Where where, string cause, string level, string reference, decimal expected, decimal actual, DateTimeOffset since, string detail) =>
+            breaks.Add(new ReconciliationBreak(Day, where.LegalEntity, where.Facility, where.Payer, cause, level, reference, expected, actual, since,
+                decimal.Round((decimal)(asOf - since).TotalDays, 2), detail));
+
+        var openByInstance = _exceptions.Where(e => e.Open).ToLookup(e => e.InstanceId, StringComparer.Ordinal);
+        var byCorrelation = _remittances.Values.Where(r => r.HasSource).Select(r => (r.CorrelationId, r.Where))
+            .Concat(_encounters.Values.Where(e => e.HasSource).Select(e => (e.CorrelationId, e.Where)))
+            .GroupBy(x => x.CorrelationId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First().Where, StringComparer.Ordinal);
+        bool OfTheDay(string correlation) => byCorrelation.ContainsKey(correlation) || (_groups.TryGetValue(correlation, out var g) && g.HasMembers);
+        Where WhereOf(string correlation) => byCorrelation.GetValueOrDefault(correlation) ?? _groups.GetValueOrDefault(correlation)?.AnyWhere() ?? Where.Unknown;
+
+        // Posts: rejected by the ERP, or acknowledged but missing from its copy.
+        var rejected = new HashSet<string>(StringComparer.Ordinal);
+        var missing = new HashSet<string>(StringComparer.Ordinal);
+        var acknowledged = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var post in _posts.Values.Where(p => OfTheDay(p.CorrelationId)).OrderBy(p => p.PostKey, StringComparer.Ordinal))
+        {
+            if (!post.Accepted)
+            {
+                rejected.Add(post.CorrelationId);
+                Break(WhereOf(post.CorrelationId), BreakCauses.ErpRejected, BreakLevels.Post, JournalIds.For(post.PostKey), 0m, 0m, post.At,
+                    $"the ERP rejected the post: {post.Reason ?? "no reason given"}");
+            }
+            else if (_settings.ErpKeepsCopy && !_copyKeys.Contains(post.PostKey))
+            {
+                missing.Add(post.CorrelationId);
+                Break(WhereOf(post.CorrelationId), BreakCauses.Unposted, BreakLevels.Post, JournalIds.For(post.PostKey), 0m, 0m, post.At,
+                    "acknowledged, but not in the ERP's copy");
+            }
+            else
+            {
+                acknowledged.Add(post.CorrelationId);
+            }
+        }
+
+        string? Waiting(string instanceId, out string detail)
+        {
+            var open = openByInstance[instanceId].ToList();
+            detail = string.Join("; ", open.Select(e => $"{e.Id} {e.Reason} {e.Reference}"));
+            return open.Any(e => e.Reason is "missing-mapping" or "source-problem") ? BreakCauses.Unmapped : null;
+        }
+
+        foreach (var remittance in _remittances.Values.OrderBy(r => r.Key, StringComparer.Ordinal))
+        {
+            if (!remittance.HasSource)
+            {
+                if (remittance.PostedCash != 0m)
+                    Break(remittance.Where, BreakCauses.AmountMismatch, BreakLevels.Remittance, remittance.Key, 0m, remittance.PostedCash, remittance.LastPosted!.Value, "cash posted for an 835 not found on this day");
+                continue;
+            }
+
+            if (Waiting(remittance.InstanceId, out var detail) is { } cause)
+            {
+                Break(remittance.Where, cause, BreakLevels.Remittance, remittance.Key, remittance.Bpr, remittance.PostedCash, remittance.Since, detail);
+                continue;
+            }
+
+            if (rejected.Contains(remittance.CorrelationId))
+                continue;
+            if (!remittance.AnyPosted)
+            {
+                if (remittance.Bpr != 0m || remittance.ClaimCount > 0)
+                    Break(remittance.Where, BreakCauses.Unposted, BreakLevels.Remittance, remittance.Key, remittance.Bpr, 0m, remittance.Since, detail.Length > 0 ? detail : "no journal posted");
+                continue;
+            }
+
+            var explained = 0m;
+            foreach (var claim in remittance.Claims)
+            {
+                if (claim.Expected == claim.PostedCash)
+                    continue;
+                explained += claim.Expected - claim.PostedCash;
+                Break(claim.Where, claim.AnyPosted ? BreakCauses.AmountMismatch : BreakCauses.Unposted, BreakLevels.Claim, claim.Key, claim.Expected, claim.PostedCash,
+                    remittance.Since, claim.AnyPosted ? "CLP04 differs from the posted cash line" : "no cash journal for the claim payment");
+            }
+
+            var residual = remittance.Bpr - remittance.PostedCash - explained;
+            if (residual != 0m)
+                Break(remittance.Where, BreakCauses.AmountMismatch, BreakLevels.Remittance, remittance.Key, remittance.Bpr, remittance.PostedCash, remittance.Since,
+                    string.Create(CultureInfo.InvariantCulture, $"BPR02 differs from the posted cash by {residual} beyond the claim breaks"));
+        }
+
+        foreach (var encounter in _encounters.Values.OrderBy(e => e.Key, StringComparer.Ordinal))
+        {
+            if (!encounter.HasSource)
+            {
+                if (encounter.PostedCash != 0m)
+                    Break(encounter.Where, BreakCauses.AmountMismatch, BreakLevels.Encounter, encounter.Key, 0m, encounter.PostedCash, encounter.LastPosted!.Value, "accrual posted for a discharge not found on this day");
+                continue;
+            }
+
+            if (Waiting(encounter.InstanceId, out var detail) is { } cause)
+                Break(encounter.Where, cause, BreakLevels.Encounter, encounter.Key, encounter.Expected, encounter.PostedCash, encounter.Since, detail);
+            else if (!rejected.Contains(encounter.CorrelationId) && encounter.Expected != encounter.PostedCash)
+                Break(encounter.Where, encounter.AnyPosted ? BreakCauses.AmountMismatch : BreakCauses.Unposted, BreakLevels.Encounter, encounter.Key, encounter.Expected,
+                    encounter.PostedCash, encounter.Since, encounter.AnyPosted ? "net charges differ from the accrual" : detail.Length > 0 ? detail : "no accrual posted");
+        }
+
+        // The ERP's copy, per receipt: it must tie to the posted journals.
+        var posted = new Dictionary<TotalsKey, decimal>();
+        var erp = new Dictionary<TotalsKey, decimal>();
+        foreach (var (correlation, group) in _groups.OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            if (!group.HasMembers)
+                continue;
+            ReconciliationTotals.Merge(posted, group.Totals);
+            var ties = true;
+            if (_settings.ErpKeepsCopy && !missing.Contains(correlation))
+            {
+                var differing = group.Nets.Keys.Concat(group.CopyNets.Keys).Distinct()
+                    .Where(k => group.Nets.GetValueOrDefault(k) != group.CopyNets.GetValueOrDefault(k)).OrderBy(k => k.Account, StringComparer.Ordinal).ToList();
+                if (differing.Count > 0)
+                {
+                    ties = false;
+                    var first = differing[0];
+                    var postedNet = differing.Sum(k => group.Nets.GetValueOrDefault(k));
+                    var copyNet = differing.Sum(k => group.CopyNets.GetValueOrDefault(k));
+                    Break(new Where(first.LegalEntity, first.Facility, first.Payer), BreakCauses.AmountMismatch, BreakLevels.Erp, correlation, postedNet, copyNet, group.FirstRecorded!.Value,
+                        "the ERP's copy differs on account(s) " + string.Join(", ", differing.Select(k => k.Account).Distinct()));
+                }
+            }
+
+            if (ties && acknowledged.Contains(correlation) && !missing.Contains(correlation))
+                ReconciliationTotals.Merge(erp, group.Totals);
+        }
+
+        foreach (var (duplicate, _) in _duplicates)
+            breaks.Add(duplicate with { AgeDays = decimal.Round((decimal)(asOf - duplicate.Since).TotalDays, 2) });
+
+        return new ReconciliationReport(Day, asOf, TotalsRows(posted, erp), AccountRows(), RemittanceRows(), CountRows(), breaks, SlaRows(asOf));
+    }
+
+    private List<TotalsRow> TotalsRows(Dictionary<TotalsKey, decimal> posted, Dictionary<TotalsKey, decimal> erp) =>
+    [
+        .. _source.Keys.Concat(posted.Keys).Concat(erp.Keys).Distinct()
+            .OrderBy(k => k.LegalEntity, StringComparer.Ordinal).ThenBy(k => k.Facility, StringComparer.Ordinal)
+            .ThenBy(k => k.Payer, StringComparer.Ordinal).ThenBy(k => k.Measure, StringComparer.Ordinal)
+            .Select(k => ReconciliationTotals.SourceOnlyMeasures.Contains(k.Measure)
+                ? new TotalsRow(k, _source.GetValueOrDefault(k), null, null)
+                : new TotalsRow(k, _source.GetValueOrDefault(k), posted.GetValueOrDefault(k), erp.GetValueOrDefault(k))),
+    ];
+
+    private List<AccountRow> AccountRows()
+    {
+        var posted = new Dictionary<(string, string, string, string), decimal>();
+        foreach (var group in _groups.Values.Where(g => g.HasMembers))
+        {
+            foreach (var (key, net) in group.Nets)
+            {
+                var account = (key.LegalEntity, key.Facility, key.Payer, key.Account);
+                posted[account] = checked(posted.GetValueOrDefault(account) + net);
+            }
+        }
+
+        return
+        [
+            .. posted.Keys.Concat(_settings.ErpKeepsCopy ? _copyAccounts.Keys : []).Distinct()
+                .OrderBy(k => k.Item1, StringComparer.Ordinal).ThenBy(k => k.Item2, StringComparer.Ordinal)
+                .ThenBy(k => k.Item3, StringComparer.Ordinal).ThenBy(k => k.Item4, StringComparer.Ordinal)
+                .Select(k => new AccountRow(Day, k.Item1, k.Item2, k.Item3, k.Item4, posted.GetValueOrDefault(k), _settings.ErpKeepsCopy ? _copyAccounts.GetValueOrDefault(k) : null)),
+        ];
+    }
+
+    private List<RemittanceRow> RemittanceRows() =>
+    [
+        .. _remittances.Values.Where(r => r.HasSource).OrderBy(r => r.Key, StringComparer.Ordinal)
+            .Select(r => new RemittanceRow(Day, r.Where.LegalEntity, r.Where.Facility, r.Where.Payer, r.Key["remit:".Length..], r.ClaimCount, r.Bpr, r.PostedCash)),
+    ];
+
+    private List<CountRow> CountRows() =>
+        [.. _counts.OrderBy(c => c.Key.Stage, StringComparer.Ordinal).ThenBy(c => c.Key.Source, StringComparer.Ordinal).Select(c => new CountRow(Day, c.Key.Stage, c.Key.Source, c.Value))];
+
+    private List<SlaRow> SlaRows(DateTimeOffset asOf)
+    {
+        static decimal Hours(TimeSpan span) => decimal.Round((decimal)Math.Max(0, span.TotalHours), 2);
+        static decimal Limit(TimeSpan span) => decimal.Round((decimal)span.TotalHours, 2);
+        var rows = new List<SlaRow>();
+        foreach (var r in _remittances.Values.Where(r => r.HasSource).OrderBy(r => r.Key, StringComparer.Ordinal))
+            rows.Add(new SlaRow(Day, r.Where.LegalEntity, r.Where.Facility, r.Where.Payer, SlaNames.PaymentPostingLag, r.Key,
+                Hours((r.LastPosted ?? asOf) - r.Since), Limit(_settings.PaymentPostingLag), r.LastPosted is null));
+        foreach (var e in _encounters.Values.Where(e => e.HasSource).OrderBy(e => e.Key, StringComparer.Ordinal))
+            rows.Add(new SlaRow(Day, e.Where.LegalEntity, e.Where.Facility, e.Where.Payer, SlaNames.DischargeToBill, e.Key,
+                Hours((e.LastPosted ?? asOf) - e.Since), Limit(_settings.DischargeToBill), e.LastPosted is null));
+        foreach (var x in _exceptions.Where(x => DateOnly.FromDateTime(x.RaisedAt.UtcDateTime) == Day).OrderBy(x => x.Id, StringComparer.Ordinal))
+            rows.Add(new SlaRow(Day, "", "", "", SlaNames.ExceptionAging, x.Id, Hours((x.ResolvedAt ?? asOf) - x.RaisedAt), Limit(_settings.ExceptionAging), x.Open));
+        return rows;
+    }
+
+    private void AddDuplicate(Journal journal, string level, string what, string facility, string payer, DateTimeOffset? recordedAt)
+    {
+        var since = recordedAt ?? _posts.GetValueOrDefault(journal.IdempotencyKey)?.At ?? DateTimeOffset.MinValue;
+        _duplicates.Add((new ReconciliationBreak(Day, journal.LegalEntity, facility, payer, BreakCauses.PostedTwice, level, journal.JournalId,
+            journal.TotalDebit, checked(2 * journal.TotalDebit), since, 0m, $"{journal.Kind} journal {what}"), since));
+    }
+
+    private void Increment(string stage, string source, long count) =>
+        _counts[(stage, source)] = _counts.GetValueOrDefault((stage, source)) + count;
+
+    private static void AddNet(Dictionary<NetKey, decimal> nets, string legalEntity, JournalLine line, decimal net)
+    {
+        var key = new NetKey(legalEntity, line.Account, line.CostCenter ?? "", line.Facility ?? "", line.Payer ?? "");
+        nets[key] = checked(nets.GetValueOrDefault(key) + net);
+    }
+
+    /// <summary>The facility and payer all lines share (empty when they differ or are absent).</summary>
+    private static (string Facility, string Payer) Dimensions(Journal journal)
+    {
+        var first = journal.Lines.Count > 0 ? journal.Lines[0] : null;
+        return (journal.Lines.All(l => l.Facility == first?.Facility) ? first?.Facility ?? "" : "",
+            journal.Lines.All(l => l.Payer == first?.Payer) ? first?.Payer ?? "" : "");
+    }
+
+    /// <summary>The journal id's 80 bits (<c>JE-</c> + 20 hex digits): a compact set member for 2,000,000 journals.</summary>
+    private static UInt128 JournalNumber(string journalId) =>
+        journalId.StartsWith("JE-", StringComparison.Ordinal) && UInt128.TryParse(journalId.AsSpan(3), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new ArgumentException($"Not a journal id: {journalId}.", nameof(journalId));
+
+    /// <summary>Index of the <paramref name="n"/>-th colon (1-based) in <paramref name="key"/>, or -1.</summary>
+    private static int ColonAt(ReadOnlySpan<char> key, int n)
+    {
+        var at = -1;
+        for (var i = 0; i < n; i++)
+        {
+            var next = key[(at + 1)..].IndexOf(':');
+            if (next < 0)
+                return -1;
+            at += next + 1;
+        }
+
+        return at;
+    }
+
+    private static Where Place(Facility? facility, string payer, string? rawFacility) =>
+        new(facility?.LegalEntity ?? "", facility?.Code ?? rawFacility?.Trim() ?? "", payer);
+
+    private RemittanceCheck Remittance(ReadOnlySpan<char> key) => GetOrAdd(_remittances, key, k => new RemittanceCheck(k));
+
+    private ClaimCheck Claim(ReadOnlySpan<char> key) => GetOrAdd(_claims, key, k => new ClaimCheck(k));
+
+    private EncounterCheck Encounter(ReadOnlySpan<char> key) => GetOrAdd(_encounters, key, k => new EncounterCheck(k));
+
+    private ReceiptGroup Group(string correlationId)
+    {
+        if (!_groups.TryGetValue(correlationId, out var group))
+            _groups[correlationId] = group = new ReceiptGroup();
+        return group;
+    }
+
+    // Journals look their source up by a slice of their key: no string per journal.
+    private static T GetOrAdd<T>(Dictionary<string, T> map, ReadOnlySpan<char> key, Func<string, T> create)
+    {
+        var lookup = map.GetAlternateLookup<ReadOnlySpan<char>>();
+        if (!lookup.TryGetValue(key, out var value))
+        {
+            var text = key.ToString();
+            map[text] = value = create(text);
+        }
+
+        return value;
+    }
+
+    private sealed record Where(string LegalEntity, string Facility, string Payer)
+    {
+        public static Where Unknown { get; } = new("", "", "");
+    }
+
+    private readonly record struct NetKey(string LegalEntity, string Account, string CostCenter, string Facility, string Payer);
+
+    /// <summary>A source item and what was posted for it (cash for claims and 835s, revenue for encounters).</summary>
+    private abstract class Check(string key)
+    {
+        public string Key { get; } = key;
+        public bool HasSource { get; set; }
+        public Where Where { get; set; } = Where.Unknown;
+        public decimal PostedCash { get; private set; }
+        public bool AnyPosted { get; private set; }
+        public DateTimeOffset? LastPosted { get; private set; }
+
+        public void Posted(decimal amount, DateTimeOffset at)
+        {
+            PostedCash = checked(PostedCash + amount);
+            AnyPosted = true;
+            if (LastPosted is null || at > LastPosted)
+                LastPosted = at;
+        }
+    }
+
+    private sealed class ClaimCheck(string key) : Check(key)
+    {
+        public decimal Expected { get; set; }
+    }
+
+    private abstract class DocumentCheck(string key) : Check(key)
+    {
+        public string InstanceId { get; set; } = "";
+        public string CorrelationId { get; set; } = "";
+        public DateTimeOffset Since { get; set; }
+    }
+
+    private sealed class RemittanceCheck(string key) : DocumentCheck(key)
+    {
+        public decimal Bpr { get; set; }
+        public int ClaimCount { get; set; }
+        public List<ClaimCheck> Claims { get; } = [];
+    }
+
+    private sealed class EncounterCheck(string key) : DocumentCheck(key)
+    {
+        public decimal Expected { get; set; }
+    }
+
+    /// <summary>One receipt's posted journals (totals and nets per account) and the ERP's copy of its posts.</summary>
+    private sealed class ReceiptGroup
+    {
+        public bool HasMembers { get; set; }
+        public DateTimeOffset? FirstRecorded { get; set; }
+        public Dictionary<TotalsKey, decimal> Totals { get; } = [];
+        public Dictionary<NetKey, decimal> Nets { get; } = [];
+        public Dictionary<NetKey, decimal> CopyNets { get; } = [];
+
+        public Where? AnyWhere() => Nets.Keys.Select(k => new Where(k.LegalEntity, k.Facility, k.Payer)).FirstOrDefault();
+    }
+}

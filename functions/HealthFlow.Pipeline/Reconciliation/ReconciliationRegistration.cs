@@ -1,0 +1,157 @@
+using System.Globalization;
+using HealthFlow.Finance;
+using HealthFlow.Ledger;
+using HealthFlow.Pipeline.Http;
+using HealthFlow.Pipeline.Runtime;
+using HealthFlow.Pipeline.Security;
+using HealthFlow.Pipeline.Workflows;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace HealthFlow.Pipeline.Reconciliation;
+
+/// <summary>Wires reconciliation into a host: options, the runner, <c>GET /api/reconciliation</c> and the daily schedule.</summary>
+public static class ReconciliationRegistration
+{
+    /// <summary>Registers the options (<c>Reconciliation:*</c>), a runner per use (current master data), the endpoint and the schedule. Needs the workflows' services.</summary>
+    public static IServiceCollection AddReconciliation(this IServiceCollection services, IConfiguration configuration, DataFolder data)
+    {
+        var options = ReconciliationOptions.FromConfiguration(configuration);
+        services.AddSingleton(options);
+        services.AddTransient(sp => new ReconciliationRunner(sp.GetRequiredService<ILedger>(), data.Path, sp.GetRequiredService<MasterDataSource>().Current,
+            sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<ReconciliationEndpoints>();
+        services.AddSingleton(sp => new ReportingODataFeed(sp.GetRequiredService<VendorDirectory>(), Path.Combine(data.Path, ReportingTables.Folder)));
+        services.AddSingleton<ReconciliationSchedule>();
+        return services;
+    }
+
+    /// <summary>GET /api/reconciliation?date=yyyy-MM-dd and the OData feed GET /odata/… (admin key).</summary>
+    public static IEndpointRouteBuilder MapReconciliationApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/api/reconciliation", (HttpRequest request, ReconciliationEndpoints endpoints) => endpoints.GetAsync(request));
+        app.MapGet("/odata", (HttpContext context, ReportingODataFeed feed) => feed.GetAsync(context, null));
+        app.MapGet("/odata/{path}", (HttpContext context, string path, ReportingODataFeed feed) => feed.GetAsync(context, path));
+        return app;
+    }
+}
+
+/// <summary>
+/// <c>GET /api/reconciliation?date=D</c>: reconciles the day, writes the reporting tables and answers with the
+/// <see cref="ReconciliationSummary"/>. Admin key only (breaks name receipts and 835s).
+/// </summary>
+public sealed class ReconciliationEndpoints(IServiceProvider services, VendorDirectory vendors)
+{
+    public async Task<IResult> GetAsync(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (AdminKey.Refuse(request, vendors, "Reconciliation") is { } refused)
+            return refused;
+        if (!DateOnly.TryParseExact(request.Query["date"].FirstOrDefault(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
+            return ApiProblems.BadRequest("date must be given as yyyy-MM-dd.");
+        var runner = services.GetRequiredService<ReconciliationRunner>();
+        var report = await runner.RunAsync(day, request.HttpContext.RequestAborted);
+        return TypedResults.Json(ReconciliationSummary.From(report, runner.ReportingFolder), ApiJson.Options);
+    }
+}
+
+/// <summary>The operator endpoints' check: the admin key, else 401 (no or unknown key) or 403 (a vendor's key).</summary>
+internal static class AdminKey
+{
+    public static IResult? Refuse(HttpRequest request, VendorDirectory vendors, string what)
+    {
+        var key = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
+        if (vendors.IsAdmin(key))
+            return null;
+        return vendors.Authenticate(key) is null ? ApiProblems.Unauthorized() : ApiProblems.Forbidden($"{what} needs the admin key.");
+    }
+}
+
+/// <summary>
+/// Reconciles the previous day once a day after <see cref="ReconciliationOptions.DailyAt"/> (UTC). Started after the
+/// cut-off with yesterday not yet in the reporting tables, it catches up at once.
+/// </summary>
+public sealed partial class ReconciliationSchedule(IServiceProvider services, ReconciliationOptions options, TimeProvider clock, ILogger<ReconciliationSchedule> logger) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private Task _loop = Task.CompletedTask;
+    private int _disposed;
+
+    public void Start()
+    {
+        if (options.DailyAt is { } at)
+            _loop = Task.Run(() => LoopAsync(at, _stop.Token));
+    }
+
+    /// <summary>When the next run is due, and for which day: today's cut-off if still ahead, else now when yesterday is missing, else tomorrow's.</summary>
+    public static (DateTimeOffset Due, DateOnly Day) Next(DateTimeOffset now, TimeOnly at, Func<DateOnly, bool> done)
+    {
+        var today = DateOnly.FromDateTime(now.UtcDateTime);
+        var cutOff = new DateTimeOffset(today.ToDateTime(at), TimeSpan.Zero);
+        if (now < cutOff)
+            return (cutOff, today.AddDays(-1));
+        return done(today.AddDays(-1)) ? (cutOff.AddDays(1), today) : (now, today.AddDays(-1));
+    }
+
+    private async Task LoopAsync(TimeOnly at, CancellationToken cancellationToken)
+    {
+        var reconciled = new HashSet<DateOnly>();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var folder = services.GetRequiredService<ReconciliationRunner>().ReportingFolder;
+            var (due, day) = Next(clock.GetUtcNow(), at, d => reconciled.Contains(d) || InReporting(folder, d));
+            try
+            {
+                var wait = due - clock.GetUtcNow();
+                if (wait > TimeSpan.Zero)
+                    await Task.Delay(wait, clock, cancellationToken);
+                var report = await services.GetRequiredService<ReconciliationRunner>().RunAsync(day, cancellationToken);
+                reconciled.Add(day);
+                LogReconciled(logger, day, report.Breaks.Count);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception exception) when (exception is IOException or InvalidDataException or InvalidOperationException)
+            {
+                // A failed run is logged and tried again at the next cut-off; the server keeps serving.
+                reconciled.Add(day);
+                LogFailed(logger, day, exception);
+            }
+        }
+    }
+
+    private static bool InReporting(string folder, DateOnly day)
+    {
+        try
+        {
+            var key = ReportingTables.DateKey(day);
+            return ReportingTables.Read(folder, ReportingTables.Dates).Any(r => r[0] == key);
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Stops the loop (the runtime does so before the engine; the container does it again, which is a no-op).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+            return;
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Information, Message = "Reconciled {Day}: {Breaks} breaks")]
+    private static partial void LogReconciled(ILogger logger, DateOnly day, int breaks);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Warning, Message = "Reconciliation of {Day} failed; next try at the next cut-off")]
+    private static partial void LogFailed(ILogger logger, DateOnly day, Exception error);
+}

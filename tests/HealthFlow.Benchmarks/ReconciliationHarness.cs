@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using HealthFlow.Finance;
+using HealthFlow.Finance.Batching;
+using HealthFlow.Finance.Events;
+using HealthFlow.Finance.Journals;
+using HealthFlow.Finance.Mapping;
+using HealthFlow.Finance.Posting;
+using HealthFlow.Ledger;
+using HealthFlow.Ledger.Storage;
+using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Erp;
+using HealthFlow.Pipeline.Reconciliation;
+using HealthFlow.Pipeline.Workflows;
+
+namespace HealthFlow.Benchmarks;
+
+/// <summary>
+/// Reconciliation of one business day of claim payments (issue 7's goal: 1,000,000 in under 10 s and 1 GB):
+/// <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- reconciliation [--claims 1000000] [--per-835 1000] [--dir PATH]</c>.
+/// </summary>
+/// <remarks>
+/// <para>Not timed: generating the day in a ledger in a temporary folder as the workflows leave it. Each claim was billed
+/// (a <c>ClaimSubmitted</c> on the claims topic, the claim index's source) and paid in an 835 of <c>--per-835</c> claims
+/// (CLP04 and a CO-45 contractual adjustment); the real <see cref="RemittanceRule"/> builds each 835's journals (cash and
+/// contractual per claim: two member journals in <c>workflow/journals</c>), the real <see cref="JournalBatcher"/> batches
+/// them per payer as the workflow posts them, each batch gets an <c>ErpAccepted</c> record in <c>erp/posted</c> and a
+/// line in the file ERP's <c>erp/journals.jsonl</c>.</para>
+/// <para>Timed, in a child process so its peak working set is the reconciliation's own: opening the ledger read-only
+/// (walking and indexing the hash chain, as any reader after a restart; the running runtime has it open already),
+/// then <see cref="ReconciliationRunner.RunAsync"/> for the day (read everything, reconcile, write the CSV tables).</para>
+/// </remarks>
+public static class ReconciliationHarness
+{
+    private static readonly DateOnly Day = new(2026, 11, 20);
+    private static readonly byte[] TokenKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
+    private static readonly string[] Facilities = ["RMC", "LCH", "SVH"];
+    private static readonly (string Code, string RemitName)[] Payers = [("ACME", "ACME HEALTH PLAN"), ("BRM", "BLUE RIVER MUTUAL"), ("UCARE", "UNITED CARE")];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var claims = int.Parse(Option(args, "--claims", "1000000"), CultureInfo.InvariantCulture);
+        var perRemittance = int.Parse(Option(args, "--per-835", "1000"), CultureInfo.InvariantCulture);
+        var folder = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "healthflow-reconciliation-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+        try
+        {
+            var generation = Stopwatch.StartNew();
+            var (records, journals) = await GenerateAsync(folder, claims, perRemittance);
+            Console.WriteLine(FormattableString.Invariant(
+                $"generated {claims:N0} claim payments in {claims / perRemittance:N0} 835s: {journals:N0} member journals, {records:N0} ledger records, {DirectorySize(folder) / 1048576.0:N0} MB, in {generation.Elapsed.TotalSeconds:F0} s (not timed)"));
+
+            var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false };
+            if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+                start.ArgumentList.Add(typeof(ReconciliationHarness).Assembly.Location);
+            start.ArgumentList.Add("reconciliation-run");
+            start.ArgumentList.Add(folder);
+            using var child = Process.Start(start) ?? throw new InvalidOperationException("could not start the reconciling process");
+            await child.WaitForExitAsync();
+            return child.ExitCode;
+        }
+        finally
+        {
+            if (!args.Contains("--keep"))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The child: open the ledger, reconcile the day, print seconds and peak working set.</summary>
+    public static async Task<int> RunChildAsync(string[] args)
+    {
+        var folder = args[0];
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        // Opened as the runtime holds it (its reads share the append handle; the scheduled run and the API read this way).
+        using var store = FileBlobStore.OpenWritable(folder);
+        await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
+        var opened = clock.Elapsed;
+        var openCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var runner = new ReconciliationRunner(ledger, folder, MasterData(), new PatientTokenizer(TokenKey), new ReconciliationOptions(), TimeProvider.System);
+        var report = await runner.RunAsync(Day);
+        var reconciled = clock.Elapsed - opened;
+        process.Refresh();
+        var reconcileCpu = process.TotalProcessorTime - cpu - openCpu;
+        Console.WriteLine(FormattableString.Invariant(
+            $"reconciliation of {Day:yyyy-MM-dd}: {report.Remittances.Sum(r => r.Claims):N0} claim payments in {report.Remittances.Count:N0} 835s, {report.Counts.Where(c => c.Stage == "posted").Sum(c => c.Count):N0} journals, {report.Breaks.Count} breaks"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"  open ledger (walk + index {ledger.Head:N0} records): {opened.TotalSeconds:F1} s wall, {openCpu.TotalSeconds:F1} s CPU"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"  reconcile + write CSVs: {reconciled.TotalSeconds:F1} s wall, {reconcileCpu.TotalSeconds:F1} s CPU"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"  peak working set {process.PeakWorkingSet64 / 1048576.0:F0} MB; GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen0/1/2); load {LoadAverage()}"));
+        return report.Breaks.Count == 0 ? 0 : 1;
+    }
+
+    private static async Task<(long Records, long Journals)> GenerateAsync(string folder, int claimCount, int perRemittance)
+    {
+        var masterData = MasterData();
+        var tokenizer = new PatientTokenizer(TokenKey);
+        using var store = FileBlobStore.OpenWritable(folder);
+        await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
+        Directory.CreateDirectory(Path.Combine(folder, "erp"));
+        await using var erpCopy = new FileStream(Path.Combine(folder, "erp", FileErpConnector.JsonLinesFile), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        var random = new Random(20261120);
+        var entries = new List<LedgerEntry>();
+        long journalCount = 0;
+
+        async Task FlushAsync(bool force = false)
+        {
+            if (entries.Count == 0 || (!force && entries.Count < 4096))
+                return;
+            await ledger.AppendBatchAsync(entries);
+            entries.Clear();
+        }
+
+        for (var r = 0; r < claimCount / perRemittance; r++)
+        {
+            var (payerCode, remitName) = Payers[r % Payers.Length];
+            var trace = $"EFT{r:D7}";
+            var receipt = $"rcpt-835-{r:D7}";
+            var payments = new List<ClaimPayment>(perRemittance);
+            var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
+            for (var c = 0; c < perRemittance; c++)
+            {
+                var pcn = $"PCN{r:D6}{c:D4}";
+                var facility = Facilities[random.Next(Facilities.Length)];
+                var charge = random.Next(10_000, 500_000) / 100m;
+                var contractual = decimal.Round(charge * random.Next(10, 60) / 100m, 2);
+                var claim = new ClaimSubmitted
+                {
+                    IdempotencyKey = $"837I:{pcn}",
+                    CorrelationId = $"rcpt-837-{r:D7}",
+                    CausationId = $"rcpt-837-{r:D7}",
+                    ClaimId = pcn,
+                    ClaimKind = "837I",
+                    Facility = facility,
+                    Payer = payerCode,
+                    TotalCharge = new Money(charge, "USD"),
+                };
+                entries.Add(Topic(claim));
+                await FlushAsync();
+                matches[pcn] = new ClaimMatch(facility, payerCode);
+                payments.Add(new ClaimPayment
+                {
+                    PatientControlNumber = pcn,
+                    Status = "1",
+                    Charge = charge,
+                    Paid = charge - contractual,
+                    Adjustments = [new Adjustment("CO", "45", contractual)],
+                });
+            }
+
+            var remittance = new RemittanceReceived
+            {
+                IdempotencyKey = $"835:{payerCode}:{trace}",
+                CorrelationId = receipt,
+                CausationId = receipt,
+                Payer = remitName,
+                Payee = "RIVERBEND MEDICAL CENTER",
+                PayeeNpi = "1234567893",
+                TraceNumber = trace,
+                PaymentMethod = "ACH",
+                PaymentAmount = new Money(payments.Sum(p => p.Paid), "USD"),
+                PaymentDate = Day,
+                Balanced = true,
+                Claims = payments,
+            };
+            entries.Add(Topic(remittance));
+            var instance = WorkflowInstanceIds.Remittance(remittance.Payer, trace);
+            var built = RemittanceRule.Build(masterData, remittance, matches, Day, protectIdentifier: tokenizer.Tokenize);
+            if (built.Blocked)
+                throw new InvalidOperationException("The generated 835 does not post: " + string.Join(", ", built.Issues));
+            foreach (var member in built.Journals)
+                entries.Add(new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, member.IdempotencyKey, receipt, instance,
+                    JsonSerializer.SerializeToUtf8Bytes(member, EventJson.Options)));
+            journalCount += built.Journals.Count;
+            foreach (var batch in JournalBatcher.Batch(built.Journals, masterData))
+            {
+                var journal = batch.Journal;
+                erpCopy.Write(JournalFormat.ToJsonLines([journal]));
+                var acknowledgement = new ErpAcknowledgement
+                {
+                    Outcome = ErpOutcome.Accepted,
+                    IdempotencyKey = journal.IdempotencyKey,
+                    Gateway = "file",
+                    Documents = [new ErpDocument(journal.JournalId, journal.IdempotencyKey, "FILE-" + journal.JournalId)],
+                    At = DateTimeOffset.UtcNow,
+                };
+                entries.Add(new LedgerEntry(ErpPostedRegister.Stream, ErpPostedRegister.AcceptedType, journal.IdempotencyKey, journal.Source.CorrelationId, journal.IdempotencyKey,
+                    JsonSerializer.SerializeToUtf8Bytes(acknowledgement, ErpPostedRegister.Json)));
+            }
+
+            await FlushAsync();
+        }
+
+        await FlushAsync(force: true);
+        return (ledger.Head, journalCount);
+    }
+
+    private static LedgerEntry Topic(CanonicalEvent @event) =>
+        new(BusRecords.TopicStream(@event.Topic), @event.EventType, @event.IdempotencyKey, @event.CorrelationId, @event.CausationId,
+            BusEnvelope.Encode(new BusMessage(@event.IdempotencyKey, @event.EventType, EventJson.Serialize(@event), @event.SessionKey, @event.CorrelationId, @event.CausationId)));
+
+    private static MasterDataSet MasterData() =>
+        HealthFlow.Finance.Mapping.MasterData.LoadEmbedded().Value ?? throw new InvalidOperationException("The embedded master data does not load.");
+
+    private static long DirectorySize(string folder) =>
+        new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
+}
