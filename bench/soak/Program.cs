@@ -275,8 +275,18 @@ internal sealed class Server : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
-        var address = await listening.Task.WaitAsync(TimeSpan.FromSeconds(120));
-        _address.TrySetResult(address);
+        try
+        {
+            // Start-up recovers the ledger, the bus and every unfinished orchestration before it listens: minutes after a
+            // long outage, not seconds.
+            _address.TrySetResult(await listening.Task.WaitAsync(TimeSpan.FromMinutes(10)));
+        }
+        catch (Exception ex)
+        {
+            // Posts waiting for the server must fail too, or the run would wait for ever.
+            _address.TrySetException(new InvalidOperationException("healthflow serve did not come back.", ex));
+            throw;
+        }
     }
 
     /// <summary>SIGKILL; posts wait for <see cref="RestartAsync"/>.</summary>
