@@ -10,6 +10,7 @@ using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Reconciliation;
 using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Security;
 using HealthFlow.Pipeline.Workflows;
@@ -65,9 +66,11 @@ public static class AzureComposition
         // read models, exceptions book, and the ERP gateway (Erp__*; the default file gateway writes under HealthFlow__Data,
         // which in Azure is the instance's temporary disk: set Erp__Gateway, docs/ERP.md).
         services.AddSingleton(new OrchestrationRegistry().AddWorkflows());
-        services.AddErpGateway(configuration, new DataFolder(configuration["HealthFlow:Data"] is { Length: > 0 } data ? data : Path.Combine(Path.GetTempPath(), "healthflow")));
+        var dataFolder = new DataFolder(configuration["HealthFlow:Data"] is { Length: > 0 } data ? data : Path.Combine(Path.GetTempPath(), "healthflow"));
+        services.AddErpGateway(configuration, dataFolder);
         services.AddWorkflows(configuration);
-        // TODO(reconciliation, issue 7): services.AddSingleton<IDailyChecks, …>() once the reconciliation service is merged (docs/AZURE.md).
+        services.AddReconciliation(configuration, dataFolder);
+        services.AddSingleton<IDailyChecks, ReconciliationDailyChecks>();
     }
 
     private static string Required(IConfiguration configuration, string key) =>

@@ -1,6 +1,7 @@
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Reconciliation;
 using HealthFlow.Pipeline.Security;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.AspNetCore.Http;
@@ -13,7 +14,9 @@ namespace HealthFlow.Functions;
 
 /// <summary>
 /// The HTTP triggers: the routes of the local runtime (<c>MapHealthFlowApi</c>, <c>MapOrchestrationApi</c>,
-/// <c>MapExceptionApi</c>; FunctionsProjectTests keeps the two lists equal), each a call to the shared endpoint class. Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
+/// <c>MapExceptionApi</c>, <c>MapReconciliationApi</c>; FunctionsProjectTests keeps the two lists equal), each a call to
+/// the shared endpoint class. host.json's route prefix is empty and each route says <c>api/</c> itself, because the
+/// OData feed lives at <c>/odata</c> in both hosts (the address Power BI's OData connector is given). Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
 /// the <c>x-functions-key</c> header or <c>code</c> query the local runtime reads too), so one key works in both hosts.
 /// The operator routes take the invocation's Durable client (<c>[DurableClient]</c>, the only way the isolated worker
 /// hands one out) behind <see cref="DurableOrchestrationClient"/>.
@@ -21,61 +24,79 @@ namespace HealthFlow.Functions;
 public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint health, VendorDirectory vendors, TimeProvider clock, IServiceProvider services)
 {
     [Function("PostX12")]
-    public async Task<IActionResult> PostX12([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "x12")] HttpRequest request) =>
+    public async Task<IActionResult> PostX12([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/x12")] HttpRequest request) =>
         new ResultAction(await ingestion.PostAsync(request, PayloadFormat.X12));
 
     [Function("PostFhir")]
-    public async Task<IActionResult> PostFhir([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "fhir")] HttpRequest request) =>
+    public async Task<IActionResult> PostFhir([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/fhir")] HttpRequest request) =>
         new ResultAction(await ingestion.PostAsync(request, PayloadFormat.Fhir));
 
     [Function("PostHl7v2")]
-    public async Task<IActionResult> PostHl7v2([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "hl7v2")] HttpRequest request) =>
+    public async Task<IActionResult> PostHl7v2([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/hl7v2")] HttpRequest request) =>
         new ResultAction(await ingestion.PostAsync(request, PayloadFormat.Hl7v2));
 
     [Function("GetReceipt")]
-    public IActionResult GetReceipt([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "receipts/{receiptId}")] HttpRequest request, string receiptId) =>
+    public IActionResult GetReceipt([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/receipts/{receiptId}")] HttpRequest request, string receiptId) =>
         new ResultAction(ingestion.GetReceipt(request, receiptId));
 
     [Function("FhirMetadata")]
-    public IActionResult FhirMetadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "fhir/metadata")] HttpRequest request) =>
+    public IActionResult FhirMetadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/fhir/metadata")] HttpRequest request) =>
         new ResultAction(FhirMetadataEndpoint.Get(clock));
 
+    [Function("GetReconciliation")]
+    public async Task<IActionResult> GetReconciliation([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/reconciliation")] HttpRequest request) =>
+        new ResultAction(await services.GetRequiredService<ReconciliationEndpoints>().GetAsync(request));
+
+    [Function("ODataServiceDocument")]
+    public async Task<IActionResult> ODataServiceDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "odata")] HttpRequest request)
+    {
+        await services.GetRequiredService<ReportingODataFeed>().GetAsync(request.HttpContext, null);
+        return new EmptyResult();
+    }
+
+    [Function("OData")]
+    public async Task<IActionResult> OData([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "odata/{path}")] HttpRequest request, string path)
+    {
+        await services.GetRequiredService<ReportingODataFeed>().GetAsync(request.HttpContext, path);
+        return new EmptyResult();
+    }
+
     [Function("Health")]
-    public IActionResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "health")] HttpRequest request) =>
+    public IActionResult Health([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/health")] HttpRequest request) =>
         new ResultAction(health.Get());
 
     [Function("ListOrchestrations")]
-    public async Task<IActionResult> ListOrchestrations([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orchestrations")] HttpRequest request,
+    public async Task<IActionResult> ListOrchestrations([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/orchestrations")] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
         new ResultAction(await Orchestrations(client).ListAsync(request));
 
     [Function("GetOrchestration")]
-    public async Task<IActionResult> GetOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "orchestrations/{instanceId}")] HttpRequest request,
+    public async Task<IActionResult> GetOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/orchestrations/{instanceId}")] HttpRequest request,
         string instanceId, [DurableClient] DurableTaskClient client) =>
         new ResultAction(await Orchestrations(client).GetAsync(request, instanceId));
 
     [Function("RaiseOrchestrationEvent")]
-    public async Task<IActionResult> RaiseOrchestrationEvent([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{instanceId}/events/{eventName}")] HttpRequest request,
+    public async Task<IActionResult> RaiseOrchestrationEvent([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orchestrations/{instanceId}/events/{eventName}")] HttpRequest request,
         string instanceId, string eventName, [DurableClient] DurableTaskClient client) =>
         new ResultAction(await Orchestrations(client).RaiseEventAsync(request, instanceId, eventName));
 
     [Function("TerminateOrchestration")]
-    public async Task<IActionResult> TerminateOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{instanceId}/terminate")] HttpRequest request,
+    public async Task<IActionResult> TerminateOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orchestrations/{instanceId}/terminate")] HttpRequest request,
         string instanceId, [DurableClient] DurableTaskClient client) =>
         new ResultAction(await Orchestrations(client).TerminateAsync(request, instanceId));
 
     [Function("RewindOrchestration")]
-    public async Task<IActionResult> RewindOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "orchestrations/{instanceId}/rewind")] HttpRequest request,
+    public async Task<IActionResult> RewindOrchestration([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/orchestrations/{instanceId}/rewind")] HttpRequest request,
         string instanceId, [DurableClient] DurableTaskClient client) =>
         new ResultAction(await Orchestrations(client).RewindAsync(request, instanceId));
 
     [Function("ListExceptions")]
-    public IActionResult ListExceptions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "exceptions")] HttpRequest request,
+    public IActionResult ListExceptions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/exceptions")] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
         new ResultAction(Exceptions(client).List(request));
 
     [Function("ResolveException")]
-    public async Task<IActionResult> ResolveException([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "exceptions/{id}/resolve")] HttpRequest request,
+    public async Task<IActionResult> ResolveException([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/exceptions/{id}/resolve")] HttpRequest request,
         string id, [DurableClient] DurableTaskClient client) =>
         new ResultAction(await Exceptions(client).ResolveAsync(request, id));
 

@@ -1,17 +1,12 @@
 using Microsoft.Azure.Functions.Worker;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace HealthFlow.Functions;
 
 /// <summary>
-/// The daily checks of a business day: reconciliation of sources against posted journals (breaks become workbench
-/// exceptions and the <c>healthflow.reconciliation.breaks</c> metric), the reporting CSVs, and the SLA checks
-/// (posting lag, discharged-not-final-billed) behind the alert rules of infra/monitoring.
+/// The daily checks of a business day: reconciliation of sources against posted journals and ERP acknowledgements,
+/// the reporting tables, and the SLA rows (posting lag, discharge-to-bill) (<see cref="ReconciliationDailyChecks"/>).
 /// </summary>
-/// <remarks>
-/// TODO(reconciliation, issue 7): the reconciliation service is being built in HealthFlow.Pipeline on another branch;
-/// when it is merged it implements (or is adapted to) this interface and AzureComposition registers it. Until then the
-/// timer fails to resolve it and says so in Application Insights every night (docs/AZURE.md, "The Functions app").
-/// </remarks>
 public interface IDailyChecks
 {
     /// <summary>Runs the checks of <paramref name="businessDay"/> (UTC); idempotent, so a re-run after a failure is safe.</summary>
@@ -29,4 +24,11 @@ public sealed class ScheduleFunctions(IDailyChecks checks, TimeProvider clock)
     [Function("DailyChecks")]
     public Task RunDailyChecks([TimerTrigger("0 30 2 * * *")] TimerInfo timer, FunctionContext context) =>
         checks.RunAsync(DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1), context.CancellationToken);
+}
+
+/// <summary>The daily checks in Azure: the day's reconciliation (with its SLA rows), the same runner the local schedule uses.</summary>
+public sealed class ReconciliationDailyChecks(IServiceProvider services) : IDailyChecks
+{
+    public async Task RunAsync(DateOnly businessDay, CancellationToken cancellationToken) =>
+        await services.GetRequiredService<HealthFlow.Pipeline.Reconciliation.ReconciliationRunner>().RunAsync(businessDay, cancellationToken);
 }

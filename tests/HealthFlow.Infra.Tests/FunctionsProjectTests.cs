@@ -63,7 +63,10 @@ public sealed partial class FunctionsProjectTests
             .Select(m => $"{m.Groups["verb"].Value.ToUpperInvariant()} {Normalize(m.Groups["route"].Value)}")
             .ToHashSet(StringComparer.Ordinal);
         var triggers = Repository.Read("functions/HealthFlow.Functions/HttpFunctions.cs");
-        var functionRoutes = TriggerRoute().Matches(triggers).Select(m => $"{m.Groups["verb"].Value.ToUpperInvariant()} {Normalize("/api/" + m.Groups["route"].Value)}").ToHashSet(StringComparer.Ordinal);
+        var prefix = System.Text.Json.Nodes.JsonNode.Parse(Repository.Read("host.json"))!["extensions"]!["http"]!["routePrefix"]!.GetValue<string>();
+        var functionRoutes = TriggerRoute().Matches(triggers)
+            .Select(m => $"{m.Groups["verb"].Value.ToUpperInvariant()} {Normalize("/" + (prefix.Length > 0 ? prefix + "/" : "") + m.Groups["route"].Value)}")
+            .ToHashSet(StringComparer.Ordinal);
 
         foreach (var route in new[] { "POST /api/x12", "GET /api/receipts/{}", "GET /api/orchestrations/{}", "GET /api/exceptions", "POST /api/exceptions/{}/resolve" })
             Assert.Contains(route, localRoutes);
