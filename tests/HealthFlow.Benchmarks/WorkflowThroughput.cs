@@ -40,6 +40,7 @@ internal static class WorkflowThroughput
             ["Logging:LogLevel:Default"] = Environment.GetEnvironmentVariable("BENCH_LOG") ?? "Error",
             ["Logging:Console:TimestampFormat"] = "HH:mm:ss.fff ",
             ["Workflows:QuietPeriodSeconds"] = "0",
+            ["Workflows:RouterConcurrency"] = Environment.GetEnvironmentVariable("BENCH_ROUTERS") ?? "8",
         });
         Console.WriteLine($"Workflow throughput on the embedded runtime (file ledger with fsync, file ERP), {Environment.ProcessorCount} cores, data in {folder}");
         try
