@@ -35,6 +35,7 @@ public sealed partial class PowerBiModelTests
     {
         Assert.Contains(_model, o => o.Kind == "database");
         Assert.Contains(_model, o => o.Kind == "model");
+        Assert.Contains(_model, o => o is { Kind: "expression", Name: "ReportingFolder" } && o.Expression!.Contains("IsParameterQuery=true", StringComparison.Ordinal));
         foreach (var table in Tables)
         {
             Assert.Single(table.Children, c => c.Kind == "partition");
@@ -56,8 +57,8 @@ public sealed partial class PowerBiModelTests
         foreach (var table in Tables)
         {
             var partition = table.Children.Single(c => c.Kind == "partition");
-            var call = ReportingCsvCall().Match(partition.Properties.GetValueOrDefault("source", ""));
-            Assert.True(call.Success, $"{table.Name}: the partition does not read its file with ReportingCsv(\"name\", {{types}})");
+            var call = ReportingTableCall().Match(partition.Properties.GetValueOrDefault("source", ""));
+            Assert.True(call.Success, $"{table.Name}: the partition does not read its file with ReportingTable(\"name\", {{types}})");
             var file = call.Groups["file"].Value;
             Assert.True(headers.ContainsKey(file), $"{table.Name} reads {file}.csv, which HealthFlow does not write");
             read.Add(file);
@@ -143,8 +144,8 @@ public sealed partial class PowerBiModelTests
         return [.. files.SelectMany(f => TmdlObject.Parse(Repository.Relative(f), File.ReadAllText(f)))];
     }
 
-    [GeneratedRegex("""^ReportingCsv\("(?<file>\w+)", \{(?<types>.*)\}\)$""", RegexOptions.Singleline)]
-    private static partial Regex ReportingCsvCall();
+    [GeneratedRegex("""^ReportingTable\("(?<file>\w+)", \{(?<types>.*)\}\)$""", RegexOptions.Singleline)]
+    private static partial Regex ReportingTableCall();
 
     [GeneratedRegex("""\{"(\w+)", [^{}]+\}""")]
     private static partial Regex TypedColumn();
