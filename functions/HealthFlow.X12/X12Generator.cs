@@ -92,13 +92,14 @@ public sealed class X12Generator(int seed)
 
     /// <summary>
     /// Writes one 835 interchange that corrects the payments <see cref="Write835For"/> kept: per payer, each payment
-    /// reversed (CLP02 = 22, the payment with every amount negated) and paid again (CLP02 = 1, adjudicated afresh).
+    /// reversed (CLP02 = 22, the payment with every amount negated) and paid again with the contractual allowance of its
+    /// first line cut by a tenth (an underpayment corrected), so each set pays a little more and BPR02 stays positive.
     /// </summary>
     public GeneratedTotals Write835Corrections(Stream output, X12Delimiters? delimiters = null)
     {
         var sets = _toCorrect
             .GroupBy(c => c.Payer)
-            .Select(g => (g.Key, g.SelectMany(c => new[] { Negated(c.Payment), Adjudicate(c.Billed, paid: true) }).ToList()))
+            .Select(g => (g.Key, g.SelectMany(c => new[] { Negated(c.Payment), Underpaid(c.Payment) }).ToList()))
             .ToList();
         _toCorrect.Clear();
         return WriteRemittanceInterchange(output, sets, delimiters);
@@ -241,6 +242,12 @@ public sealed class X12Generator(int seed)
             plb.Add(("L6", null, -_random.Next(100, 900)));
         }
 
+        if (claims.Sum(c => c.PaidCents) - plb.Sum(p => p.Cents) < 0)
+        {
+            // A payer never pays a negative amount; what would make it negative is carried to a later 835 instead.
+            plb.Clear();
+        }
+
         var paidCents = claims.Sum(c => c.PaidCents) - plb.Sum(p => p.Cents);
         var method = paidCents > 0 ? "ACH" : "NON";
         var trace = $"TRC{setNumber:D4}{_random.Next(100_000, 999_999)}";
@@ -335,10 +342,10 @@ public sealed class X12Generator(int seed)
     }
 
     /// <summary>The payer's adjudication of a billed claim: as billed line by line, status from the same mix minus reversals.</summary>
-    private GeneratedClaim Adjudicate(Claim billed, bool paid = false)
+    private GeneratedClaim Adjudicate(Claim billed)
     {
         var claim = new GeneratedClaim { ControlNumber = billed.ControlNumber, PayerControlNumber = NewPayerControlNumber() };
-        var roll = paid ? 0 : _random.Next(100);
+        var roll = _random.Next(100);
         claim.Status = roll < 76 ? "1" : roll < 89 ? "4" : "2";
         foreach (var line in billed.ServiceLines)
             AddAdjudicatedLine(claim, line.ProcedureCode ?? Procedures[0], decimal.ToInt64(line.Charge * 100));
@@ -409,6 +416,32 @@ public sealed class X12Generator(int seed)
         }
 
         return reversal;
+    }
+
+    /// <summary>The payment again, with a tenth of its first line's contractual allowance paid instead (charges unchanged, still balanced).</summary>
+    private static GeneratedClaim Underpaid(GeneratedClaim payment)
+    {
+        var corrected = new GeneratedClaim { ControlNumber = payment.ControlNumber, PayerControlNumber = payment.PayerControlNumber, Status = "1", PatientResponsibilityCents = payment.PatientResponsibilityCents };
+        corrected.ClaimAdjustments.AddRange(payment.ClaimAdjustments);
+        foreach (var line in payment.Lines)
+        {
+            var copy = new GeneratedLine { Procedure = line.Procedure, ChargeCents = line.ChargeCents, PaidCents = line.PaidCents };
+            copy.Adjustments.AddRange(line.Adjustments);
+            corrected.Lines.Add(copy);
+        }
+
+        var first = corrected.Lines[0];
+        var contractual = first.Adjustments.FindIndex(a => a is ("CO", "45", > 0));
+        if (contractual >= 0)
+        {
+            var raise = Math.Max(1, first.Adjustments[contractual].Cents / 10);
+            first.Adjustments[contractual] = first.Adjustments[contractual] with { Cents = first.Adjustments[contractual].Cents - raise };
+            first.PaidCents += raise;
+        }
+
+        corrected.ChargeCents = payment.ChargeCents;
+        corrected.PaidCents = payment.PaidCents + (first.PaidCents - payment.Lines[0].PaidCents);
+        return corrected;
     }
 
     private string NewPayerControlNumber() => "PY" + _random.Next(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture);

@@ -122,6 +122,7 @@ public sealed class PropertyTests
         Assert.Equal(billed.Select(c => c.ControlNumber).Order(StringComparer.Ordinal), payments835.Keys.Order(StringComparer.Ordinal));
         Assert.All(billed, c => Assert.Equal(c.TotalCharge, payments835[c.ControlNumber].Charge));
 
+        Assert.All(corrected.TransactionSets.Select(t => t.Set.Remittance!), r => Assert.True(r.IsBalanced && r.PaymentAmount > 0));
         var correctionClaims = corrected.TransactionSets.SelectMany(t => t.Set.Remittance!.Claims).ToList();
         Assert.True(correctionTotals.Reversals > 0);
         Assert.Equal(2 * correctionTotals.Reversals, correctionClaims.Count);
