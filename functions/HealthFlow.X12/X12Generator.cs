@@ -250,7 +250,8 @@ public sealed class X12Generator(int seed)
 
         var paidCents = claims.Sum(c => c.PaidCents) - plb.Sum(p => p.Cents);
         var method = paidCents > 0 ? "ACH" : "NON";
-        var trace = $"TRC{setNumber:D4}{_random.Next(100_000, 999_999)}";
+        // TRN02 identifies a payment for its payer, so it must never repeat: seed, interchange and set make it unique.
+        var trace = $"TRC{seed & 0xFFFFFF:X6}{_interchangeCounter:D6}{setNumber:D4}";
         writer.BeginTransactionSet("835", setNumber.ToString("D4", CultureInfo.InvariantCulture), null);
         writer.WriteSegment("BPR", paidCents > 0 ? "I" : "H", MoneyText(paidCents), "C", method, method == "ACH" ? "CCP" : null,
             method == "ACH" ? "01" : null, method == "ACH" ? "999999992" : null, method == "ACH" ? "DA" : null, method == "ACH" ? "123456" : null,

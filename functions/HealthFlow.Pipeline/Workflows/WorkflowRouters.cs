@@ -11,7 +11,7 @@ namespace HealthFlow.Pipeline.Workflows;
 /// instances start if they do not exist (ids from the source), read models add by idempotency key, events raised to a
 /// running instance are decisions that a repeat does not change.
 /// </summary>
-public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadModels readModels, ExceptionBook exceptions, WorkflowOptions options, ILogger<WorkflowRouters> logger)
+public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadModels readModels, ExceptionBook exceptions, WorkflowOptions options, TimeProvider clock, ILogger<WorkflowRouters> logger)
 {
     /// <summary>(topic, subscription, handler) for each subscription the workflows consume.</summary>
     public IReadOnlyList<(string Topic, string Subscription, Func<BusDelivery, CancellationToken, Task> Handler)> Subscriptions =>
@@ -82,9 +82,38 @@ public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadMod
         ArgumentNullException.ThrowIfNull(delivery);
         if (Read(delivery) is not RemittanceReceived remittance)
             return;
-        var result = await client.StartIfNotExistsAsync(nameof(RemittanceToGlOrchestrator), WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber),
+        var instanceId = WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber);
+        var result = await client.StartIfNotExistsAsync(nameof(RemittanceToGlOrchestrator), instanceId,
             new RemittanceToGlInput(delivery.SequenceNumber, delivery.MessageId, remittance.Payer, remittance.TraceNumber, remittance.CorrelationId), remittance.CorrelationId, cancellationToken);
         Logs.Routed(logger, delivery.Type, delivery.Topic, delivery.Subscription, result);
+        if (result == StartResult.AlreadyExists)
+            await RaiseIfAnotherRemittanceAsync(instanceId, remittance, delivery.MessageId, cancellationToken);
+    }
+
+    /// <summary>
+    /// TRN02 is the payer's unique trace of a payment, so the instance id is payer + TRN02. A second, different 835 with
+    /// the same pair (not a redelivery of the one that started the instance) is not posted: it becomes an exception for
+    /// an operator, and reconciliation shows its cash as unposted, instead of being dropped in silence.
+    /// </summary>
+    private async Task RaiseIfAnotherRemittanceAsync(string instanceId, RemittanceReceived remittance, string messageId, CancellationToken cancellationToken)
+    {
+        var existing = await client.GetInstanceAsync(instanceId, getInputsAndOutputs: true, cancellationToken);
+        if (existing?.SerializedInput is not { } input || OrchestrationJson.Deserialize<RemittanceToGlInput>(input)?.MessageId == messageId)
+            return;
+        const string Reason = "duplicate-trace-number";
+        var reference = $"835:{remittance.Payer}:{remittance.TraceNumber}:{messageId}";
+        await exceptions.PublishAsync(new WorkflowException
+        {
+            Id = ExceptionBook.IdFor(instanceId, 0, Reason, reference),
+            Reason = Reason,
+            Kind = "source",
+            Reference = reference,
+            Blocking = false,
+            CorrelationId = remittance.CorrelationId,
+            InstanceId = instanceId,
+            Action = $"another 835 from {remittance.Payer} has trace number {remittance.TraceNumber} and was posted by {instanceId}; ask the payer which is right, post this one by hand if it is a different payment, then resolve",
+            RaisedAt = clock.GetUtcNow(),
+        }, cancellationToken);
     }
 
     /// <summary>exceptions/workbench: workflow exceptions join the read model (others' messages on the topic are left to their owners).</summary>

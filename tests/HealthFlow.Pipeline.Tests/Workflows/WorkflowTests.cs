@@ -100,6 +100,21 @@ public sealed class WorkflowTests
     }
 
     [Fact]
+    public async Task A_second_different_835_with_the_same_payer_and_trace_number_is_an_exception_not_a_silent_drop()
+    {
+        await using var f = await WorkflowFixture.StartAsync();
+        await f.PublishAsync(Remittance("TRN-3501", "PCN-3501"));
+        await f.WaitAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-3501"));
+
+        await f.PublishAsync(Remittance("TRN-3501", "PCN-3502") with { IdempotencyKey = "835:ACME:TRN-3501:another" });
+
+        var book = f.Services.GetRequiredService<ExceptionBook>();
+        await WorkflowFixture.UntilAsync(() => Task.FromResult(book.List().Any(e => e.Reason == "duplicate-trace-number")), "the duplicate-trace-number exception");
+        var exception = Assert.Single(book.List(), e => e.Reason == "duplicate-trace-number");
+        Assert.Equal(WorkflowInstanceIds.Remittance("ACME", "TRN-3501"), exception.InstanceId);
+    }
+
+    [Fact]
     public async Task A_clp02_22_reversal_nets_the_original_to_zero()
     {
         await using var f = await WorkflowFixture.StartAsync();
