@@ -188,9 +188,12 @@ public sealed class LocalRuntime : IAsyncDisposable
             app.MapExceptionApi();
             app.MapReconciliationApi();
             await app.Services.GetRequiredService<IngestionService>().StartAsync(cancellationToken);
-            await engine.StartAsync(app.Services, cancellationToken);
             // Workflows:Enabled=false runs ingestion alone (events wait on their topics), e.g. to measure it.
-            if (!string.Equals(configuration["Workflows:Enabled"], "false", StringComparison.OrdinalIgnoreCase))
+            var workflows = !string.Equals(configuration["Workflows:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
+            if (workflows)
+                await WorkflowRegistration.LoadWorkflowReadModelsAsync(app.Services, cancellationToken);
+            await engine.StartAsync(app.Services, cancellationToken);
+            if (workflows)
                 await WorkflowRegistration.StartWorkflowsAsync(app.Services, cancellationToken);
             await app.StartAsync(cancellationToken);
             app.Services.GetRequiredService<ReconciliationSchedule>().Start();

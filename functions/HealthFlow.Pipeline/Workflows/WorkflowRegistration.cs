@@ -16,7 +16,8 @@ namespace HealthFlow.Pipeline.Workflows;
 /// registry.AddWorkflows();                                   // before OpenEmbeddedAsync(…, registry, …)
 /// services.AddWorkflows(configuration);
 /// app.MapExceptionApi();
-/// await WorkflowRegistration.StartWorkflowsAsync(app.Services);   // after engine.StartAsync(app.Services)
+/// await WorkflowRegistration.LoadWorkflowReadModelsAsync(app.Services);   // before engine.StartAsync(app.Services)
+/// await WorkflowRegistration.StartWorkflowsAsync(app.Services);   // after it
 /// </code>
 /// The routers stop when the container is disposed (<see cref="WorkflowHost"/> is a disposable singleton).
 /// </summary>
@@ -63,6 +64,14 @@ public static class WorkflowRegistration
     /// <summary>Rebuilds the read models from the ledger and starts the routers.</summary>
     public static Task StartWorkflowsAsync(IServiceProvider services, CancellationToken cancellationToken = default) =>
         services.GetRequiredService<WorkflowHost>().StartAsync(cancellationToken);
+
+    /// <summary>
+    /// Loads the read models (charges, claims, posted journals, exceptions) from the ledger. Call it before the engine
+    /// starts: the activities it resumes after a crash read them, and an empty claim index or journal set would post
+    /// matched cash as unapplied or record a journal twice.
+    /// </summary>
+    public static Task LoadWorkflowReadModelsAsync(IServiceProvider services, CancellationToken cancellationToken = default) =>
+        services.GetRequiredService<WorkflowHost>().LoadAsync(cancellationToken);
 }
 
 /// <summary>Runs the routers' bus processors; the read models are rebuilt before the first delivery.</summary>
@@ -70,13 +79,23 @@ public sealed class WorkflowHost(ITopicBus bus, WorkflowRouters routers, Workflo
     TimeProvider clock, ILoggerFactory loggers) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
+    private int _loaded;
     private readonly List<Task> _running = [];
     private int _disposed;
 
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Loads the read models once (see <see cref="WorkflowRegistration.LoadWorkflowReadModelsAsync"/>).</summary>
+    public async Task LoadAsync(CancellationToken cancellationToken = default)
     {
+        if (Interlocked.Exchange(ref _loaded, 1) == 1)
+            return;
         await readModels.StartAsync(cancellationToken);
         await exceptions.StartAsync(cancellationToken);
+    }
+
+    /// <summary>Loads the read models if not yet done, then starts the routers.</summary>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await LoadAsync(cancellationToken);
         var logger = loggers.CreateLogger<WorkflowHost>();
         var exceptionCount = exceptions.List(null).Count;
         Logs.Started(logger, exceptionCount);

@@ -127,6 +127,7 @@ internal sealed class WorkflowFixture : IAsyncDisposable
         services.AddEmbeddedOrchestrations(Engine);
         services.AddWorkflows(configuration, Options);
         _services = services.BuildServiceProvider();
+        await WorkflowRegistration.LoadWorkflowReadModelsAsync(_services);
         await Engine.StartAsync(_services);
         await WorkflowRegistration.StartWorkflowsAsync(_services);
     }
