@@ -167,19 +167,8 @@ internal static class DemoCommand
         }
     }
 
-    private static async Task<List<OrchestrationMetadata>> AllInstancesAsync(LocalRuntime runtime, IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses, CancellationToken cancellationToken)
-    {
-        var all = new List<OrchestrationMetadata>();
-        string? token = null;
-        do
-        {
-            var page = await runtime.Orchestrations.ListInstancesAsync(new OrchestrationQuery(statuses, PageSize: 1000, ContinuationToken: token), cancellationToken);
-            all.AddRange(page.Instances);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return all;
-    }
+    private static Task<List<OrchestrationMetadata>> AllInstancesAsync(LocalRuntime runtime, IReadOnlyCollection<OrchestrationRuntimeStatus>? statuses, CancellationToken cancellationToken) =>
+        runtime.Orchestrations.ListAllInstancesAsync(new OrchestrationQuery(statuses, PageSize: 1000), cancellationToken);
 
     /// <summary>Generated encounters over MLLP (one connection, an ACK per message) and a few over HTTP.</summary>
     private static async Task SendHl7Async(LocalRuntime runtime, int encounterCount, Tally tally, CancellationToken cancellationToken)

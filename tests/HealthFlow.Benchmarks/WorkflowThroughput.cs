@@ -130,19 +130,8 @@ internal static class WorkflowThroughput
         return completed;
     }
 
-    private static async Task<List<OrchestrationMetadata>> ListAsync(LocalRuntime runtime, string prefix)
-    {
-        var all = new List<OrchestrationMetadata>();
-        string? token = null;
-        do
-        {
-            var page = await runtime.Orchestrations.ListInstancesAsync(new OrchestrationQuery(null, prefix, PageSize: 1000, ContinuationToken: token));
-            all.AddRange(page.Instances);
-            token = page.ContinuationToken;
-        }
-        while (token is not null);
-        return all;
-    }
+    private static Task<List<OrchestrationMetadata>> ListAsync(LocalRuntime runtime, string prefix) =>
+        runtime.Orchestrations.ListAllInstancesAsync(new OrchestrationQuery(null, prefix, PageSize: 1000));
 
     private static async Task PostAsync(HttpClient http, string path, string mediaType, byte[] body, CancellationToken cancellationToken)
     {

@@ -50,3 +50,24 @@ public interface IOrchestrationClient
     /// <exception cref="ArgumentException">No instance has this id.</exception>
     Task<OrchestrationMetadata> WaitForInstanceCompletionAsync(string instanceId, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Helpers over <see cref="IOrchestrationClient"/>.</summary>
+public static class OrchestrationClientExtensions
+{
+    /// <summary>Every instance <paramref name="query"/> matches, following continuation tokens page by page.</summary>
+    public static async Task<List<OrchestrationMetadata>> ListAllInstancesAsync(this IOrchestrationClient client, OrchestrationQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(query);
+        var all = new List<OrchestrationMetadata>();
+        var page = query;
+        while (true)
+        {
+            var result = await client.ListInstancesAsync(page, cancellationToken);
+            all.AddRange(result.Instances);
+            if (result.ContinuationToken is not { } token)
+                return all;
+            page = page with { ContinuationToken = token };
+        }
+    }
+}

@@ -37,6 +37,18 @@ public sealed class An_orchestration_calling_activities
     }
 
     [Fact]
+    public async Task listed_page_by_page_are_all_returned_once()
+    {
+        await using var f = await OrchestrationFixture.StartAsync();
+        foreach (var id in new[] { "page:1", "page:2", "page:3" })
+            await f.Engine.StartIfNotExistsAsync(nameof(SequenceOrchestrator), id, 1);
+
+        var all = await f.Engine.ListAllInstancesAsync(new OrchestrationQuery(null, "page:", PageSize: 1));
+
+        Assert.Equal(["page:1", "page:2", "page:3"], all.Select(i => i.InstanceId).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task fanned_out_commits_results_that_arrive_together_in_one_episode()
     {
         await using var f = await OrchestrationFixture.StartAsync();
