@@ -81,11 +81,7 @@ public sealed class IngestionEndpoints(IngestionService ingestion, VendorDirecto
     }
 
     /// <summary>The vendor named by the request's key (x-functions-key header or code query parameter), as Azure Functions reads keys.</summary>
-    public string? Authenticate(HttpRequest request)
-    {
-        var key = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-        return vendors.Authenticate(key);
-    }
+    public string? Authenticate(HttpRequest request) => vendors.Authenticate(RequestKeys.Of(request));
 
     private static bool IsAccepted(string? contentType, string[] accepted) =>
         MediaTypeHeaderValue.TryParse(contentType, out var parsed)

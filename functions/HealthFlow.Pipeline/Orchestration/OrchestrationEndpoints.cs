@@ -108,15 +108,7 @@ public sealed class OrchestrationEndpoints(IOrchestrationClient client, VendorDi
     }
 
     /// <summary>401 without a known key, 403 for a vendor key, null for the admin key.</summary>
-    private IResult? Refuse(HttpRequest request)
-    {
-        var key = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-        if (vendors.IsAdmin(key))
-            return null;
-        return vendors.Authenticate(key) is null
-            ? ApiProblems.Unauthorized()
-            : ApiProblems.Forbidden("Orchestration endpoints need the admin key.");
-    }
+    private IResult? Refuse(HttpRequest request) => RequestKeys.RefuseUnlessAdmin(request, vendors, "Orchestration endpoints");
 
     private static IResult Answer(InstanceOperationResult result, string instanceId, string notApplicable) => result switch
     {

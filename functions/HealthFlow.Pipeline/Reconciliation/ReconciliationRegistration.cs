@@ -49,25 +49,13 @@ public sealed class ReconciliationEndpoints(IServiceProvider services, VendorDir
     public async Task<IResult> GetAsync(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (AdminKey.Refuse(request, vendors, "Reconciliation") is { } refused)
+        if (RequestKeys.RefuseUnlessAdmin(request, vendors, "Reconciliation") is { } refused)
             return refused;
         if (!DateOnly.TryParseExact(request.Query["date"].FirstOrDefault(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var day))
             return ApiProblems.BadRequest("date must be given as yyyy-MM-dd.");
         var runner = services.GetRequiredService<ReconciliationRunner>();
         var report = await runner.RunAsync(day, request.HttpContext.RequestAborted);
         return TypedResults.Json(ReconciliationSummary.From(report, runner.ReportingFolder), ApiJson.Options);
-    }
-}
-
-/// <summary>The operator endpoints' check: the admin key, else 401 (no or unknown key) or 403 (a vendor's key).</summary>
-internal static class AdminKey
-{
-    public static IResult? Refuse(HttpRequest request, VendorDirectory vendors, string what)
-    {
-        var key = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-        if (vendors.IsAdmin(key))
-            return null;
-        return vendors.Authenticate(key) is null ? ApiProblems.Unauthorized() : ApiProblems.Forbidden($"{what} needs the admin key.");
     }
 }
 

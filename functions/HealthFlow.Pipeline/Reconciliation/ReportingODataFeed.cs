@@ -43,7 +43,7 @@ public sealed class ReportingODataFeed(VendorDirectory vendors, string reporting
     public async Task GetAsync(HttpContext context, string? path)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (AdminKey.Refuse(context.Request, vendors, "The OData feed") is { } refused)
+        if (RequestKeys.RefuseUnlessAdmin(context.Request, vendors, "The OData feed") is { } refused)
         {
             await refused.ExecuteAsync(context);
             return;

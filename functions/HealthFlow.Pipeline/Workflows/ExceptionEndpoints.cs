@@ -46,11 +46,5 @@ public sealed class ExceptionEndpoints(ExceptionBook book, IOrchestrationClient 
         return TypedResults.Json(new { exception = entry, resumeEvent = entry.ResumeEvent, resumed }, ApiJson.Options);
     }
 
-    private IResult? Refuse(HttpRequest request)
-    {
-        var key = request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
-        if (vendors.IsAdmin(key))
-            return null;
-        return vendors.Authenticate(key) is null ? ApiProblems.Unauthorized() : ApiProblems.Forbidden("Exception endpoints need the admin key.");
-    }
+    private IResult? Refuse(HttpRequest request) => RequestKeys.RefuseUnlessAdmin(request, vendors, "Exception endpoints");
 }
