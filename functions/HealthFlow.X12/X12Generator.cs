@@ -394,43 +394,12 @@ public sealed class X12Generator(int seed)
     }
 
     /// <summary>A CLP02 = 22 reversal: the payment repeated with every amount negated.</summary>
-    private static GeneratedClaim Negated(GeneratedClaim payment)
-    {
-        static List<(string Group, string Reason, long Cents)> Negate(List<(string Group, string Reason, long Cents)> adjustments) =>
-            [.. adjustments.Select(a => a with { Cents = -a.Cents })];
-
-        var reversal = new GeneratedClaim
-        {
-            ControlNumber = payment.ControlNumber,
-            PayerControlNumber = payment.PayerControlNumber,
-            Status = "22",
-            ChargeCents = -payment.ChargeCents,
-            PaidCents = -payment.PaidCents,
-            PatientResponsibilityCents = -payment.PatientResponsibilityCents,
-        };
-        reversal.ClaimAdjustments.AddRange(Negate(payment.ClaimAdjustments));
-        foreach (var line in payment.Lines)
-        {
-            var negated = new GeneratedLine { Procedure = line.Procedure, ChargeCents = -line.ChargeCents, PaidCents = -line.PaidCents };
-            negated.Adjustments.AddRange(Negate(line.Adjustments));
-            reversal.Lines.Add(negated);
-        }
-
-        return reversal;
-    }
+    private static GeneratedClaim Negated(GeneratedClaim payment) => Copy(payment, "22", sign: -1);
 
     /// <summary>The payment again, with a tenth of its first line's contractual allowance paid instead (charges unchanged, still balanced).</summary>
     private static GeneratedClaim Underpaid(GeneratedClaim payment)
     {
-        var corrected = new GeneratedClaim { ControlNumber = payment.ControlNumber, PayerControlNumber = payment.PayerControlNumber, Status = "1", PatientResponsibilityCents = payment.PatientResponsibilityCents };
-        corrected.ClaimAdjustments.AddRange(payment.ClaimAdjustments);
-        foreach (var line in payment.Lines)
-        {
-            var copy = new GeneratedLine { Procedure = line.Procedure, ChargeCents = line.ChargeCents, PaidCents = line.PaidCents };
-            copy.Adjustments.AddRange(line.Adjustments);
-            corrected.Lines.Add(copy);
-        }
-
+        var corrected = Copy(payment, "1", sign: 1);
         var first = corrected.Lines[0];
         var contractual = first.Adjustments.FindIndex(a => a is ("CO", "45", > 0));
         if (contractual >= 0)
@@ -438,11 +407,36 @@ public sealed class X12Generator(int seed)
             var raise = Math.Max(1, first.Adjustments[contractual].Cents / 10);
             first.Adjustments[contractual] = first.Adjustments[contractual] with { Cents = first.Adjustments[contractual].Cents - raise };
             first.PaidCents += raise;
+            corrected.PaidCents += raise;
         }
 
-        corrected.ChargeCents = payment.ChargeCents;
-        corrected.PaidCents = payment.PaidCents + (first.PaidCents - payment.Lines[0].PaidCents);
         return corrected;
+    }
+
+    /// <summary>A copy of a payment under <paramref name="status"/> with every amount multiplied by <paramref name="sign"/>.</summary>
+    private static GeneratedClaim Copy(GeneratedClaim payment, string status, long sign)
+    {
+        List<(string Group, string Reason, long Cents)> Signed(List<(string Group, string Reason, long Cents)> adjustments) =>
+            [.. adjustments.Select(a => a with { Cents = sign * a.Cents })];
+
+        var copy = new GeneratedClaim
+        {
+            ControlNumber = payment.ControlNumber,
+            PayerControlNumber = payment.PayerControlNumber,
+            Status = status,
+            ChargeCents = sign * payment.ChargeCents,
+            PaidCents = sign * payment.PaidCents,
+            PatientResponsibilityCents = sign * payment.PatientResponsibilityCents,
+        };
+        copy.ClaimAdjustments.AddRange(Signed(payment.ClaimAdjustments));
+        foreach (var line in payment.Lines)
+        {
+            var lineCopy = new GeneratedLine { Procedure = line.Procedure, ChargeCents = sign * line.ChargeCents, PaidCents = sign * line.PaidCents };
+            lineCopy.Adjustments.AddRange(Signed(line.Adjustments));
+            copy.Lines.Add(lineCopy);
+        }
+
+        return copy;
     }
 
     private string NewPayerControlNumber() => "PY" + _random.Next(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture);
