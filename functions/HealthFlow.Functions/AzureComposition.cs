@@ -35,8 +35,9 @@ public static class AzureComposition
         });
 
         var store = AzureBlobStore.FromTokenCredential(new Uri(Required(configuration, "Ledger:ContainerUri")), credential);
-        // LedgerOptions' default rolls a segment over at 49,000 appends, under the 50,000-block append blob limit.
-        var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions(), TimeProvider.System);
+        // LedgerOptions' default rolls a segment over at 49,000 appends, under the 50,000-block append blob limit. Every
+        // instance appends to the same partition, so each reads the others' appends before its read models answer.
+        var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SharedWithOtherWriters = true }, TimeProvider.System);
 
         var serviceBusNamespace = Required(configuration, "ServiceBusConnection:fullyQualifiedNamespace");
 

@@ -36,8 +36,8 @@ public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint h
         new ResultAction(await ingestion.PostAsync(request, PayloadFormat.Hl7v2));
 
     [Function("GetReceipt")]
-    public IActionResult GetReceipt([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/receipts/{receiptId}")] HttpRequest request, string receiptId) =>
-        new ResultAction(ingestion.GetReceipt(request, receiptId));
+    public async Task<IActionResult> GetReceipt([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/receipts/{receiptId}")] HttpRequest request, string receiptId) =>
+        new ResultAction(await ingestion.GetReceiptAsync(request, receiptId));
 
     [Function("FhirMetadata")]
     public IActionResult FhirMetadata([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/fhir/metadata")] HttpRequest request) =>
@@ -91,9 +91,9 @@ public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint h
         new ResultAction(await Orchestrations(client).RewindAsync(request, instanceId));
 
     [Function("ListExceptions")]
-    public IActionResult ListExceptions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/exceptions")] HttpRequest request,
+    public async Task<IActionResult> ListExceptions([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/exceptions")] HttpRequest request,
         [DurableClient] DurableTaskClient client) =>
-        new ResultAction(Exceptions(client).List(request));
+        new ResultAction(await Exceptions(client).ListAsync(request));
 
     [Function("ResolveException")]
     public async Task<IActionResult> ResolveException([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/exceptions/{id}/resolve")] HttpRequest request,

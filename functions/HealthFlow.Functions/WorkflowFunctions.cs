@@ -16,7 +16,7 @@ namespace HealthFlow.Functions;
 /// converter (ActivityInputConverter) and the host puts the orchestration's instance id in the binding data as
 /// <c>instanceId</c> (ActivityTriggerAttributeBindingProvider); the task id and delivery count are not exposed.
 /// </remarks>
-public sealed class WorkflowFunctions(OrchestrationRegistry registry, IServiceProvider services)
+public sealed class WorkflowFunctions(OrchestrationRegistry registry, WorkflowReadModels readModels, IServiceProvider services)
 {
     [Function(nameof(DischargeToBillOrchestrator))]
     public Task<string?> DischargeToBill([OrchestrationTrigger] TaskOrchestrationContext context) => OrchestrateAsync(context);
@@ -51,10 +51,15 @@ public sealed class WorkflowFunctions(OrchestrationRegistry registry, IServicePr
     private Task<string?> OrchestrateAsync(TaskOrchestrationContext context) =>
         registry.RunOrchestratorAsync(context.Name.Name, services, new DurableOrchestrationContext(context), context.GetInput<string>());
 
-    private Task<string?> RunAsync(string? input, FunctionContext context)
+    /// <summary>
+    /// Runs an activity after the read models caught up with the ledger: the charge, claim or journal an activity looks up
+    /// was often recorded by another instance (Flex Consumption runs triggers and Durable functions on different ones).
+    /// </summary>
+    private async Task<string?> RunAsync(string? input, FunctionContext context)
     {
         var name = context.FunctionDefinition.Name;
         var instanceId = context.BindingContext.BindingData.TryGetValue("instanceId", out var id) ? id?.ToString() ?? "" : "";
-        return registry.RunActivityAsync(name, services, new ActivityContext(name, instanceId, TaskId: -1, DeliveryCount: 1), input, context.CancellationToken);
+        await readModels.CatchUpAsync(context.CancellationToken);
+        return await registry.RunActivityAsync(name, services, new ActivityContext(name, instanceId, TaskId: -1, DeliveryCount: 1), input, context.CancellationToken);
     }
 }

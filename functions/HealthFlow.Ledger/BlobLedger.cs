@@ -75,6 +75,8 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
 
     public long Head => _index.Count;
 
+    public bool HasOtherWriters => _options.SharedWithOtherWriters;
+
     /// <summary>
     /// Opens (or creates) a partition: walks and verifies its chain, rebuilds the index, cuts a torn tail.
     /// A broken chain does not stop the open: <see cref="Fault"/> says where, and appends are refused.
@@ -164,10 +166,24 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         return await pending.Task.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// A refresh is a request without entries on the writer loop, which owns the tail: the loop catches up for every
+    /// request it took, or its commit does (a commit after another writer's append conflicts and catches up first).
+    /// </summary>
+    public async ValueTask<long> RefreshAsync(CancellationToken cancellationToken = default)
+    {
+        if (!HasOtherWriters)
+            return Head;
+        await EnqueueAsync(new PendingAppend([]), cancellationToken);
+        return Head;
+    }
+
     public async ValueTask<LedgerRecord> ReadAsync(long seq, CancellationToken cancellationToken = default)
     {
         if (_index.TryGetCached(seq, out var cached))
             return cached;
+        if (seq >= Head && HasOtherWriters)
+            await RefreshAsync(cancellationToken); // a record another instance wrote, named by a message (a claim-check)
         var location = _index.Locate(seq);
         var bytes = new byte[location.Length];
         var name = _options.SegmentName(location.Segment);
@@ -233,7 +249,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
                     await Task.Yield();
                 if (_fault is { } fault)
                     throw new LedgerBrokenException(fault);
-                var first = await CommitBatchAsync(CancellationToken.None);
+                var first = _commit.Count > 0 ? await CommitBatchAsync(CancellationToken.None) : await CatchUpOnlyAsync();
                 foreach (var pending in _batch)
                 {
                     pending.TrySetResult(first);
@@ -297,6 +313,13 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
                 return first;
             await CatchUpAsync(cancellationToken);
         }
+    }
+
+    /// <summary>A batch of refresh requests only: reads other writers' appends; returns the head.</summary>
+    private async Task<long> CatchUpOnlyAsync()
+    {
+        await CatchUpAsync(CancellationToken.None);
+        return _nextSeq;
     }
 
     /// <summary>Seals the current segment (so a late writer's append to it conflicts) and opens the next.</summary>

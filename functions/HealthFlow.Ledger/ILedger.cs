@@ -32,6 +32,15 @@ public interface ILedger
     /// <summary>Every record carrying <paramref name="correlationId"/>, in order.</summary>
     IAsyncEnumerable<LedgerRecord> ReadCorrelationAsync(string correlationId, CancellationToken cancellationToken = default);
 
+    /// <summary>True when other processes append to this partition, so records arrive that this process did not write.</summary>
+    bool HasOtherWriters { get; }
+
+    /// <summary>
+    /// Reads what other writers appended since this process last looked, so reads and <see cref="Head"/> include it;
+    /// returns the head afterwards. Without other writers there is nothing to read and it returns at once.
+    /// </summary>
+    ValueTask<long> RefreshAsync(CancellationToken cancellationToken = default);
+
     /// <summary>Completes once <see cref="Head"/> is greater than <paramref name="head"/>.</summary>
     Task WaitForAppendAsync(long head, CancellationToken cancellationToken = default);
 }

@@ -30,6 +30,13 @@ public sealed class LedgerOptions
     /// <summary>Only payloads up to this size are cached.</summary>
     public int CachePayloadMaxBytes { get; init; } = 64 * 1024;
 
+    /// <summary>
+    /// True where other processes append to this partition too (the Functions app: every instance writes the same
+    /// ledger), so <see cref="ILedger.RefreshAsync"/> reads their appends. False where this process is the only writer
+    /// (the local runtime owns its data folder), and a refresh has nothing to read.
+    /// </summary>
+    public bool SharedWithOtherWriters { get; init; }
+
     internal string SegmentPrefix => $"ledger/{Partition}/";
 
     internal string SegmentName(int segment) => $"{SegmentPrefix}{segment:D10}.seg";

@@ -294,6 +294,37 @@ public abstract class LedgerContract
     });
 
     [Fact]
+    public Task A_shared_ledger_reads_another_writers_appends_after_a_refresh() => WithStoreAsync(async store =>
+    {
+        var shared = new LedgerOptions { SegmentMaxBytes = 4096, SharedWithOtherWriters = true };
+        await using var one = await BlobLedger.OpenAsync(store, shared);
+        await using var two = await BlobLedger.OpenAsync(store, shared);
+        for (var i = 0; i < 50; i++)
+            await one.AppendAsync(Entry("one", $"a{i}")); // across segment roll-overs (4 KB segments)
+
+        Assert.Equal(one.Head, await two.RefreshAsync());
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"a{i}"), await two.ReadStreamAsync("one").Select(r => r.Key).ToListAsync());
+
+        // A position named by another instance (a claim-check) is read without an explicit refresh.
+        var late = await one.AppendAsync(Entry("one", "late"));
+        Assert.Equal("late", (await two.ReadAsync(late)).Key);
+
+        // The follower links its own appends after what it read.
+        Assert.Equal(late + 1, await two.AppendAsync(Entry("two", "b0")));
+        Assert.True((await LedgerVerifier.VerifyAsync(store, shared)).Verified);
+    });
+
+    [Fact]
+    public Task A_ledger_not_shared_does_not_look_for_other_writers() => WithStoreAsync(async store =>
+    {
+        await using var one = await BlobLedger.OpenAsync(store, SmallSegments);
+        await using var reader = await BlobLedger.OpenReadOnlyAsync(store, SmallSegments);
+        var head = reader.Head;
+        await one.AppendAsync(Entry("one", "a0"));
+        Assert.Equal(head, await reader.RefreshAsync());
+    });
+
+    [Fact]
     public Task Wait_for_append_completes_when_a_record_arrives() => WithStoreAsync(async store =>
     {
         await using var ledger = await BlobLedger.OpenAsync(store);

@@ -71,11 +71,11 @@ public sealed class IngestionEndpoints(IngestionService ingestion, VendorDirecto
     }
 
     /// <summary>GET /api/receipts/{id}: the caller's own receipt, or 404 (other vendors' receipts do not exist for it).</summary>
-    public IResult GetReceipt(HttpRequest request, string receiptId)
+    public async Task<IResult> GetReceiptAsync(HttpRequest request, string receiptId)
     {
         if (Authenticate(request) is not { } vendor)
             return ApiProblems.Unauthorized();
-        return ingestion.FindReceipt(receiptId, vendor) is { } receipt
+        return await ingestion.FindReceiptAsync(receiptId, vendor, request.HttpContext.RequestAborted) is { } receipt
             ? TypedResults.Json(receipt, IngestionJson.Default.Receipt)
             : ApiProblems.NotFound("No receipt with this id exists for your key.");
     }

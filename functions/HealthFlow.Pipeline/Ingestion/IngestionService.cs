@@ -47,6 +47,7 @@ public sealed partial class IngestionService
     private readonly TimeProvider _clock;
     private readonly ILogger<IngestionService> _logger;
     private readonly ReceiptBook _book = new();
+    private readonly LedgerCursor _cursor;
     // Keys of sends being committed right now, so two identical concurrent sends produce one receipt.
     private readonly ConcurrentDictionary<string, Task<Receipt>> _inFlight = new(StringComparer.Ordinal);
 
@@ -55,6 +56,7 @@ public sealed partial class IngestionService
         PatientTokenizer tokenizer, TimeProvider clock, ILogger<IngestionService> logger)
     {
         _ledger = ledger;
+        _cursor = new LedgerCursor(ledger);
         _bus = bus;
         _processors = processors.ToDictionary(p => p.Format);
         _protector = protector;
@@ -66,7 +68,7 @@ public sealed partial class IngestionService
     /// <summary>Rebuilds receipts from the ledger and finishes any whose processing a crash interrupted.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        await _book.LoadAsync(_ledger, cancellationToken);
+        await CatchUpAsync(cancellationToken);
         foreach (var receipt in _book.Unfinished())
         {
             // By correlation id (indexed): only this receipt's records are read, not every raw payload.
@@ -80,8 +82,15 @@ public sealed partial class IngestionService
     }
 
     /// <summary>The receipt with this id if it belongs to <paramref name="vendor"/>; other vendors' receipts do not exist for them.</summary>
-    public Receipt? FindReceipt(string receiptId, string vendor) =>
-        _book.TryGet(receiptId, out var receipt) && receipt.Vendor == vendor ? receipt : null;
+    public async ValueTask<Receipt?> FindReceiptAsync(string receiptId, string vendor, CancellationToken cancellationToken = default)
+    {
+        await CatchUpAsync(cancellationToken); // issued, or finished after a crash, by another instance
+        return _book.TryGet(receiptId, out var receipt) && receipt.Vendor == vendor ? receipt : null;
+    }
+
+    /// <summary>Reads the receipts recorded since the last catch-up: all of them at start, other instances' afterwards (<see cref="LedgerCursor"/>).</summary>
+    private Task CatchUpAsync(CancellationToken cancellationToken) =>
+        _cursor.CatchUpAsync(from => _book.LoadAsync(_ledger, from, cancellationToken), cancellationToken);
 
     /// <summary>Receipts known, for health and metrics.</summary>
     public int ReceiptCount => _book.Count;
@@ -93,6 +102,7 @@ public sealed partial class IngestionService
         var interchangeKey = format == PayloadFormat.X12 ? IdempotencyKeys.ForInterchange(vendor, payload.Span) : null;
         string[] keys = interchangeKey is null ? [contentKey] : [contentKey, interchangeKey];
 
+        await CatchUpAsync(cancellationToken); // a re-send may have reached another instance first
         if (FindOriginal(keys) is { } original)
             return new IngestResult(original, Duplicate: true);
 

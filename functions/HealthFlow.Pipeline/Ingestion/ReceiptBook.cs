@@ -20,9 +20,10 @@ internal sealed class ReceiptBook
     public Receipt? FindByKey(string key) =>
         _receiptByKey.TryGetValue(key, out var id) && _receipts.TryGetValue(id, out var receipt) ? receipt : null;
 
+    /// <summary>Adds a receipt; one already known keeps its state (a catch-up reads records this process applied already).</summary>
     public void Issue(Receipt receipt, string contentKey, string? interchangeKey)
     {
-        _receipts[receipt.ReceiptId] = receipt;
+        _receipts.TryAdd(receipt.ReceiptId, receipt);
         _receiptByKey.TryAdd(contentKey, receipt.ReceiptId);
         if (interchangeKey is not null)
             _receiptByKey.TryAdd(interchangeKey, receipt.ReceiptId);
@@ -35,10 +36,10 @@ internal sealed class ReceiptBook
     public IReadOnlyList<Receipt> Unfinished() =>
         [.. _receipts.Values.Where(r => r.Status is ReceiptStatus.Received or ReceiptStatus.Parsed).OrderBy(r => r.ReceivedAt)];
 
-    /// <summary>Rebuilds the book from the ledger's receipts stream.</summary>
-    public async Task LoadAsync(ILedger ledger, CancellationToken cancellationToken)
+    /// <summary>Reads the receipts stream from <paramref name="fromSeq"/> (0 rebuilds the book).</summary>
+    public async Task LoadAsync(ILedger ledger, long fromSeq, CancellationToken cancellationToken)
     {
-        await foreach (var record in ledger.ReadStreamAsync(ReceiptRecords.ReceiptStream, 0, cancellationToken))
+        await foreach (var record in ledger.ReadStreamAsync(ReceiptRecords.ReceiptStream, fromSeq, cancellationToken))
             Apply(record);
     }
 
@@ -63,21 +64,31 @@ internal sealed class ReceiptBook
                 break;
             case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished or ReceiptRecords.ReceiptRejected when _receipts.ContainsKey(id):
                 var facts = JsonSerializer.Deserialize<StatusFacts>(record.Payload.Span, ReceiptRecords.Json)!;
-                Update(id, r => Advance(r, record.Type, facts));
+                Update(id, r => Rank(r.Status) < Rank(StatusOf(record.Type)) ? Advance(r, record.Type, facts) : r);
                 break;
         }
     }
 
     public static Receipt Advance(Receipt receipt, string type, StatusFacts facts) => receipt with
     {
-        Status = type switch
-        {
-            ReceiptRecords.ReceiptParsed => ReceiptStatus.Parsed,
-            ReceiptRecords.ReceiptPublished => ReceiptStatus.Published,
-            _ => ReceiptStatus.Rejected,
-        },
+        Status = StatusOf(type),
         Reasons = facts.Reasons ?? receipt.Reasons,
         EventCount = facts.EventCount,
         Acknowledgement = facts.Acknowledgement ?? receipt.Acknowledgement,
+    };
+
+    private static ReceiptStatus StatusOf(string type) => type switch
+    {
+        ReceiptRecords.ReceiptParsed => ReceiptStatus.Parsed,
+        ReceiptRecords.ReceiptPublished => ReceiptStatus.Published,
+        _ => ReceiptStatus.Rejected,
+    };
+
+    /// <summary>Statuses only move forward, so a status record read again (a catch-up) never takes a receipt back.</summary>
+    private static int Rank(ReceiptStatus status) => status switch
+    {
+        ReceiptStatus.Received => 0,
+        ReceiptStatus.Parsed => 1,
+        _ => 2,
     };
 }

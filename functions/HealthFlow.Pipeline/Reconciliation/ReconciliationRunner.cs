@@ -27,9 +27,10 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     /// <summary>The folder the reporting tables are written to.</summary>
     public string ReportingFolder { get; } = Path.Combine(dataFolder, ReportingTables.Folder);
 
-    /// <summary>Reconciles <paramref name="day"/> and writes the reporting tables.</summary>
+    /// <summary>Reconciles <paramref name="day"/> over the ledger as every instance wrote it, and writes the reporting tables.</summary>
     public async Task<ReconciliationReport> RunAsync(DateOnly day, CancellationToken cancellationToken = default)
     {
+        await ledger.RefreshAsync(cancellationToken);
         var report = await ReconcileAsync(day, cancellationToken);
         ReportingTables.Write(ReportingFolder, report, masterData);
         return report;

@@ -24,6 +24,7 @@ public sealed class ExceptionBook(ILedger ledger, ITopicBus bus, TimeProvider cl
     private readonly Lock _gate = new();
     private readonly Dictionary<string, WorkflowException> _entries = new(StringComparer.Ordinal);
     private readonly List<string> _order = [];
+    private readonly LedgerCursor _cursor = new(ledger);
 
     /// <summary>A deterministic exception id: the same instance, round, reason and reference give the same id (redelivery, replay).</summary>
     public static string IdFor(string instanceId, int round, string reason, string reference)
@@ -32,20 +33,27 @@ public sealed class ExceptionBook(ILedger ledger, ITopicBus bus, TimeProvider cl
         return "EX-" + Convert.ToHexString(hash.AsSpan(0, 8));
     }
 
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    /// <summary>Rebuilds from the ledger; call once before the routers run.</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default) => CatchUpAsync(cancellationToken);
+
+    /// <summary>
+    /// Reads the exceptions and resolutions recorded since the last catch-up; where other instances write the same ledger
+    /// (Azure) the Functions app calls it before listing, so exceptions raised elsewhere are listed.
+    /// </summary>
+    public Task CatchUpAsync(CancellationToken cancellationToken = default) => _cursor.CatchUpAsync(async from =>
     {
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream(Topic), 0, cancellationToken))
+        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream(Topic), from, cancellationToken))
         {
             if (record.Type == WorkflowException.MessageType)
                 Add(JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!);
         }
 
-        await foreach (var record in ledger.ReadStreamAsync(ResolutionStream, 0, cancellationToken))
+        await foreach (var record in ledger.ReadStreamAsync(ResolutionStream, from, cancellationToken))
         {
             if (record.Type == ResolvedType)
                 MarkResolved(record.Key, record.Time);
         }
-    }
+    }, cancellationToken);
 
     /// <summary>Publishes an exception (message id = its id, so a repeat is dropped by consumers) and records it here.</summary>
     public async Task PublishAsync(WorkflowException exception, CancellationToken cancellationToken)

@@ -15,11 +15,12 @@ namespace HealthFlow.Pipeline.Workflows;
 public sealed class ExceptionEndpoints(ExceptionBook book, IOrchestrationClient client, VendorDirectory vendors, ILogger<ExceptionEndpoints> logger)
 {
     /// <summary>GET /api/exceptions: open ones by default.</summary>
-    public IResult List(HttpRequest request)
+    public async Task<IResult> ListAsync(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (Refuse(request) is { } refused)
             return refused;
+        await book.CatchUpAsync(request.HttpContext.RequestAborted); // exceptions raised by other instances
         var status = (request.Query["status"].FirstOrDefault() ?? "open").ToUpperInvariant();
         if (status is not ("OPEN" or "RESOLVED" or "ALL"))
             return ApiProblems.BadRequest("status must be open, resolved or all.");
@@ -33,6 +34,7 @@ public sealed class ExceptionEndpoints(ExceptionBook book, IOrchestrationClient 
         ArgumentNullException.ThrowIfNull(request);
         if (Refuse(request) is { } refused)
             return refused;
+        await book.CatchUpAsync(request.HttpContext.RequestAborted);
         var entry = await book.ResolveAsync(id, request.HttpContext.RequestAborted);
         if (entry is null)
             return ApiProblems.NotFound($"No exception has id '{id}'.");

@@ -60,27 +60,36 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     // (payer as sent in the 835, claim token) → trace number → journals of that claim payment (reversals excluded).
     private readonly Dictionary<(string Payer, string Claim), List<(string Trace, Journal Journal)>> _claimJournals = [];
 
+    private readonly LedgerCursor _cursor = new(ledger);
+
     /// <summary>Rebuilds from the ledger; call once before the routers run.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    public Task StartAsync(CancellationToken cancellationToken = default) => CatchUpAsync(cancellationToken);
+
+    /// <summary>
+    /// Reads the records since the last catch-up (<see cref="LedgerCursor"/>). The local runtime needs it once, at start:
+    /// its routers and posting activity keep the models current. Where other instances write the same ledger (Azure), the
+    /// Functions app calls it before each activity, so a charge or claim another instance recorded is seen.
+    /// </summary>
+    public Task CatchUpAsync(CancellationToken cancellationToken = default) => _cursor.CatchUpAsync(async from =>
     {
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("charges"), 0, cancellationToken))
+        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("charges"), from, cancellationToken))
         {
             if (TryReadEvent(record) is ChargeEvent charge)
                 AddCharge(charge);
         }
 
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), 0, cancellationToken))
+        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), from, cancellationToken))
         {
             if (TryReadEvent(record) is ClaimSubmitted claim)
                 AddClaim(claim);
         }
 
-        await foreach (var record in ledger.ReadStreamAsync(JournalStream, 0, cancellationToken))
+        await foreach (var record in ledger.ReadStreamAsync(JournalStream, from, cancellationToken))
         {
             if (record.Type == JournalRecordType)
                 AddJournal(JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!);
         }
-    }
+    }, cancellationToken);
 
     /// <summary>The canonical event in a topic record of the ledger, or null when it is not one.</summary>
     public static CanonicalEvent? TryReadEvent(LedgerRecord record)

@@ -56,7 +56,7 @@ public static class WorkflowRegistration
     /// <summary>GET /api/exceptions and POST /api/exceptions/{id}/resolve (admin key).</summary>
     public static IEndpointRouteBuilder MapExceptionApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/exceptions", (HttpRequest request, ExceptionEndpoints endpoints) => endpoints.List(request));
+        app.MapGet("/api/exceptions", (HttpRequest request, ExceptionEndpoints endpoints) => endpoints.ListAsync(request));
         app.MapPost("/api/exceptions/{id}/resolve", (HttpRequest request, string id, ExceptionEndpoints endpoints) => endpoints.ResolveAsync(request, id));
         return app;
     }

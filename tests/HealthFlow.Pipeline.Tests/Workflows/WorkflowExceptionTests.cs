@@ -92,8 +92,8 @@ public sealed class WorkflowExceptionTests
         var admin = new DefaultHttpContext();
         admin.Request.Headers["x-functions-key"] = WorkflowFixture.AdminKey;
 
-        Assert.Equal(StatusCodes.Status401Unauthorized, await StatusOf(endpoints.List(anonymous.Request), anonymous));
-        Assert.Equal(StatusCodes.Status200OK, await StatusOf(endpoints.List(admin.Request), admin));
+        Assert.Equal(StatusCodes.Status401Unauthorized, await StatusOf(await endpoints.ListAsync(anonymous.Request), anonymous));
+        Assert.Equal(StatusCodes.Status200OK, await StatusOf(await endpoints.ListAsync(admin.Request), admin));
         Assert.Equal(StatusCodes.Status404NotFound, await StatusOf(await endpoints.ResolveAsync(admin.Request, "EX-NONE"), admin));
     }
 
