@@ -82,6 +82,18 @@ param ledgerImmutabilityDays int = 0
 @description('Private endpoints for storage, Key Vault and (Premium) Service Bus, and VNet integration of the function app.')
 param vnetEnabled bool = false
 
+@description('ERP the journals post to (docs/ERP.md). The file gateway of the local runtime is not offered: in Azure it would write journals to an instance\'s temporary disk.')
+@allowed([
+  'webhook'
+  'dynamics365'
+  'oracle'
+  'sap'
+])
+param erpGateway string
+
+@description('The gateway\'s other settings, without secrets, named as under Erp__ (docs/ERP.md), e.g. { "Dynamics365__Url": "https://contoso.operations.dynamics.com", "Dynamics365__TenantId": "<tenant>", "Dynamics365__ClientId": "<app>" }. Its secret is the Key Vault secret erp-client-secret.')
+param erpSettings object = {}
+
 @description('Vendors that post to HealthFlow; each gets the app setting Vendors__<vendor>__Key, a Key Vault reference to the secret vendor-<vendor>-key.')
 param vendors array = []
 
@@ -328,7 +340,7 @@ var secretSettings = union({
   Erp__ClientSecret: 'erp-client-secret'
 }, toObject(vendors, vendor => 'Vendors__${vendor}__Key', vendor => 'vendor-${vendor}-key'))
 
-var healthFlowSettings = {
+var healthFlowSettings = union({
   // Service Bus trigger and output connection "ServiceBusConnection", identity-based.
   ServiceBusConnection__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
   ServiceBusConnection__credential: 'managedidentity'
@@ -341,7 +353,8 @@ var healthFlowSettings = {
   // host.json reads %TaskHubName%: one hub per environment, so two environments never share orchestrations.
   TaskHubName: taskHubName
   HealthFlow__MaxBodyBytes: '67108864'
-}
+  Erp__Gateway: erpGateway
+}, toObject(items(erpSettings), setting => 'Erp__${setting.key}', setting => string(setting.value)))
 
 module functionApp '../bicep/functionapp.bicep' = {
   name: 'function-app'

@@ -40,6 +40,10 @@ public static class AzureComposition
         var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SharedWithOtherWriters = true }, TimeProvider.System);
 
         var serviceBusNamespace = Required(configuration, "ServiceBusConnection:fullyQualifiedNamespace");
+        // The file gateway's default folder is under HealthFlow__Data: in Azure, an instance's temporary disk.
+        if (string.Equals(configuration["Erp:Gateway"] ?? "file", "file", StringComparison.OrdinalIgnoreCase) && string.IsNullOrEmpty(configuration["Erp:File:Folder"]))
+            throw new InvalidOperationException(
+                "Erp__Gateway is 'file' without Erp__File__Folder: journals would go to the instance's temporary disk. Set the erpGateway parameter of infra/main.bicep (docs/ERP.md), or point Erp__File__Folder at a mounted share.");
 
         var tokenKey = Convert.FromBase64String(Required(configuration, "Ledger:PatientTokenKey"));
         var payloadKey = string.Equals(configuration["Ledger:EncryptPayloads"], "true", StringComparison.OrdinalIgnoreCase)
@@ -64,8 +68,7 @@ public static class AzureComposition
         // The same readers, ingestion service and endpoints as the local runtime.
         services.AddHealthFlowIngestion();
         // The same workflows: orchestrators and activities (run by WorkflowFunctions through the registry), master data,
-        // read models, exceptions book, and the ERP gateway (Erp__*; the default file gateway writes under HealthFlow__Data,
-        // which in Azure is the instance's temporary disk: set Erp__Gateway, docs/ERP.md).
+        // read models, exceptions book, and the ERP gateway (Erp__*, from the template's erpGateway and erpSettings).
         services.AddSingleton(new OrchestrationRegistry().AddWorkflows());
         var dataFolder = new DataFolder(configuration["HealthFlow:Data"] is { Length: > 0 } data ? data : Path.Combine(Path.GetTempPath(), "healthflow"));
         services.AddErpGateway(configuration, dataFolder);

@@ -108,6 +108,27 @@ public sealed partial class ParameterFileTests
         Assert.Equal("${AZURE_PRINCIPAL_ID}", values["principalId"].GetString());
     }
 
+    [Theory]
+    [InlineData("infra/env/dev.parameters.json")]
+    [InlineData("infra/env/prod.parameters.json")]
+    public void Each_environment_names_its_erp_and_the_address_the_gateway_requires(string file)
+    {
+        var values = Values(file);
+        var gateway = values["erpGateway"].GetString()!;
+        // The connector reads Erp:<Connector>:Url and refuses to start without it (ErpRegistration).
+        var urlSetting = gateway switch
+        {
+            "webhook" => "Webhook__Url",
+            "dynamics365" => "Dynamics365__Url",
+            "oracle" => "Oracle__Url",
+            "sap" => "Sap__Url",
+            _ => throw new InvalidOperationException($"{file}: erpGateway '{gateway}'"),
+        };
+        Assert.True(values.TryGetValue("erpSettings", out var settings) && settings.TryGetProperty(urlSetting, out var url)
+            && Uri.TryCreate(url.GetString(), UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps,
+            $"{file}: erpSettings needs an https {urlSetting} for the {gateway} gateway.");
+    }
+
     private static Dictionary<string, JsonElement> Values(string file)
     {
         using var json = JsonDocument.Parse(Repository.Read(file));
