@@ -2,6 +2,7 @@ using System.Globalization;
 using Azure.Core;
 using Azure.Identity;
 using Azure.Messaging.ServiceBus;
+using Azure.Monitor.OpenTelemetry.Exporter;
 using HealthFlow.Finance;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
@@ -13,9 +14,12 @@ using HealthFlow.Pipeline.Orchestration;
 using HealthFlow.Pipeline.Reconciliation;
 using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Security;
+using HealthFlow.Pipeline.Telemetry;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry;
+using OpenTelemetry.Metrics;
 
 namespace HealthFlow.Functions;
 
@@ -75,6 +79,25 @@ public static class AzureComposition
         services.AddWorkflows(configuration);
         services.AddReconciliation(configuration, dataFolder);
         services.AddSingleton<IDailyChecks, ReconciliationDailyChecks>();
+
+        // The healthflow.* metrics the alert rules read (infra/monitoring/*.kql) go to Application Insights with the app's
+        // identity (its local authentication is off); APPLICATIONINSIGHTS_CONNECTION_STRING (set by bicep/functionapp.bicep)
+        // names the component. Program.cs resolves the provider so the export starts with the host.
+        if (configuration["APPLICATIONINSIGHTS_CONNECTION_STRING"] is { Length: > 0 } applicationInsights)
+        {
+            services.AddSingleton(provider =>
+            {
+                provider.GetRequiredService<HealthFlowMetrics>(); // its instruments exist before the first collection
+                return Sdk.CreateMeterProviderBuilder()
+                    .AddMeter(HealthFlowMetrics.MeterName)
+                    .AddAzureMonitorMetricExporter(options =>
+                    {
+                        options.ConnectionString = applicationInsights;
+                        options.Credential = credential;
+                    })
+                    .Build();
+            });
+        }
     }
 
     private static string Required(IConfiguration configuration, string key) =>

@@ -13,8 +13,12 @@ namespace HealthFlow.Functions;
 /// </summary>
 /// <remarks>
 /// Message ids are the source's idempotency keys (duplicate detection drops a retried publish); the session key is
-/// the Service Bus SessionId; a batch is one <see cref="ServiceBusMessageBatch"/>, sent atomically. A batch that does
-/// not fit the namespace's message size limit (256 KB on Standard) is refused, never split.
+/// the Service Bus SessionId. Messages are sent in order in as few <see cref="ServiceBusMessageBatch"/>es as fit the
+/// namespace's size limit (256 KB per batch on Standard). A body over <see cref="InlineBodyMax"/> travels as a
+/// claim-check: the message carries no body, <see cref="ClaimCheckProperty"/> and its ledger position, and
+/// <see cref="BodyAsync"/> reads the body from the ledger on whichever instance receives it. A publish that fails
+/// part-way is retried whole by its caller; the ledger then holds the messages twice and consumers drop the repeats
+/// by message id, as for any redelivery.
 /// <para>Every published message is also appended to the ledger as the embedded bus records it
 /// (<see cref="TopicRecords"/>), before it is sent: the ledger stays the record of what was published, the workflows'
 /// read models rebuild from it at start, and a claim-check (RemittanceToGl's input) names the message's record, whose
@@ -26,6 +30,12 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
     /// <summary>Application property carrying the message's ledger sequence number (a long).</summary>
     public const string LedgerSequenceProperty = "ledgerSeq";
 
+    /// <summary>Application property (true) of a message whose body is in its ledger record only.</summary>
+    public const string ClaimCheckProperty = "claimCheck";
+
+    /// <summary>Largest body sent inline: Standard's 256 KB limit less room for properties and the AMQP envelope.</summary>
+    public const int InlineBodyMax = 192 * 1024;
+
     private readonly ConcurrentDictionary<string, ServiceBusSender> _senders = new(StringComparer.Ordinal);
 
     public ValueTask<PublishReceipt> PublishAsync(string topic, BusMessage message, CancellationToken cancellationToken = default) =>
@@ -36,14 +46,31 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
         var name = Topic(topic).Name;
         var first = await ledger.AppendBatchAsync([.. messages.Select(m => TopicRecords.For(name, m))], cancellationToken);
         var sender = _senders.GetOrAdd(name, client.CreateSender);
-        using var batch = await sender.CreateMessageBatchAsync(cancellationToken);
-        for (var i = 0; i < messages.Count; i++)
+        var batch = await sender.CreateMessageBatchAsync(cancellationToken);
+        try
         {
-            if (!batch.TryAddMessage(ToServiceBus(messages[i], first + i)))
-                throw new InvalidOperationException(
-                    $"{messages.Count} message(s) for topic '{topic}' exceed one Service Bus batch ({batch.MaxSizeInBytes} bytes): publish a ledger reference instead of the payload.");
+            for (var i = 0; i < messages.Count; i++)
+            {
+                var message = ToServiceBus(messages[i], first + i);
+                if (batch.TryAddMessage(message))
+                    continue;
+                // Full: send what it holds and go on in a new batch.
+                if (batch.Count > 0)
+                {
+                    await sender.SendMessagesAsync(batch, cancellationToken);
+                    batch.Dispose();
+                    batch = await sender.CreateMessageBatchAsync(cancellationToken);
+                }
+                if (!batch.TryAddMessage(message))
+                    throw new InvalidOperationException($"A message for topic '{topic}' does not fit an empty Service Bus batch ({batch.MaxSizeInBytes} bytes) even without its body.");
+            }
+            if (batch.Count > 0)
+                await sender.SendMessagesAsync(batch, cancellationToken);
         }
-        await sender.SendMessagesAsync(batch, cancellationToken);
+        finally
+        {
+            batch.Dispose();
+        }
         return new PublishReceipt(first, messages.Count, BackPressured: false);
     }
 
@@ -76,7 +103,7 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
             {
                 yield return new DeadLetteredMessage(
                     topic, subscription, message.SequenceNumber, message.MessageId, message.Subject ?? "", message.SessionId ?? "",
-                    message.CorrelationId ?? "", Property(message, "causationId"), message.Body.ToMemory(), message.EnqueuedTime,
+                    message.CorrelationId ?? "", Property(message, "causationId"), await BodyAsync(ledger, message, cancellationToken), message.EnqueuedTime,
                     message.DeliveryCount, message.DeadLetterReason ?? "", message.DeadLetterErrorDescription ?? "",
                     // Service Bus does not stamp the dead-lettering time on the message; the enqueue time is the bound we have.
                     message.EnqueuedTime);
@@ -94,9 +121,23 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
     private TopicDefinition Topic(string name) =>
         topology.FindTopic(name) ?? throw new UnknownTopicException($"Topic '{name}' is not declared in the topology.");
 
+    /// <summary>A received message's body: inline, or read from the ledger record its claim-check names.</summary>
+    public static async ValueTask<ReadOnlyMemory<byte>> BodyAsync(ILedger ledger, ServiceBusReceivedMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(message);
+        if (!(message.ApplicationProperties.TryGetValue(ClaimCheckProperty, out var claimCheck) && claimCheck is true))
+            return message.Body.ToMemory();
+        var seq = message.ApplicationProperties.TryGetValue(LedgerSequenceProperty, out var value) && value is long ledgerSeq
+            ? ledgerSeq
+            : throw new InvalidDataException($"Claim-check message {message.MessageId} names no ledger record.");
+        return TopicRecords.BodyOf(await ledger.ReadAsync(seq, cancellationToken));
+    }
+
     private static ServiceBusMessage ToServiceBus(BusMessage message, long ledgerSeq)
     {
-        var result = new ServiceBusMessage(message.Body)
+        var claimCheck = message.Body.Length > InlineBodyMax;
+        var result = new ServiceBusMessage(claimCheck ? ReadOnlyMemory<byte>.Empty : message.Body)
         {
             MessageId = message.MessageId,
             Subject = message.Type,
@@ -104,6 +145,8 @@ public sealed class ServiceBusTopicBus(ServiceBusClient client, BusTopology topo
             ContentType = "application/json",
         };
         result.ApplicationProperties[LedgerSequenceProperty] = ledgerSeq;
+        if (claimCheck)
+            result.ApplicationProperties[ClaimCheckProperty] = true;
         if (message.SessionKey.Length > 0)
             result.SessionId = message.SessionKey;
         if (message.CausationId.Length > 0)

@@ -1,4 +1,5 @@
 using Azure.Messaging.ServiceBus;
+using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Azure.Functions.Worker;
@@ -21,7 +22,7 @@ namespace HealthFlow.Functions;
 /// subscriptionName)</c> with <c>Connection</c> and <c>IsSessionsEnabled</c>; <see cref="ServiceBusReceivedMessage"/> is bound by
 /// ServiceBusReceivedMessageConverter. <c>[DurableClient]</c> binds <see cref="DurableTaskClient"/> (Worker.Extensions.DurableTask).</para>
 /// </remarks>
-public sealed class TopicFunctions(IServiceProvider services, BusTopology topology, ExceptionBook exceptions, TimeProvider clock)
+public sealed class TopicFunctions(IServiceProvider services, BusTopology topology, ExceptionBook exceptions, ILedger ledger, TimeProvider clock)
 {
     /// <summary>The app setting prefix of the identity-based Service Bus connection (<c>ServiceBusConnection__fullyQualifiedNamespace</c>).</summary>
     private const string Connection = "ServiceBusConnection";
@@ -65,7 +66,7 @@ public sealed class TopicFunctions(IServiceProvider services, BusTopology topolo
     private async Task RouteAsync(string topic, string subscription, ServiceBusReceivedMessage message, DurableTaskClient client, FunctionContext context,
         Func<WorkflowRouters, BusDelivery, CancellationToken, Task> handle)
     {
-        var delivery = Delivery(topic, subscription, message);
+        var delivery = await DeliveryAsync(topic, subscription, message, context.CancellationToken);
         var routers = ActivatorUtilities.CreateInstance<WorkflowRouters>(services, new DurableOrchestrationClient(client));
         try
         {
@@ -79,13 +80,16 @@ public sealed class TopicFunctions(IServiceProvider services, BusTopology topolo
         }
     }
 
-    /// <summary>The routers' view of a message; its sequence number is its ledger record's (claim-checks name records), −1 when it has none.</summary>
-    private static BusDelivery Delivery(string topic, string subscription, ServiceBusReceivedMessage message) => new(
+    /// <summary>
+    /// The routers' view of a message; its sequence number is its ledger record's (claim-checks name records), −1 when it
+    /// has none. A claim-check's body is read from that record (<see cref="ServiceBusTopicBus.BodyAsync"/>).
+    /// </summary>
+    private async Task<BusDelivery> DeliveryAsync(string topic, string subscription, ServiceBusReceivedMessage message, CancellationToken cancellationToken) => new(
         topic, subscription,
         message.ApplicationProperties.TryGetValue(ServiceBusTopicBus.LedgerSequenceProperty, out var seq) && seq is long ledgerSeq ? ledgerSeq : -1,
         message.MessageId, message.Subject ?? "", message.SessionId ?? "", message.CorrelationId ?? "",
         message.ApplicationProperties.TryGetValue("causationId", out var causation) ? causation?.ToString() ?? "" : "",
-        message.Body.ToMemory(), message.DeliveryCount, message.EnqueuedTime, message.ScheduledEnqueueTime == default ? null : message.ScheduledEnqueueTime,
+        await ServiceBusTopicBus.BodyAsync(ledger, message, cancellationToken), message.DeliveryCount, message.EnqueuedTime, message.ScheduledEnqueueTime == default ? null : message.ScheduledEnqueueTime,
         Guid.TryParse(message.LockToken, out var lockToken) ? lockToken : Guid.Empty, message.LockedUntil);
 
     /// <summary>A non-blocking workbench entry: ids, the exception's type, never the body (it may hold claim data).</summary>

@@ -61,6 +61,18 @@ public sealed partial class TemplateConsistencyTests
     }
 
     [Fact]
+    public void Every_metric_a_monitoring_query_reads_is_one_healthflow_publishes()
+    {
+        string[] published = [HealthFlow.Pipeline.Telemetry.HealthFlowMetrics.ExceptionsOpen,
+            HealthFlow.Pipeline.Telemetry.HealthFlowMetrics.ReconciliationBreaks, HealthFlow.Pipeline.Telemetry.HealthFlowMetrics.PostingLag];
+        var read = Directory.EnumerateFiles(Repository.PathOf("infra/monitoring"), "*.kql")
+            .SelectMany(file => Regex.Matches(File.ReadAllText(file), @"Name == ""(?<name>healthflow\.[a-z_.]+)""").Select(m => m.Groups["name"].Value))
+            .Order(StringComparer.Ordinal);
+
+        Assert.Equal(published.Order(StringComparer.Ordinal), read);
+    }
+
+    [Fact]
     public void Every_deployed_resource_with_a_location_carries_tags()
     {
         foreach (var resource in Documents().SelectMany(d => d.Resources).Where(r => !r.Existing))

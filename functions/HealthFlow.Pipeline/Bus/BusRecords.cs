@@ -29,6 +29,9 @@ public static class TopicRecords
         ArgumentNullException.ThrowIfNull(message);
         return new LedgerEntry(BusRecords.TopicStream(topic), message.Type, message.MessageId, message.CorrelationId, message.CausationId, BusEnvelope.Encode(message));
     }
+
+    /// <summary>The body of the message a topic record holds: what a claim-check that names the record stands for.</summary>
+    public static ReadOnlyMemory<byte> BodyOf(LedgerRecord record) => BusEnvelope.Body(record);
 }
 
 internal static class BusRecords

@@ -15,6 +15,7 @@ using HealthFlow.Pipeline.Mllp;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using HealthFlow.Pipeline.Security;
+using HealthFlow.Pipeline.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -181,8 +182,10 @@ public sealed class LocalRuntime : IAsyncDisposable
             services.AddEmbeddedOrchestrations(engine);
             services.AddWorkflows(configuration);
             services.AddReconciliation(configuration, data);
+            services.AddOtlpMetricsExport(configuration);
 
             var app = builder.Build();
+            app.Services.GetRequiredService<OtlpMetricsExport>();
             app.MapHealthFlowApi();
             app.MapOrchestrationApi();
             app.MapExceptionApi();

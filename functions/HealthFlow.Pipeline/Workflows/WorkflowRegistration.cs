@@ -1,5 +1,6 @@
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Telemetry;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -47,6 +48,7 @@ public static class WorkflowRegistration
         services.AddSingleton<MasterDataSource>();
         services.AddSingleton<WorkflowReadModels>();
         services.AddSingleton<ExceptionBook>();
+        services.AddHealthFlowMetrics();
         services.AddSingleton<ExceptionEndpoints>();
         services.AddSingleton<WorkflowRouters>();
         services.AddSingleton<WorkflowHost>();
