@@ -17,15 +17,16 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// <summary>Wires reconciliation into a host: options, the runner, <c>GET /api/reconciliation</c> and the daily schedule.</summary>
 public static class ReconciliationRegistration
 {
-    /// <summary>Registers the options (<c>Reconciliation:*</c>), a runner per use (current master data), the endpoint and the schedule. Needs the workflows' services.</summary>
+    /// <summary>Registers the options (<c>Reconciliation:*</c>), a runner per use (current master data), the endpoints and the schedule. Needs the workflows' services.</summary>
     public static IServiceCollection AddReconciliation(this IServiceCollection services, IConfiguration configuration, DataFolder data)
     {
         var options = ReconciliationOptions.FromConfiguration(configuration);
         services.AddSingleton(options);
+        // A ReportingContainer, when the host registers one (Azure), holds the tables; the data folder then has a working copy.
         services.AddTransient(sp => new ReconciliationRunner(sp.GetRequiredService<ILedger>(), data.Path, sp.GetRequiredService<MasterDataSource>().Current,
-            sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ReportingContainer>()));
         services.AddSingleton<ReconciliationEndpoints>();
-        services.AddSingleton(sp => new ReportingODataFeed(sp.GetRequiredService<VendorDirectory>(), Path.Combine(data.Path, ReportingTables.Folder)));
+        services.AddSingleton(sp => new ReportingODataFeed(sp.GetRequiredService<VendorDirectory>(), Path.Combine(data.Path, ReportingTables.Folder), sp.GetService<ReportingContainer>()));
         services.AddSingleton<ReconciliationSchedule>();
         return services;
     }
