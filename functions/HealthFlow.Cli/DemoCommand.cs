@@ -111,7 +111,8 @@ internal static class DemoCommand
         Console.WriteLine($"Reconciliation tables (CSV, star schema, docs/RECONCILIATION.md): {runner.ReportingFolder}");
         Console.WriteLine($"OData feed of the same tables (admin key): {runtime.Address}odata/ while the demo runs; afterwards "
             + $"healthflow serve --data {runtime.Data.Path} serves it at {LocalRuntime.DefaultUrls}/odata/");
-        var page = $"reconciliation?date={summaries.LastOrDefault()?.Day ?? DateOnly.FromDateTime(DateTime.UtcNow):yyyy-MM-dd}";
+        var shown = summaries.LastOrDefault(s => s.Remittances > 0) ?? summaries.LastOrDefault();
+        var page = $"reconciliation?date={shown?.Day ?? DateOnly.FromDateTime(DateTime.UtcNow):yyyy-MM-dd}";
         Console.WriteLine($"HTML page of a day (admin key; a browser asks for it as the password): {runtime.Address}{page} while the demo runs; "
             + $"afterwards at {LocalRuntime.DefaultUrls}/{page} under healthflow serve");
         Console.WriteLine($"Again for a day: healthflow reconcile --date yyyy-MM-dd --data {runtime.Data.Path}");
