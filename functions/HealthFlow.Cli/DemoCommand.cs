@@ -92,7 +92,7 @@ internal static class DemoCommand
         return command;
     }
 
-    /// <summary>Reconciles every business day the demo produced and says where the CSV tables and the OData feed are.</summary>
+    /// <summary>Reconciles every business day the demo produced and says where the CSV tables, the OData feed and the HTML page are.</summary>
     private static async Task ReconcileAsync(LocalRuntime runtime, CancellationToken cancellationToken)
     {
         var runner = runtime.Services.GetRequiredService<ReconciliationRunner>();
@@ -111,6 +111,10 @@ internal static class DemoCommand
         Console.WriteLine($"Reconciliation tables (CSV, star schema, docs/RECONCILIATION.md): {runner.ReportingFolder}");
         Console.WriteLine($"OData feed of the same tables (admin key): {runtime.Address}odata/ while the demo runs; afterwards "
             + $"healthflow serve --data {runtime.Data.Path} serves it at {LocalRuntime.DefaultUrls}/odata/");
+        var shown = summaries.LastOrDefault(s => s.Remittances > 0) ?? summaries.LastOrDefault();
+        var page = $"reconciliation?date={shown?.Day ?? DateOnly.FromDateTime(DateTime.UtcNow):yyyy-MM-dd}";
+        Console.WriteLine($"HTML page of a day (admin key; a browser asks for it as the password): {runtime.Address}{page} while the demo runs; "
+            + $"afterwards at {LocalRuntime.DefaultUrls}/{page} under healthflow serve");
         Console.WriteLine($"Again for a day: healthflow reconcile --date yyyy-MM-dd --data {runtime.Data.Path}");
     }
 

@@ -77,6 +77,8 @@ public static class AzureComposition
         var dataFolder = new DataFolder(configuration["HealthFlow:Data"] is { Length: > 0 } data ? data : Path.Combine(Path.GetTempPath(), "healthflow"));
         services.AddErpGateway(configuration, dataFolder);
         services.AddWorkflows(configuration);
+        // The reporting CSVs live in the reporting container; the instance's disk holds only a working copy (ReportingContainer).
+        services.AddSingleton(new ReportingContainer(AzureBlobStore.FromTokenCredential(new Uri(Required(configuration, "Ledger:ReportingContainerUri")), credential)));
         services.AddReconciliation(configuration, dataFolder);
         services.AddSingleton<IDailyChecks, ReconciliationDailyChecks>();
 

@@ -16,7 +16,8 @@ namespace HealthFlow.Functions;
 /// The HTTP triggers: the routes of the local runtime (<c>MapHealthFlowApi</c>, <c>MapOrchestrationApi</c>,
 /// <c>MapExceptionApi</c>, <c>MapReconciliationApi</c>; FunctionsProjectTests keeps the two lists equal), each a call to
 /// the shared endpoint class. host.json's route prefix is empty and each route says <c>api/</c> itself, because the
-/// OData feed lives at <c>/odata</c> in both hosts (the address Power BI's OData connector is given). Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
+/// OData feed (the address Power BI's OData connector is given) and the reconciliation page live at <c>/odata</c> and
+/// <c>/reconciliation</c> in both hosts. Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
 /// the <c>x-functions-key</c> header or <c>code</c> query the local runtime reads too), so one key works in both hosts.
 /// The operator routes take the invocation's Durable client (<c>[DurableClient]</c>, the only way the isolated worker
 /// hands one out) behind <see cref="DurableOrchestrationClient"/>.
@@ -46,6 +47,10 @@ public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint h
     [Function("GetReconciliation")]
     public async Task<IActionResult> GetReconciliation([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "api/reconciliation")] HttpRequest request) =>
         new ResultAction(await services.GetRequiredService<ReconciliationEndpoints>().GetAsync(request));
+
+    [Function("GetReconciliationPage")]
+    public async Task<IActionResult> GetReconciliationPage([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "reconciliation")] HttpRequest request) =>
+        new ResultAction(await services.GetRequiredService<ReconciliationEndpoints>().GetPageAsync(request));
 
     [Function("ODataServiceDocument")]
     public async Task<IActionResult> ODataServiceDocument([HttpTrigger(AuthorizationLevel.Anonymous, "get", Route = "odata")] HttpRequest request)

@@ -9,7 +9,8 @@ namespace HealthFlow.Infra.Tests;
 
 /// <summary>
 /// The Power BI project (reporting/powerbi) reads the CSV files <see cref="ReportingTables"/> writes: its TMDL model
-/// must parse and name only files, columns and types those files have, so a schema change breaks here, not in Desktop.
+/// must parse and name only files, columns and types those files have, and its report's visuals only measures and
+/// columns of the model, so a schema change breaks here, not in Desktop.
 /// </summary>
 public sealed partial class PowerBiModelTests
 {
@@ -25,6 +26,9 @@ public sealed partial class PowerBiModelTests
         [ColumnType.Timestamp] = "dateTime",
         [ColumnType.Flag] = "boolean",
     };
+
+    /// <summary>The Power BI visuals the report uses (legacy report.json names).</summary>
+    private static readonly string[] VisualTypes = ["card", "slicer", "clusteredColumnChart", "columnChart", "lineChart", "tableEx", "pivotTable"];
 
     private readonly IReadOnlyList<TmdlObject> _model = ReadModel();
 
@@ -124,6 +128,65 @@ public sealed partial class PowerBiModelTests
         var pages = layout.RootElement.GetProperty("sections").EnumerateArray().Select(s => s.GetProperty("displayName").GetString()!);
         string[] audiences = ["Finance close", "Revenue cycle", "Integration support"];
         Assert.Equal(audiences, pages);
+    }
+
+    [Fact]
+    public void Every_audience_page_has_visuals_bound_only_to_measures_and_columns_of_the_model()
+    {
+        var columns = Tables.ToDictionary(t => t.Name, t => t.Children.Where(c => c.Kind == "column").Select(c => c.Name).ToHashSet(StringComparer.Ordinal));
+        var measures = Tables.ToDictionary(t => t.Name, t => t.Children.Where(c => c.Kind == "measure").Select(c => c.Name).ToHashSet(StringComparer.Ordinal));
+        // What each audience needs to see (issue 7), as measures the page must bind.
+        var needs = new Dictionary<string, string[]>(StringComparer.Ordinal)
+        {
+            ["Finance close"] = ["fact_remittances.Cash posted", "fact_remittances.Remitted (BPR)", "fact_totals.Unreconciled amount"],
+            ["Revenue cycle"] = ["fact_breaks.Breaks", "fact_breaks.Breaks over 7 days", "fact_breaks.Breaks over 30 days", "fact_breaks.Oldest break (days)"],
+            ["Integration support"] = ["fact_sla.Posting lag p50 (hours)", "fact_sla.Posting lag p95 (hours)", "fact_counts.In exception", "fact_counts.In dead-letter"],
+        };
+
+        using var layout = JsonDocument.Parse(Repository.Read(Project + "/HealthFlow.Reconciliation.Report/report.json"));
+        foreach (var page in layout.RootElement.GetProperty("sections").EnumerateArray())
+        {
+            var name = page.GetProperty("displayName").GetString()!;
+            var bound = new HashSet<string>(StringComparer.Ordinal);
+            var visuals = page.GetProperty("visualContainers").EnumerateArray().ToList();
+            Assert.True(visuals.Count > 0, $"page {name} has no visuals");
+            foreach (var container in visuals)
+            {
+                using var config = JsonDocument.Parse(container.GetProperty("config").GetString()!);
+                var visual = config.RootElement.GetProperty("singleVisual");
+                var where = $"{name}/{config.RootElement.GetProperty("name").GetString()}";
+                Assert.Contains(visual.GetProperty("visualType").GetString(), VisualTypes);
+                var query = visual.GetProperty("prototypeQuery");
+                var entities = query.GetProperty("From").EnumerateArray().ToDictionary(f => f.GetProperty("Name").GetString()!, f => f.GetProperty("Entity").GetString()!, StringComparer.Ordinal);
+                foreach (var (kind, source, property) in Fields(query.GetProperty("Select")))
+                {
+                    Assert.True(entities.TryGetValue(source, out var table), $"{where} reads from {source}, which its query does not declare");
+                    var members = kind == "Measure" ? measures : columns;
+                    Assert.True(members.TryGetValue(table, out var names) && names.Contains(property), $"{where} binds the {kind.ToLowerInvariant()} {table}[{property}], which the model lacks");
+                    bound.Add($"{table}.{property}");
+                }
+
+                // Every data role shows a field of the query, and every field of the query is shown.
+                var selected = query.GetProperty("Select").EnumerateArray().Select(s => s.GetProperty("Name").GetString()!).ToHashSet(StringComparer.Ordinal);
+                var projected = visual.GetProperty("projections").EnumerateObject().SelectMany(r => r.Value.EnumerateArray()).Select(p => p.GetProperty("queryRef").GetString()!).ToHashSet(StringComparer.Ordinal);
+                Assert.True(selected.SetEquals(projected), $"{where}: projections {string.Join(", ", projected)} differ from the query's fields {string.Join(", ", selected)}");
+            }
+
+            Assert.All(needs[name], measure => Assert.True(bound.Contains(measure), $"page {name} shows no {measure}"));
+        }
+    }
+
+    /// <summary>Every model field a query names: <c>{"Measure"|"Column": {"Expression": {"SourceRef": {"Source": s}}, "Property": p}}</c>, at any depth (aggregations wrap columns).</summary>
+    private static IEnumerable<(string Kind, string Source, string Property)> Fields(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Array)
+            return element.EnumerateArray().SelectMany(Fields);
+        if (element.ValueKind != JsonValueKind.Object)
+            return [];
+        return element.EnumerateObject().SelectMany(p =>
+            p.Name is "Measure" or "Column" && p.Value.TryGetProperty("Property", out var property)
+                ? [(p.Name, p.Value.GetProperty("Expression").GetProperty("SourceRef").GetProperty("Source").GetString()!, property.GetString()!)]
+                : Fields(p.Value));
     }
 
     /// <summary>The header of every CSV file, as HealthFlow really writes them (for an empty day).</summary>

@@ -1,3 +1,5 @@
+using System.Net.Http.Headers;
+using System.Text;
 using HealthFlow.Pipeline.Security;
 using Microsoft.AspNetCore.Http;
 
@@ -13,11 +15,28 @@ public static class RequestKeys
         return request.Headers["x-functions-key"].FirstOrDefault() ?? request.Query["code"].FirstOrDefault();
     }
 
+    /// <summary>The password of HTTP Basic authentication (the user name is ignored), for pages a browser opens.</summary>
+    public static string? BasicPassword(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization.FirstOrDefault(), out var header)
+            || !string.Equals(header.Scheme, "Basic", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
+            return null;
+        var decoded = new byte[header.Parameter.Length];
+        if (!Convert.TryFromBase64String(header.Parameter, decoded, out var length))
+            return null;
+        var credentials = Encoding.UTF8.GetString(decoded, 0, length);
+        var colon = credentials.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? null : credentials[(colon + 1)..];
+    }
+
     /// <summary>Null for the admin key; otherwise 401 for no or an unknown key, 403 for a vendor's key ("{what} needs the admin key").</summary>
-    public static IResult? RefuseUnlessAdmin(HttpRequest request, VendorDirectory vendors, string what)
+    public static IResult? RefuseUnlessAdmin(HttpRequest request, VendorDirectory vendors, string what) => RefuseUnlessAdmin(Of(request), vendors, what);
+
+    /// <inheritdoc cref="RefuseUnlessAdmin(HttpRequest, VendorDirectory, string)"/>
+    public static IResult? RefuseUnlessAdmin(string? key, VendorDirectory vendors, string what)
     {
         ArgumentNullException.ThrowIfNull(vendors);
-        var key = Of(request);
         if (vendors.IsAdmin(key))
             return null;
         return vendors.Authenticate(key) is null ? ApiProblems.Unauthorized() : ApiProblems.Forbidden($"{what} needs the admin key.");

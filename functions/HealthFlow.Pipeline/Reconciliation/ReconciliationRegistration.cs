@@ -17,23 +17,25 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// <summary>Wires reconciliation into a host: options, the runner, <c>GET /api/reconciliation</c> and the daily schedule.</summary>
 public static class ReconciliationRegistration
 {
-    /// <summary>Registers the options (<c>Reconciliation:*</c>), a runner per use (current master data), the endpoint and the schedule. Needs the workflows' services.</summary>
+    /// <summary>Registers the options (<c>Reconciliation:*</c>), a runner per use (current master data), the endpoints and the schedule. Needs the workflows' services.</summary>
     public static IServiceCollection AddReconciliation(this IServiceCollection services, IConfiguration configuration, DataFolder data)
     {
         var options = ReconciliationOptions.FromConfiguration(configuration);
         services.AddSingleton(options);
+        // A ReportingContainer, when the host registers one (Azure), holds the tables; the data folder then has a working copy.
         services.AddTransient(sp => new ReconciliationRunner(sp.GetRequiredService<ILedger>(), data.Path, sp.GetRequiredService<MasterDataSource>().Current,
-            sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>()));
+            sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ReportingContainer>()));
         services.AddSingleton<ReconciliationEndpoints>();
-        services.AddSingleton(sp => new ReportingODataFeed(sp.GetRequiredService<VendorDirectory>(), Path.Combine(data.Path, ReportingTables.Folder)));
+        services.AddSingleton(sp => new ReportingODataFeed(sp.GetRequiredService<VendorDirectory>(), Path.Combine(data.Path, ReportingTables.Folder), sp.GetService<ReportingContainer>()));
         services.AddSingleton<ReconciliationSchedule>();
         return services;
     }
 
-    /// <summary>GET /api/reconciliation?date=yyyy-MM-dd and the OData feed GET /odata/… (admin key).</summary>
+    /// <summary>GET /api/reconciliation?date=yyyy-MM-dd, the page GET /reconciliation and the OData feed GET /odata/… (admin key).</summary>
     public static IEndpointRouteBuilder MapReconciliationApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/reconciliation", (HttpRequest request, ReconciliationEndpoints endpoints) => endpoints.GetAsync(request));
+        app.MapGet("/reconciliation", (HttpRequest request, ReconciliationEndpoints endpoints) => endpoints.GetPageAsync(request));
         app.MapGet("/odata", (HttpContext context, ReportingODataFeed feed) => feed.GetAsync(context, null));
         app.MapGet("/odata/{path}", (HttpContext context, string path, ReportingODataFeed feed) => feed.GetAsync(context, path));
         return app;
@@ -44,7 +46,7 @@ public static class ReconciliationRegistration
 /// <c>GET /api/reconciliation?date=D</c>: reconciles the day, writes the reporting tables and answers with the
 /// <see cref="ReconciliationSummary"/>. Admin key only (breaks name receipts and 835s).
 /// </summary>
-public sealed class ReconciliationEndpoints(IServiceProvider services, VendorDirectory vendors)
+public sealed class ReconciliationEndpoints(IServiceProvider services, VendorDirectory vendors, TimeProvider clock)
 {
     public async Task<IResult> GetAsync(HttpRequest request)
     {
@@ -56,6 +58,36 @@ public sealed class ReconciliationEndpoints(IServiceProvider services, VendorDir
         var runner = services.GetRequiredService<ReconciliationRunner>();
         var report = await runner.RunAsync(day, request.HttpContext.RequestAborted);
         return TypedResults.Json(ReconciliationSummary.From(report, runner.ReportingFolder), ApiJson.Options);
+    }
+
+    /// <summary>
+    /// <c>GET /reconciliation[?date=D]</c> (yesterday, UTC, by default): reconciles the day like the API and answers with
+    /// <see cref="ReconciliationPage"/>. The admin key comes as for the API (<c>x-functions-key</c>, <c>?code=</c>) or, for
+    /// browsers, as the password of HTTP Basic authentication (any user name): a 401 asks the browser for it, so the key
+    /// stays out of addresses, history and access logs.
+    /// </summary>
+    public async Task<IResult> GetPageAsync(HttpRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (RequestKeys.RefuseUnlessAdmin(RequestKeys.Of(request) ?? RequestKeys.BasicPassword(request), vendors, "The reconciliation page") is { } refused)
+        {
+            request.HttpContext.Response.Headers.WWWAuthenticate = "Basic realm=\"HealthFlow admin key\", charset=\"UTF-8\"";
+            return refused;
+        }
+
+        var day = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime).AddDays(-1);
+        if (request.Query["date"].FirstOrDefault() is { } date && !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out day))
+            return ApiProblems.BadRequest("date must be given as yyyy-MM-dd.");
+        var runner = services.GetRequiredService<ReconciliationRunner>();
+        var report = await runner.RunAsync(day, request.HttpContext.RequestAborted);
+        var page = ReconciliationPage.Render(report, ReconciliationSummary.From(report, runner.ReportingFolder),
+            ReconciliationPage.BreaksByDay(ReportingTables.Read(runner.ReportingFolder, ReportingTables.Dates), ReportingTables.Read(runner.ReportingFolder, ReportingTables.Breaks)));
+        var headers = request.HttpContext.Response.Headers;
+        // Self-contained by construction, and held to it: nothing but the document itself may load or run.
+        headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+        headers.CacheControl = "no-store";
+        headers.XContentTypeOptions = "nosniff";
+        return TypedResults.Content(page, "text/html; charset=utf-8");
     }
 }
 

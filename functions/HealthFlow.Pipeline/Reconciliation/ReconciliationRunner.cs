@@ -21,18 +21,27 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// <remarks>
 /// Reads stream by stream and hands each fact to the rules at once, so memory follows the rules' per-item state, not the
 /// ledger's size. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as the workflow builds it.
+/// With a <see cref="ReportingContainer"/> (Azure, where the data folder is an instance's passing disk) the tables live
+/// in the container and the reporting folder is a working copy.
 /// </remarks>
-public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, MasterDataSet masterData, PatientTokenizer tokenizer, ReconciliationOptions options, TimeProvider clock)
+public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, MasterDataSet masterData, PatientTokenizer tokenizer, ReconciliationOptions options, TimeProvider clock,
+    ReportingContainer? container = null)
 {
-    /// <summary>The folder the reporting tables are written to.</summary>
+    /// <summary>The folder the reporting tables are written to (with a container, its working copy).</summary>
     public string ReportingFolder { get; } = Path.Combine(dataFolder, ReportingTables.Folder);
 
-    /// <summary>Reconciles <paramref name="day"/> over the ledger as every instance wrote it, and writes the reporting tables.</summary>
+    /// <summary>
+    /// Reconciles <paramref name="day"/> over the ledger as every instance wrote it, and writes the reporting tables
+    /// (through the container, when there is one).
+    /// </summary>
     public async Task<ReconciliationReport> RunAsync(DateOnly day, CancellationToken cancellationToken = default)
     {
         await ledger.RefreshAsync(cancellationToken);
         var report = await ReconcileAsync(day, cancellationToken);
-        ReportingTables.Write(ReportingFolder, report, masterData);
+        if (container is null)
+            ReportingTables.Write(ReportingFolder, report, masterData);
+        else
+            await container.WriteAsync(ReportingFolder, () => ReportingTables.Write(ReportingFolder, report, masterData), cancellationToken);
         return report;
     }
 

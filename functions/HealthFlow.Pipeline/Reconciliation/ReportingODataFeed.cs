@@ -18,8 +18,9 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// Each table is an entity set of the same name; its type has the CSV's columns (whole numbers Edm.Int64, amounts
 /// Edm.Decimal, dates Edm.Date, timestamps Edm.DateTimeOffset, flags Edm.Boolean), keyed by what makes a row unique.
 /// Empty numbers, dates and flags are nulls; empty text is the empty string (a fact's facility or payer may be unknown).
+/// With a <see cref="ReportingContainer"/> (Azure) each request first pulls the container's tables into the folder.
 /// </remarks>
-public sealed class ReportingODataFeed(VendorDirectory vendors, string reportingFolder)
+public sealed class ReportingODataFeed(VendorDirectory vendors, string reportingFolder, ReportingContainer? container = null)
 {
     public const string Namespace = "HealthFlow.Reporting";
 
@@ -49,6 +50,8 @@ public sealed class ReportingODataFeed(VendorDirectory vendors, string reporting
             return;
         }
 
+        if (container is not null)
+            await container.PullAsync(reportingFolder, context.RequestAborted);
         var root = new Uri($"{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}/odata/");
         var message = new ResponseMessage();
         ODataMessageWriterSettings Settings(ODataUri? uri = null) =>

@@ -48,6 +48,7 @@ public sealed class SecuritySweepTests(SweepServer server) : IClassFixture<Sweep
         { "POST", "/api/orchestrations/remit-1/rewind" },
         { "GET", "/api/exceptions" },
         { "POST", "/api/exceptions/ex-1/resolve" },
+        { "GET", "/reconciliation" },
     };
 
     [Theory]
