@@ -443,3 +443,23 @@ public sealed class A_restart_with_more_queued_activities_than_the_bus_backlog_b
         Assert.Equal(published, await f.WorkItemsPublishedAsync());
     }
 }
+
+public sealed class A_restart_after_an_activity_work_item_was_dead_lettered
+{
+    [Fact]
+    public async Task dispatches_the_activity_again_and_the_instance_completes()
+    {
+        await using var f = await OrchestrationFixture.StartAsync();
+        await f.Engine.StartIfNotExistsAsync(nameof(StepsOrchestrator), "dead-lettered:1", "held");
+        await OrchestrationFixture.UntilAsync(() => Task.FromResult(f.Effects.ExecutionsOf("Step") == 1), "the step to start");
+        await f.Engine.DisposeAsync();
+        var delivery = Assert.Single(await f.Bus.ReceiveAsync("orchestration-work", "activity-worker", 10, TimeSpan.FromSeconds(5)));
+        Assert.Equal(SettleResult.Settled, await f.Bus.DeadLetterAsync(delivery, "test", "the bus no longer holds the work item"));
+
+        await f.RestartAsync();
+        f.Effects.Release("held");
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await f.WaitAsync("dead-lettered:1")).RuntimeStatus);
+        Assert.Equal(2, f.Effects.ExecutionsOf("Step"));
+    }
+}
