@@ -95,9 +95,25 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
     public async ValueTask<IReadOnlyList<LedgerEntry>> PrepareBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default) =>
         (await EncodeAsync(topic, messages, cancellationToken)).Entries;
 
+    public IReadOnlyList<LedgerEntry> PrepareBatch(string topic, IReadOnlyList<BusMessage> messages) => Encode(TopicOf(topic), messages);
+
+    public async Task<IReadOnlySet<string>> UnsettledMessageIdsAsync(string topic, string subscription, CancellationToken cancellationToken = default)
+    {
+        var (state, sub) = SubscriptionOf(topic, subscription);
+        await CatchUpAsync(state, cancellationToken);
+        return sub.UnsettledMessageIds();
+    }
+
     private async ValueTask<(LedgerEntry[] Entries, bool BackPressured)> EncodeAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken)
     {
         var state = TopicOf(topic);
+        var entries = Encode(state, messages);
+        return (entries, await WaitForBacklogAsync(state, cancellationToken));
+    }
+
+    private static LedgerEntry[] Encode(TopicState state, IReadOnlyList<BusMessage> messages)
+    {
+        var topic = state.Definition.Name;
         if (messages.Count == 0)
             throw new ArgumentException("Nothing to publish.", nameof(messages));
         var entries = new LedgerEntry[messages.Count];
@@ -108,9 +124,9 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
                 throw new ArgumentException($"Message {i} to '{topic}' needs a message id and a type.", nameof(messages));
             if (state.Definition.RequiresSessionKey && message.SessionKey.Length == 0)
                 throw new ArgumentException($"Topic '{topic}' has a subscription that requires sessions; message '{message.MessageId}' has no session key.", nameof(messages));
-            entries[i] = TopicRecords.For(state.Definition.Name, message);
+            entries[i] = TopicRecords.For(topic, message);
         }
-        return (entries, await WaitForBacklogAsync(state, cancellationToken));
+        return entries;
     }
 
     public async ValueTask<IReadOnlyList<BusDelivery>> ReceiveAsync(string topic, string subscription, int maxMessages, TimeSpan maxWait, CancellationToken cancellationToken = default)

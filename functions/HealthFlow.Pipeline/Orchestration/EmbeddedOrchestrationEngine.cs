@@ -37,8 +37,8 @@ public sealed record ReplayVerification(bool IsDeterministic, int ActionsReplaye
 
 /// <summary>
 /// The embedded durable engine: runs orchestrators written against <see cref="OrchestrationContext"/> on one machine,
-/// with histories in the ledger and activities dispatched through the embedded bus. <see cref="IOrchestrationClient"/>
-/// is its API.
+/// with histories in the ledger and activities dispatched through the embedded bus (which lives in the same ledger).
+/// <see cref="IOrchestrationClient"/> is its API.
 /// </summary>
 /// <remarks>
 /// <para>Storage: each instance's history is the ledger stream <c>orchestrations/{instanceId}</c> (Durable-Task-like events,
@@ -46,19 +46,24 @@ public sealed record ReplayVerification(bool IsDeterministic, int ActionsReplaye
 /// rebuilt from those at <see cref="OpenAsync"/>.</para>
 /// <para>An operation on an instance (start, activity result, timer, event, terminate, rewind) holds the instance's gate,
 /// replays the orchestrator against the history plus the new event, and appends the event, an <c>OrchestratorStarted</c>
-/// marker, the new actions and any completion in one ledger commit. Only then are the actions carried out (follow-ups):
-/// activities published to <see cref="EmbeddedOrchestrationOptions.WorkTopic"/>, timers put in the timer table, children
-/// started, the parent told of a child's end.</para>
+/// marker, the new actions, any completion and the work items of new activities (messages on
+/// <see cref="EmbeddedOrchestrationOptions.WorkTopic"/>) in one ledger commit: an activity is recorded and dispatched
+/// together or not at all. The other actions are carried out after the commit (follow-ups): timers put in the timer
+/// table, children started, the parent told of a child's end.</para>
 /// <para>Crash safety: a crash before the commit loses nothing recorded (the bus redelivers the activity result's work item,
 /// so the activity runs again: at-least-once); a crash after it leaves follow-ups undone, which <see cref="StartAsync"/>
-/// redoes from the histories: unresolved activities are dispatched again, timers rebuilt, missing children started,
-/// finished children reported. The worker runs a work item only while its task is unresolved in the history, and a
-/// second result for a resolved task is ignored, so a duplicate dispatch costs at most a second execution.</para>
+/// redoes from the histories: timers rebuilt, missing children started, finished children reported. Unresolved
+/// activities are the bus's to deliver again, not the recovery's to publish again: after a long outage the work topic
+/// holds thousands of them, and publishing copies would double the backlog. Only an activity whose work item the bus no
+/// longer holds (dead-lettered, or a history written before work items were committed with it) is dispatched again.
+/// The worker runs a work item only while its task is unresolved in the history, and a second result for a resolved
+/// task is ignored, so a duplicate dispatch costs at most a second execution. Dispatch never waits on the bus's
+/// back-pressure: work items are the engine's own backlog, which only its worker drains.</para>
 /// </remarks>
 public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDisposable
 {
     private readonly ILedger _ledger;
-    private readonly ITopicBus _bus;
+    private readonly ILedgerTopicBus _bus;
     private readonly OrchestrationRegistry _registry;
     private readonly EmbeddedOrchestrationOptions _options;
     private readonly TimeProvider _clock;
@@ -76,7 +81,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     private int _started;
     private int _disposed;
 
-    private EmbeddedOrchestrationEngine(ILedger ledger, ITopicBus bus, OrchestrationRegistry registry, EmbeddedOrchestrationOptions options, TimeProvider clock,
+    private EmbeddedOrchestrationEngine(ILedger ledger, ILedgerTopicBus bus, OrchestrationRegistry registry, EmbeddedOrchestrationOptions options, TimeProvider clock,
         ILoggerFactory? loggers, ConcurrentDictionary<string, OrchestrationInstance> instances)
     {
         _ledger = ledger;
@@ -97,7 +102,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     /// <exception cref="InvalidOperationException">The bus topology lacks the work topic or subscription.</exception>
     public static async Task<EmbeddedOrchestrationEngine> OpenAsync(
         ILedger ledger,
-        ITopicBus bus,
+        ILedgerTopicBus bus,
         OrchestrationRegistry registry,
         EmbeddedOrchestrationOptions? options = null,
         TimeProvider? clock = null,
@@ -113,8 +118,9 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     }
 
     /// <summary>
-    /// Starts the activity worker and the timer loop, then recovers: dispatches unresolved activities again, rebuilds
-    /// timers, starts missing children, reports finished children to their parents, runs instances never run.
+    /// Starts the activity worker and the timer loop, then recovers: rebuilds timers, starts missing children, reports
+    /// finished children to their parents, runs instances never run, and dispatches the unresolved activities whose
+    /// work item the bus no longer holds. Nothing here waits on the bus's back-pressure.
     /// </summary>
     /// <param name="services">Where activity and orchestrator instances get their dependencies; null: none.</param>
     /// <param name="cancellationToken">Cancels the recovery (not the engine: <see cref="DisposeAsync"/> stops it).</param>
@@ -123,12 +129,16 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         if (Interlocked.Exchange(ref _started, 1) != 0)
             throw new InvalidOperationException("The engine is already started.");
         _services = services ?? _noServices;
+        // Found before the worker starts, while nothing runs: then a work item the bus does not hold is really missing.
+        var missing = await MissingWorkItemsAsync(cancellationToken);
+        if (missing.Count > 0)
+            await _ledger.AppendBatchAsync([.. _bus.PrepareBatch(_options.WorkTopic, missing)], cancellationToken);
         var processor = new BusProcessor(_bus, _options.WorkTopic, _options.WorkerSubscription, HandleWorkItemAsync,
             new BusProcessorOptions { MaxConcurrency = _options.ActivityConcurrency }, _options.BusClock ?? TimeProvider.System, _processorLogger);
         _worker = Task.Run(() => processor.RunAsync(_stopping.Token), CancellationToken.None);
         _timerLoop = Task.Run(() => RunTimersAsync(_stopping.Token), CancellationToken.None);
 
-        var (running, dispatched, timers) = (0, 0, 0);
+        var (running, dispatched, timers) = (0, missing.Count, 0);
         foreach (var instance in _instances.Values.ToList())
         {
             var (wasRunning, d, t) = await RecoverAsync(instance, cancellationToken);
@@ -227,7 +237,8 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
             await instance.EnsureLoadedAsync(_ledger, cancellationToken);
             var effective = instance.Effective;
             retried = [.. HistoryRules.Voidable(effective).Select(f => HistoryRules.Action(effective, f.TaskScheduledId)).OfType<HistoryEvent>().OrderBy(a => a.EventId)];
-            batch = await CommitAsync(instance, [new HistoryEvent(HistoryEventType.ExecutionRewound, _clock.GetUtcNow()) { Reason = reason ?? "" }], newInstance: false);
+            batch = await CommitAsync(instance, [new HistoryEvent(HistoryEventType.ExecutionRewound, _clock.GetUtcNow()) { Reason = reason ?? "" }], newInstance: false,
+                redispatch: [.. retried.Where(a => a.Type == HistoryEventType.TaskScheduled)]);
         }
         finally
         {
@@ -239,9 +250,6 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
             return InstanceOperationResult.Accepted;
         try
         {
-            var activities = retried.Where(a => a.Type == HistoryEventType.TaskScheduled).ToList();
-            if (activities.Count > 0)
-                await DispatchAsync(instance, activities);
             foreach (var child in retried.Where(a => a.Type == HistoryEventType.SubOrchestrationInstanceCreated))
             {
                 // Rewind the failed child; a child that cannot be rewound reports its end again (the parent fails again).
@@ -430,9 +438,11 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
 
     /// <summary>
     /// Under the instance's gate: replays the orchestrator against the history plus <paramref name="triggers"/> (unless
-    /// that ends it) and appends triggers, marker, new actions and completion in one ledger commit; then applies them.
+    /// that ends it) and appends triggers, marker, new actions, completion and the work items of the new activities (and
+    /// of <paramref name="redispatch"/>, activities a rewind runs again) in one ledger commit; then applies them.
     /// </summary>
-    private async Task<List<HistoryEvent>> CommitAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> triggers, bool newInstance)
+    private async Task<List<HistoryEvent>> CommitAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> triggers, bool newInstance,
+        IReadOnlyList<HistoryEvent>? redispatch = null)
     {
         var batch = new List<HistoryEvent>(triggers);
         var effective = HistoryRules.Effective(instance.Stored.Concat(triggers));
@@ -465,8 +475,13 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         if (newInstance)
             entries.Add(HistoryStreams.CatalogEntry(instance.InstanceId, triggers[0].Name ?? "", correlationId));
         entries.AddRange(batch.Select(e => HistoryStreams.Encode(instance.InstanceId, correlationId, e)));
+        List<HistoryEvent> activities = [.. batch.Where(e => e.Type == HistoryEventType.TaskScheduled), .. redispatch ?? []];
+        if (activities.Count > 0)
+            entries.AddRange(_bus.PrepareBatch(_options.WorkTopic, [.. activities.Select(a => WorkItemMessage(instance.InstanceId, correlationId, a))]));
         // Not cancellable: once the append may have reached the ledger, memory must follow it.
         await _ledger.AppendBatchAsync(entries, CancellationToken.None);
+        foreach (var a in activities)
+            Logs.Dispatched(_logger, instance.InstanceId, a.EventId, a.Name ?? "");
         foreach (var e in batch)
             instance.Apply(e);
         if (instance.IsTerminal)
@@ -475,14 +490,14 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         return batch;
     }
 
-    /// <summary>Carries out what a commit recorded. Failures are logged and retried later by a recovery of the instance.</summary>
+    /// <summary>
+    /// Carries out what a commit recorded, activities aside (their work items were committed with them). Failures are
+    /// logged and retried later by a recovery of the instance.
+    /// </summary>
     private async Task FollowUpAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> batch)
     {
         try
         {
-            var activities = batch.Where(e => e.Type == HistoryEventType.TaskScheduled).ToList();
-            if (activities.Count > 0)
-                await DispatchAsync(instance, activities);
             foreach (var timer in batch.Where(e => e.Type == HistoryEventType.TimerCreated))
                 _timers.Add(new TimerEntry(instance.InstanceId, timer.EventId, timer.FireAt!.Value));
             foreach (var child in batch.Where(e => e.Type == HistoryEventType.SubOrchestrationInstanceCreated))
@@ -511,17 +526,39 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         }
     }
 
-    private async Task DispatchAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> activities)
+    private static BusMessage WorkItemMessage(string instanceId, string correlationId, HistoryEvent activity) => new(
+        $"{instanceId}/{activity.EventId}",
+        "ActivityScheduled",
+        HistoryStreams.EncodeWorkItem(new WorkItem(instanceId, activity.EventId, activity.Name ?? "")),
+        CorrelationId: correlationId,
+        CausationId: instanceId);
+
+    /// <summary>
+    /// Work items of unresolved activities that the bus does not hold: dead-lettered after failed deliveries, or never
+    /// committed (a history written before work items were committed with their activity). Called before anything runs.
+    /// </summary>
+    private async Task<List<BusMessage>> MissingWorkItemsAsync(CancellationToken cancellationToken)
     {
-        var messages = activities.Select(a => new BusMessage(
-            $"{instance.InstanceId}/{a.EventId}",
-            "ActivityScheduled",
-            HistoryStreams.EncodeWorkItem(new WorkItem(instance.InstanceId, a.EventId, a.Name ?? "")),
-            CorrelationId: instance.CorrelationId,
-            CausationId: instance.InstanceId)).ToList();
-        await _bus.PublishBatchAsync(_options.WorkTopic, messages, CancellationToken.None);
-        foreach (var a in activities)
-            Logs.Dispatched(_logger, instance.InstanceId, a.EventId, a.Name ?? "");
+        var held = await _bus.UnsettledMessageIdsAsync(_options.WorkTopic, _options.WorkerSubscription, cancellationToken);
+        var missing = new List<BusMessage>();
+        foreach (var instance in _instances.Values)
+        {
+            await instance.Gate.WaitAsync(cancellationToken);
+            try
+            {
+                if (!instance.Exists || instance.IsTerminal)
+                    continue;
+                missing.AddRange(HistoryRules.Unresolved(instance.Effective)
+                    .Where(a => a.Type == HistoryEventType.TaskScheduled)
+                    .Select(a => WorkItemMessage(instance.InstanceId, instance.CorrelationId, a))
+                    .Where(m => !held.Contains(m.MessageId)));
+            }
+            finally
+            {
+                instance.Gate.Release();
+            }
+        }
+        return missing;
     }
 
     private async Task StartChildAsync(OrchestrationInstance parent, HistoryEvent created)
@@ -661,7 +698,10 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
             : true;
     }
 
-    /// <summary>Redoes an instance's follow-ups from its history (start-up, or after a failed follow-up).</summary>
+    /// <summary>
+    /// Redoes an instance's follow-ups from its history (start-up, or after a failed follow-up): runs it if it never ran,
+    /// rebuilds its timers, starts missing children, reports its end to its parent. Unresolved activities are left to the bus.
+    /// </summary>
     private async Task<(bool Running, int Dispatched, int Timers)> RecoverAsync(OrchestrationInstance instance, CancellationToken cancellationToken)
     {
         List<HistoryEvent>? batch = null;
@@ -693,7 +733,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
             return (false, 0, 0);
         }
         await FollowUpAsync(instance, unresolved);
-        return (true, unresolved.Count(e => e.Type == HistoryEventType.TaskScheduled), unresolved.Count(e => e.Type == HistoryEventType.TimerCreated));
+        return (true, 0, unresolved.Count(e => e.Type == HistoryEventType.TimerCreated));
     }
 
     /// <summary>The activity worker: runs one work item if its task is still unresolved, then records its result.</summary>

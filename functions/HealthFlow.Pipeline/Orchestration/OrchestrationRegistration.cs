@@ -23,10 +23,10 @@ namespace HealthFlow.Pipeline.Orchestration;
 /// </summary>
 public static class OrchestrationRegistration
 {
-    /// <summary>Opens the engine on the runtime's ledger and bus with the registered orchestrators and activities.</summary>
+    /// <summary>Opens the engine on the runtime's ledger and the bus in it with the registered orchestrators and activities.</summary>
     public static Task<EmbeddedOrchestrationEngine> OpenEmbeddedAsync(
         ILedger ledger,
-        ITopicBus bus,
+        ILedgerTopicBus bus,
         OrchestrationRegistry registry,
         ILoggerFactory? loggers = null,
         TimeProvider? clock = null,

@@ -23,7 +23,7 @@ internal static partial class Logs
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Journal {JournalId} rejected by the ERP (status {StatusCode}); raised as an exception")]
     public static partial void ErpRejected(ILogger logger, string journalId, int statusCode);
 
-    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "ERP unavailable for journal {JournalId} (status {StatusCode}); the orchestration retries")]
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Warning, Message = "ERP unavailable for journal {JournalId} (status {StatusCode}); posted again later on a durable timer")]
     public static partial void ErpUnavailable(ILogger logger, string journalId, int statusCode);
 
     [LoggerMessage(EventId = 7005, Level = LogLevel.Information, Message = "Exception {ExceptionId} raised: {Reason}")]

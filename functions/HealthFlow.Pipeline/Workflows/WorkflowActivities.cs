@@ -104,26 +104,12 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
     }
 }
 
-/// <summary>The ERP answered with a transient failure after its own retries; the orchestrator's retry policy tries again later.</summary>
-public sealed class ErpUnavailableException : Exception
-{
-    public ErpUnavailableException()
-    {
-    }
-
-    public ErpUnavailableException(string message) : base(message)
-    {
-    }
-
-    public ErpUnavailableException(string message, Exception innerException) : base(message, innerException)
-    {
-    }
-}
-
 /// <summary>
 /// Posts one journal (or micro-batch) through <see cref="IErpGateway"/> under its idempotency key, records the accepted
 /// member journals in the ledger (stream <see cref="WorkflowReadModels.JournalStream"/>) and publishes
 /// <see cref="JournalPosted"/> on the journals topic. Run again, the gateway answers from its register and nothing is sent twice.
+/// The ERP's answers are outcomes, not failures: unavailable (a transient failure after the gateway's own retries) and
+/// rejected are returned for the orchestrator to wait out or raise.
 /// </summary>
 public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, ITopicBus bus, WorkflowReadModels readModels, ILogger<PostJournalsActivity> logger)
     : IActivity<PostJournalsInput, PostJournalsOutcome>
@@ -136,7 +122,7 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
         {
             case ErpOutcome.TransientFailure:
                 Logs.ErpUnavailable(logger, journal.JournalId, ack.StatusCode ?? 0);
-                throw new ErpUnavailableException($"The ERP did not take journal {journal.JournalId} (status {ack.StatusCode}); it will be posted again under the same key.");
+                return new PostJournalsOutcome(false, false, ack.Reason, [], Unavailable: true);
             case ErpOutcome.Rejected:
                 Logs.ErpRejected(logger, journal.JournalId, ack.StatusCode ?? 0);
                 return new PostJournalsOutcome(false, false, ack.Reason, []);

@@ -97,8 +97,8 @@ public sealed record RemittancePlan(IReadOnlyList<PlannedPost> Posts, IReadOnlyL
 /// <summary>Input of <see cref="PostJournalsActivity"/>.</summary>
 public sealed record PostJournalsInput(PlannedPost Post, string CorrelationId, string InstanceId);
 
-/// <summary>What the ERP said, as the orchestrator needs it.</summary>
-public sealed record PostJournalsOutcome(bool Accepted, bool Replayed, string? Reason, IReadOnlyList<string> DocumentNumbers);
+/// <summary>What the ERP said, as the orchestrator needs it: accepted, unavailable (post again later) or, when neither, rejected.</summary>
+public sealed record PostJournalsOutcome(bool Accepted, bool Replayed, string? Reason, IReadOnlyList<string> DocumentNumbers, bool Unavailable = false);
 
 /// <summary>Input of <see cref="ClaimReadyActivity"/>.</summary>
 public sealed record ClaimReadyInput(string Facility, string EncounterId, string JournalId, decimal Total, string Currency, string CorrelationId);

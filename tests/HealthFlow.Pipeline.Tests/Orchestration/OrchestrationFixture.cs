@@ -16,10 +16,13 @@ namespace HealthFlow.Pipeline.Tests.Orchestration;
 /// </summary>
 internal sealed class OrchestrationFixture : IAsyncDisposable
 {
-    private OrchestrationFixture(string folder, Action<OrchestrationRegistry, SampleEffects> register)
+    private readonly EmbeddedBusOptions? _busOptions;
+
+    private OrchestrationFixture(string folder, Action<OrchestrationRegistry, SampleEffects> register, EmbeddedBusOptions? busOptions)
     {
         Folder = folder;
         Register = register;
+        _busOptions = busOptions;
     }
 
     public string Folder { get; }
@@ -31,10 +34,10 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
     public EmbeddedTopicBus Bus { get; private set; } = null!;
     public EmbeddedOrchestrationEngine Engine { get; private set; } = null!;
 
-    public static async Task<OrchestrationFixture> StartAsync(Action<OrchestrationRegistry, SampleEffects>? register = null)
+    public static async Task<OrchestrationFixture> StartAsync(Action<OrchestrationRegistry, SampleEffects>? register = null, EmbeddedBusOptions? busOptions = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "healthflow-orch-" + Guid.NewGuid().ToString("N"));
-        var fixture = new OrchestrationFixture(folder, register ?? SampleRegistrations.All);
+        var fixture = new OrchestrationFixture(folder, register ?? SampleRegistrations.All, busOptions);
         await fixture.OpenAsync();
         return fixture;
     }
@@ -77,6 +80,9 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
         }
     }
 
+    /// <summary>Activity work items ever published (the work topic's records).</summary>
+    public Task<int> WorkItemsPublishedAsync() => Ledger.ReadStreamAsync(BusRecords.TopicStream("orchestration-work"), 0).CountAsync().AsTask();
+
     /// <summary>Waits until the instance's history holds an event of <paramref name="type"/> (at least <paramref name="count"/>).</summary>
     public Task UntilHistoryAsync(string instanceId, HistoryEventType type, int count = 1) =>
         UntilAsync(async () => (await Engine.GetHistoryAsync(instanceId))?.Count(e => e.Type == type) >= count, $"{count} {type} in {instanceId}");
@@ -102,7 +108,7 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
     {
         Store = new KillableBlobStore(FileBlobStore.OpenWritable(Folder));
         Ledger = await BlobLedger.OpenAsync(Store);
-        Bus = await EmbeddedTopicBus.OpenAsync(Ledger, BusTopology.LoadEmbedded());
+        Bus = await EmbeddedTopicBus.OpenAsync(Ledger, BusTopology.LoadEmbedded(), _busOptions);
         var registry = new OrchestrationRegistry();
         Register(registry, Effects);
         Engine = await EmbeddedOrchestrationEngine.OpenAsync(Ledger, Bus, registry, new EmbeddedOrchestrationOptions { RetryDelay = TimeSpan.FromMilliseconds(100) }, Clock);

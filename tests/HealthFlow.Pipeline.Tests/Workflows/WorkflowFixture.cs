@@ -9,6 +9,7 @@ using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Orchestration;
 using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Security;
+using HealthFlow.Pipeline.Tests.Orchestration;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -19,33 +20,40 @@ namespace HealthFlow.Pipeline.Tests.Workflows;
 /// The workflows on real parts, as the local runtime wires them: file ledger in a temporary folder, embedded bus with the
 /// repository's topology, the embedded engine (real clock), the file ERP gateway writing <c>erp/journals.jsonl</c>, the
 /// routers on their subscriptions, and master data in an editable folder (a copy of the embedded sample).
-/// <see cref="RestartAsync"/> closes everything and opens it again on the same folder.
+/// <see cref="RestartAsync"/> closes everything and opens it again on the same folder; <see cref="CrashAsync"/> cuts the
+/// store off first, like a killed process. Extra settings (another ERP gateway) and a clock for the engine, the
+/// activities, the ERP gateway and the ledger's record times (the bus keeps real time for its locks) can be given at start.
 /// </summary>
 internal sealed class WorkflowFixture : IAsyncDisposable
 {
     public const string AdminKey = "admin-workflows-key-0001";
     private static readonly byte[] TokenKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
 
+    private readonly IReadOnlyDictionary<string, string?> _settings;
     private ServiceProvider? _services;
-    private FileBlobStore? _store;
 
-    private WorkflowFixture(string folder, WorkflowOptions options)
+    private WorkflowFixture(string folder, WorkflowOptions options, IReadOnlyDictionary<string, string?>? settings, TimeProvider? clock)
     {
         Folder = folder;
         Options = options;
+        _settings = settings ?? new Dictionary<string, string?>();
+        Clock = clock ?? TimeProvider.System;
     }
 
     public string Folder { get; }
     public WorkflowOptions Options { get; }
     public string MasterDataFolder => Path.Combine(Folder, "masterdata");
     public string JournalsFile => Path.Combine(Folder, "erp", "journals.jsonl");
+    public TimeProvider Clock { get; }
+    public KillableBlobStore Store { get; private set; } = null!;
     public BlobLedger Ledger { get; private set; } = null!;
     public EmbeddedTopicBus Bus { get; private set; } = null!;
     public EmbeddedOrchestrationEngine Engine { get; private set; } = null!;
     public IServiceProvider Services => _services!;
     public PatientTokenizer Tokenizer { get; } = new(TokenKey);
 
-    public static async Task<WorkflowFixture> StartAsync(Func<string, string>? editDepartments = null, TimeSpan? slaPeriod = null, TimeSpan? quietPeriod = null)
+    public static async Task<WorkflowFixture> StartAsync(Func<string, string>? editDepartments = null, TimeSpan? slaPeriod = null, TimeSpan? quietPeriod = null,
+        IReadOnlyDictionary<string, string?>? settings = null, TimeProvider? clock = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "healthflow-workflows-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path.Combine(folder, "masterdata"));
@@ -57,7 +65,7 @@ internal sealed class WorkflowFixture : IAsyncDisposable
             SlaPeriod = slaPeriod ?? TimeSpan.FromHours(1),
             MasterDataFolder = Path.Combine(folder, "masterdata"),
             RouterConcurrency = 4,
-        });
+        }, settings, clock);
         await fixture.OpenAsync();
         return fixture;
     }
@@ -65,6 +73,21 @@ internal sealed class WorkflowFixture : IAsyncDisposable
     public async Task RestartAsync()
     {
         await CloseAsync();
+        await OpenAsync();
+    }
+
+    /// <summary>Cuts the store off (every later write fails), abandons the running parts, and opens fresh ones.</summary>
+    public async Task CrashAsync()
+    {
+        Store.Kill();
+        try
+        {
+            await CloseAsync();
+        }
+        catch (Exception ex) when (ex is IOException or LedgerBrokenException or AggregateException or InvalidOperationException)
+        {
+            // A dead process finishes nothing.
+        }
         await OpenAsync();
     }
 
@@ -109,16 +132,19 @@ internal sealed class WorkflowFixture : IAsyncDisposable
 
     private async Task OpenAsync()
     {
-        _store = FileBlobStore.OpenWritable(Folder);
-        Ledger = await BlobLedger.OpenAsync(_store);
+        Store = new KillableBlobStore(FileBlobStore.OpenWritable(Folder));
+        Ledger = await BlobLedger.OpenAsync(Store, clock: Clock);
         Bus = await EmbeddedTopicBus.OpenAsync(Ledger, BusTopology.LoadEmbedded());
         var registry = new OrchestrationRegistry().AddWorkflows();
-        Engine = await OrchestrationRegistration.OpenEmbeddedAsync(Ledger, Bus, registry, null, TimeProvider.System,
+        Engine = await OrchestrationRegistration.OpenEmbeddedAsync(Ledger, Bus, registry, null, Clock,
             new EmbeddedOrchestrationOptions { RetryDelay = TimeSpan.FromMilliseconds(100) });
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Admin:Key"] = AdminKey }).Build();
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Admin:Key"] = AdminKey })
+            .AddInMemoryCollection(_settings)
+            .Build();
         var services = new ServiceCollection();
         services.AddLogging();
-        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(Clock);
         services.AddSingleton<ILedger>(Ledger);
         services.AddSingleton<ITopicBus>(Bus);
         services.AddSingleton(Tokenizer);
@@ -134,14 +160,20 @@ internal sealed class WorkflowFixture : IAsyncDisposable
 
     private async Task CloseAsync()
     {
-        if (_services is null)
+        if (_services is not { } services)
             return;
-        await _services.GetRequiredService<WorkflowHost>().DisposeAsync();
-        await Engine.DisposeAsync();
-        await _services.DisposeAsync();
         _services = null;
-        await Bus.DisposeAsync();
-        await Ledger.DisposeAsync();
-        _store!.Dispose();
+        try
+        {
+            await services.GetRequiredService<WorkflowHost>().DisposeAsync();
+            await Engine.DisposeAsync();
+            await services.DisposeAsync();
+            await Bus.DisposeAsync();
+            await Ledger.DisposeAsync();
+        }
+        finally
+        {
+            Store.Dispose();
+        }
     }
 }
