@@ -212,6 +212,30 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
             yield return await ReadAsync(seq, cancellationToken);
     }
 
+    public async IAsyncEnumerable<LedgerRecord> ScanAsync(long fromSeq = 0, LedgerScanFilter? filter = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var head = Head;
+        var seq = Math.Max(0, fromSeq);
+        while (seq < head)
+        {
+            // The index says which bytes of the segment hold records seq..run.EndSeq-1: a torn tail cut off at start-up,
+            // segments abandoned by a repair and a commit still being written lie outside them.
+            var run = _index.SegmentRun(seq, head);
+            var name = _options.SegmentName(run.Segment);
+            var scan = new SegmentScan();
+            await foreach (var (record, offset, _) in SegmentScanner.ScanAsync(_store, name, run.Offset, scan, filter, run.EndOffset, cancellationToken))
+            {
+                if (record.Seq < seq || record.Seq >= run.EndSeq)
+                    throw new InvalidDataException($"{name} at offset {offset} holds record {record.Seq} where records {seq} to {run.EndSeq - 1} were indexed; run healthflow ledger verify.");
+                seq = record.Seq + 1;
+                yield return record;
+            }
+            if (scan.End != SegmentEnd.Clean || scan.ValidLength != run.EndOffset)
+                throw new InvalidDataException($"{name} at offset {scan.ValidLength}: {scan.Problem ?? "ends early"}; run healthflow ledger verify.");
+            seq = run.EndSeq;
+        }
+    }
+
     public async IAsyncEnumerable<LedgerRecord> ReadCorrelationAsync(string correlationId, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         foreach (var seq in _index.SeqsOfCorrelation(correlationId))
@@ -392,7 +416,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         while (true)
         {
             var scan = new SegmentScan();
-            await foreach (var (record, offset, length) in SegmentScanner.ScanAsync(_store, _options.SegmentName(_segment), _segmentLength, scan, cancellationToken))
+            await foreach (var (record, offset, length) in SegmentScanner.ScanAsync(_store, _options.SegmentName(_segment), _segmentLength, scan, cancellationToken: cancellationToken))
             {
                 if (record.Seq != _nextSeq || !record.PrevHash.AsSpan().SequenceEqual(_lastHash))
                 {

@@ -74,6 +74,30 @@ internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
         }
     }
 
+    /// <summary>
+    /// Records <paramref name="seq"/> onwards that share its segment, below <paramref name="end"/>: the segment, the byte
+    /// range they fill and the first sequence number after them.
+    /// </summary>
+    public (int Segment, long Offset, long EndOffset, long EndSeq) SegmentRun(long seq, long end)
+    {
+        lock (_gate)
+        {
+            var first = Locate(seq);
+            // Segments only grow with sequence numbers: find the last record of this one by bisection.
+            int low = (int)seq, high = (int)Math.Min(end, _locations.Count) - 1;
+            while (low < high)
+            {
+                var middle = low + ((high - low + 1) / 2);
+                if (_locations[middle].Segment == first.Segment)
+                    low = middle;
+                else
+                    high = middle - 1;
+            }
+            var last = _locations[low];
+            return (first.Segment, first.Offset, last.Offset + last.Length, low + 1L);
+        }
+    }
+
     public long[] SeqsOfStream(string stream, long fromSeq)
     {
         lock (_gate)

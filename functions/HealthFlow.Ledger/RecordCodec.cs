@@ -142,6 +142,39 @@ internal static class RecordCodec
         }
     }
 
+    /// <summary>
+    /// Whether the record frame at the start of <paramref name="data"/> is whole and its stream and type are not asked for
+    /// by <paramref name="filter"/>: such a record can be stepped over (<paramref name="length"/> bytes) without verifying
+    /// or decoding it. False for anything else, a frame that does not parse included, which <see cref="TryDecode"/> then reports.
+    /// </summary>
+    public static bool CanSkip(ReadOnlySpan<byte> data, LedgerScanFilter filter, out int length)
+    {
+        length = 0;
+        if (data.Length < FixedSize)
+            return false;
+        var frame = BinaryPrimitives.ReadInt32LittleEndian(data) + 4;
+        if (frame < FixedSize || frame > data.Length)
+            return false;
+        var at = 21;
+        if (!TryTextAt(data[..frame], ref at, out var stream) || !TryTextAt(data[..frame], ref at, out var type))
+            return false;
+        length = frame;
+        return !filter.Matches(stream, type);
+    }
+
+    private static bool TryTextAt(ReadOnlySpan<byte> frame, ref int at, out ReadOnlySpan<byte> text)
+    {
+        text = default;
+        if (at + 2 > frame.Length)
+            return false;
+        var length = BinaryPrimitives.ReadUInt16LittleEndian(frame[at..]);
+        if (at + 2 + length > frame.Length)
+            return false;
+        text = frame.Slice(at + 2, length);
+        at += 2 + length;
+        return true;
+    }
+
     private static int TextLength(string text)
     {
         var bytes = Encoding.UTF8.GetByteCount(text);

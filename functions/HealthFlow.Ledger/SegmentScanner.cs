@@ -28,17 +28,29 @@ internal static class SegmentScanner
 {
     private const int ChunkBytes = 1024 * 1024;
 
+    /// <summary>
+    /// The records of segment <paramref name="name"/> from byte <paramref name="from"/> up to <paramref name="to"/> (or its
+    /// end), each verified and decoded; with a <paramref name="filter"/>, the records it does not ask for are stepped over
+    /// unverified. <paramref name="result"/> says how the bytes scanned end.
+    /// </summary>
     public static async IAsyncEnumerable<(LedgerRecord Record, long Offset, int Length)> ScanAsync(
-        IBlobStore store, string name, long from, SegmentScan result, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        IBlobStore store, string name, long from, SegmentScan result, LedgerScanFilter? filter = null, long to = long.MaxValue,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var info = await store.GetInfoAsync(name, cancellationToken) ?? throw new BlobNotFoundException(name);
         result.PhysicalLength = info.Length;
+        var end = Math.Min(info.Length, to);
         var buffer = new byte[ChunkBytes];
         var bufferStart = from; // file offset of buffer[0]
         var filled = 0;
         var position = 0;       // index in buffer of the next record
         while (true)
         {
+            if (filter is not null && RecordCodec.CanSkip(buffer.AsSpan(position, filled - position), filter, out var skipped))
+            {
+                position += skipped;
+                continue;
+            }
             var status = RecordCodec.TryDecode(buffer.AsSpan(position, filled - position), out var record, out var consumed, out var problem);
             if (status == RecordCodec.DecodeStatus.Ok)
             {
@@ -50,7 +62,7 @@ internal static class SegmentScanner
             if (status == RecordCodec.DecodeStatus.Invalid)
             {
                 result.ValidLength = offset;
-                result.End = IsZeroFill(buffer.AsSpan(position, filled - position)) && await RestIsZeroAsync(store, name, bufferStart + filled, info.Length, cancellationToken)
+                result.End = IsZeroFill(buffer.AsSpan(position, filled - position)) && await RestIsZeroAsync(store, name, bufferStart + filled, end, cancellationToken)
                     ? SegmentEnd.Torn
                     : SegmentEnd.Invalid;
                 result.Problem = result.End == SegmentEnd.Torn ? "zero-filled tail" : problem;
@@ -58,7 +70,7 @@ internal static class SegmentScanner
             }
             // Incomplete: move the partial record to the front and read more.
             var remaining = filled - position;
-            if (bufferStart + filled >= info.Length)
+            if (bufferStart + filled >= end)
             {
                 result.ValidLength = offset;
                 result.End = remaining == 0 ? SegmentEnd.Clean : SegmentEnd.Torn;
@@ -72,9 +84,9 @@ internal static class SegmentScanner
             bufferStart += position;
             position = 0;
             filled = remaining;
-            while (filled < buffer.Length && bufferStart + filled < info.Length)
+            while (filled < buffer.Length && bufferStart + filled < end)
             {
-                var read = await store.ReadAsync(name, bufferStart + filled, buffer.AsMemory(filled), cancellationToken);
+                var read = await store.ReadAsync(name, bufferStart + filled, buffer.AsMemory(filled, (int)Math.Min(buffer.Length - filled, end - bufferStart - filled)), cancellationToken);
                 if (read == 0)
                     break;
                 filled += read;
@@ -89,7 +101,7 @@ internal static class SegmentScanner
         var buffer = new byte[ChunkBytes];
         while (from < length)
         {
-            var read = await store.ReadAsync(name, from, buffer, cancellationToken);
+            var read = await store.ReadAsync(name, from, buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - from)), cancellationToken);
             if (read == 0)
                 break;
             if (!IsZeroFill(buffer.AsSpan(0, read)))

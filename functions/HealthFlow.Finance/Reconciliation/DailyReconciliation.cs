@@ -35,7 +35,7 @@ public sealed class DailyReconciliation
     private readonly ReconciliationSettings _settings;
     private readonly Dictionary<TotalsKey, decimal> _source = [];
     private readonly Dictionary<string, RemittanceCheck> _remittances = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, ClaimCheck> _claims = new(StringComparer.Ordinal);
+    private readonly Dictionary<Where, Where> _places = [];
     private readonly Dictionary<string, EncounterCheck> _encounters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ReceiptGroup> _groups = new(StringComparer.Ordinal);
     private readonly HashSet<UInt128> _postedJournals = [];
@@ -93,7 +93,7 @@ public sealed class DailyReconciliation
         {
             var occurrence = occurrences[(claim.PatientControlNumber, claim.IsReversal)] = occurrences.GetValueOrDefault((claim.PatientControlNumber, claim.IsReversal)) + 1;
             var token = _protect(claim.PatientControlNumber.Trim());
-            var claimCheck = Claim($"{key}:{(occurrence == 1 ? token : $"{token}#{occurrence}")}");
+            var claimCheck = check.Claim(occurrence == 1 ? token : $"{token}#{occurrence}");
             if (!claimCheck.HasSource)
             {
                 claimCheck.HasSource = true;
@@ -181,7 +181,7 @@ public sealed class DailyReconciliation
             var remittance = Remittance(key[..remitEnd]);
             remittance.Posted(cash, recordedAt);
             if (cashKind && ColonAt(key, 4) is var claimEnd and > 0)
-                Claim(key[..claimEnd]).Posted(cash, recordedAt);
+                remittance.Claim(key[(remitEnd + 1)..claimEnd]).Posted(cash, recordedAt);
         }
         else if (key.StartsWith("discharge:", StringComparison.Ordinal) && ColonAt(key, 3) is var encounterEnd and > 0)
         {
@@ -477,12 +477,17 @@ public sealed class DailyReconciliation
         return at;
     }
 
-    private static Where Place(Facility? facility, string payer, string? rawFacility) =>
-        new(facility?.LegalEntity ?? "", facility?.Code ?? rawFacility?.Trim() ?? "", payer);
+    /// <summary>One shared instance per place: a day has a million claim payments and a handful of places.</summary>
+    private Where Place(Facility? facility, string payer, string? rawFacility)
+    {
+        var where = new Where(facility?.LegalEntity ?? "", facility?.Code ?? rawFacility?.Trim() ?? "", payer);
+        if (_places.TryGetValue(where, out var known))
+            return known;
+        _places[where] = where;
+        return where;
+    }
 
     private RemittanceCheck Remittance(ReadOnlySpan<char> key) => GetOrAdd(_remittances, key, k => new RemittanceCheck(k));
-
-    private ClaimCheck Claim(ReadOnlySpan<char> key) => GetOrAdd(_claims, key, k => new ClaimCheck(k));
 
     private EncounterCheck Encounter(ReadOnlySpan<char> key) => GetOrAdd(_encounters, key, k => new EncounterCheck(k));
 
@@ -514,9 +519,9 @@ public sealed class DailyReconciliation
     private readonly record struct NetKey(string LegalEntity, string Account, string CostCenter, string Facility, string Payer);
 
     /// <summary>A source item and what was posted for it (cash for claims and 835s, revenue for encounters).</summary>
-    private abstract class Check(string key)
+    private abstract class Check
     {
-        public string Key { get; } = key;
+        public abstract string Key { get; }
         public bool HasSource { get; set; }
         public Where Where { get; set; } = Where.Unknown;
         public decimal PostedCash { get; private set; }
@@ -532,13 +537,16 @@ public sealed class DailyReconciliation
         }
     }
 
-    private sealed class ClaimCheck(string key) : Check(key)
+    /// <summary>A claim payment of an 835, known by its reference there (the patient token, <c>#k</c> for the k-th repeat): its key is built only for a break.</summary>
+    private sealed class ClaimCheck(RemittanceCheck remittance, string reference) : Check
     {
+        public override string Key => $"{remittance.Key}:{reference}";
         public decimal Expected { get; set; }
     }
 
-    private abstract class DocumentCheck(string key) : Check(key)
+    private abstract class DocumentCheck(string key) : Check
     {
+        public override string Key { get; } = key;
         public string InstanceId { get; set; } = "";
         public string CorrelationId { get; set; } = "";
         public DateTimeOffset Since { get; set; }
@@ -549,6 +557,9 @@ public sealed class DailyReconciliation
         public decimal Bpr { get; set; }
         public int ClaimCount { get; set; }
         public List<ClaimCheck> Claims { get; } = [];
+        private readonly Dictionary<string, ClaimCheck> _byReference = new(StringComparer.Ordinal);
+
+        public ClaimCheck Claim(ReadOnlySpan<char> reference) => GetOrAdd(_byReference, reference, r => new ClaimCheck(this, r));
     }
 
     private sealed class EncounterCheck(string key) : DocumentCheck(key)

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using HealthFlow.Finance;
 using HealthFlow.Finance.Events;
@@ -19,8 +20,12 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// <c>{data}/reporting/</c>. Used by <c>healthflow reconcile</c>, <c>GET /api/reconciliation</c> and the daily schedule.
 /// </summary>
 /// <remarks>
-/// Reads stream by stream and hands each fact to the rules at once, so memory follows the rules' per-item state, not the
-/// ledger's size. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as the workflow builds it.
+/// Reads the ledger in two sequential scans (<see cref="ILedger.ScanAsync"/>), not record by record: the first takes the
+/// claims and the small streams, the second the 835s and charges, which need the whole claim index (the latest submission
+/// of a claim wins, wherever it is) and the day's discharges, and the journals (the rules take facts in any order; here the
+/// claims billed are gone before the journals' state grows). Each fact goes to the rules at once, so memory follows the
+/// rules' per-item state, not the ledger's size. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
+/// the workflow builds it, one shared match per facility and payer.
 /// With a <see cref="ReportingContainer"/> (Azure, where the data folder is an instance's passing disk) the tables live
 /// in the container and the reporting folder is a working copy.
 /// </remarks>
@@ -49,19 +54,139 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     public async Task<ReconciliationReport> ReconcileAsync(DateOnly day, CancellationToken cancellationToken = default)
     {
         var reconciliation = new DailyReconciliation(masterData, day, tokenizer.Tokenize, options.Settings);
-        await AddExceptionsAsync(reconciliation, cancellationToken);
-        var claims = await AddClaimsAsync(reconciliation, cancellationToken);
-        await AddRemittancesAsync(reconciliation, claims, cancellationToken);
-        claims.Clear();
-        await AddDischargesAsync(reconciliation, day, cancellationToken);
-        await foreach (var record in ledger.ReadStreamAsync(WorkflowReadModels.JournalStream, 0, cancellationToken))
+        bool OnDay(LedgerRecord record) => DateOnly.FromDateTime(record.Time.UtcDateTime) == day;
+
+        // Exceptions: resolutions may come after the exception, so both are gathered first.
+        var resolved = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
+        var exceptions = new Dictionary<string, WorkflowException>(StringComparer.Ordinal);
+        // Claims billed, and the claim index the workflow matches CLP01 with (latest submission wins).
+        var claims = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
+        var sharedMatches = new Dictionary<ClaimMatch, ClaimMatch>();
+        var billed = new HashSet<string>(StringComparer.Ordinal);
+        // The day's discharges; their charges come in the second scan.
+        var discharges = new Dictionary<(string, string), (EncounterDischarged Discharge, DateTimeOffset At)>();
+        var cancelled = new HashSet<(string, string)>();
+        // Receipts received, parsed and rejected, and dead letters, on the day the ledger recorded them.
+        var formats = new Dictionary<string, string>(StringComparer.Ordinal);
+        var parsed = new HashSet<string>(StringComparer.Ordinal);
+
+        var independent = new Dictionary<string, Action<LedgerRecord>>(StringComparer.Ordinal)
         {
-            if (record.Type == WorkflowReadModels.JournalRecordType)
-                reconciliation.AddPostedJournal(JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!, record.Time);
+            [ExceptionBook.ResolutionStream] = record =>
+            {
+                if (record.Type == ExceptionBook.ResolvedType)
+                    resolved.TryAdd(record.Key, record.Time);
+            },
+            [BusRecords.TopicStream(ExceptionBook.Topic)] = record =>
+            {
+                if (record.Type != WorkflowException.MessageType)
+                    return;
+                var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+                exceptions.TryAdd(exception.Id, exception);
+            },
+            [BusRecords.TopicStream("claims")] = record =>
+            {
+                if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record) is not ClaimSubmitted claim)
+                    return;
+                if (billed.Add(claim.IdempotencyKey))
+                    reconciliation.AddClaimBilled(claim, record.Time);
+                if (ClaimMatch.FromClaim(claim, masterData) is { } match)
+                    claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
+            },
+            [BusRecords.TopicStream("encounters")] = record =>
+            {
+                switch (WorkflowReadModels.TryReadEvent(record))
+                {
+                    case EncounterDischarged discharge when (discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime)) == day:
+                        discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time));
+                        break;
+                    case DischargeCancelled cancel:
+                        cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim()));
+                        break;
+                }
+            },
+            [ErpPostedRegister.Stream] = record =>
+            {
+                if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
+                    return;
+                var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload.Span, ErpPostedRegister.Json)!;
+                reconciliation.AddErpPost(new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason));
+            },
+            [ReceiptRecords.ReceiptStream] = record =>
+            {
+                switch (record.Type)
+                {
+                    case ReceiptRecords.ReceiptIssued:
+                        var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload.Span, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
+                        formats[record.Key] = format;
+                        if (OnDay(record))
+                            reconciliation.Count(CountStages.Received, format);
+                        break;
+                    case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) && parsed.Add(record.Key):
+                        reconciliation.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
+                        break;
+                    case ReceiptRecords.ReceiptRejected when OnDay(record):
+                        reconciliation.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
+                        break;
+                }
+            },
+        };
+        foreach (var topic in BusTopology.LoadEmbedded().Topics)
+        {
+            foreach (var subscription in topic.Subscriptions)
+            {
+                var source = $"{topic.Name}/{subscription.Name}";
+                independent[BusRecords.DeadLetterStream(topic.Name, subscription.Name)] = record =>
+                {
+                    if (record.Type == BusRecords.MessageDeadLettered && OnDay(record))
+                        reconciliation.Count(CountStages.InDeadLetter, source);
+                };
+            }
         }
 
-        await AddErpAsync(reconciliation, cancellationToken);
-        await AddCountsAsync(reconciliation, day, cancellationToken);
+        await ScanAsync(independent, cancellationToken);
+        billed.Clear();
+        foreach (var exception in exceptions.Values)
+            reconciliation.AddException(new ExceptionFact(exception.Id, exception.Reason, exception.Reference, exception.InstanceId, exception.Blocking,
+                exception.RaisedAt, resolved.TryGetValue(exception.Id, out var at) ? at : null));
+
+        var charges = discharges.Keys.ToDictionary(k => k, _ => new Dictionary<string, ChargeEvent>(StringComparer.Ordinal));
+        var dependent = new Dictionary<string, Action<LedgerRecord>>(StringComparer.Ordinal)
+        {
+            [WorkflowReadModels.JournalStream] = record =>
+            {
+                if (record.Type == WorkflowReadModels.JournalRecordType)
+                    reconciliation.AddPostedJournal(JournalJson.Deserialize(record.Payload.Span)!, record.Time);
+            },
+            [BusRecords.TopicStream("remittances")] = record =>
+            {
+                if (record.Type != nameof(RemittanceReceived) || WorkflowReadModels.TryReadEvent(record) is not RemittanceReceived remittance)
+                    return;
+                var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
+                foreach (var payment in remittance.Claims)
+                {
+                    if (claims.TryGetValue(payment.PatientControlNumber.Trim(), out var match))
+                        matches.TryAdd(payment.PatientControlNumber, match);
+                }
+
+                reconciliation.AddRemittance(remittance, matches, WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber), record.Time);
+            },
+        };
+        if (charges.Count > 0)
+        {
+            dependent[BusRecords.TopicStream("charges")] = record =>
+            {
+                if (WorkflowReadModels.TryReadEvent(record) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter))
+                    ofEncounter.TryAdd(charge.IdempotencyKey, charge);
+            };
+        }
+
+        await ScanAsync(dependent, cancellationToken);
+        claims.Clear();
+        foreach (var (key, (discharge, at)) in discharges)
+            reconciliation.AddDischarge(discharge, charges[key].Values, WorkflowInstanceIds.Discharge(discharge.Facility, discharge.EncounterId), at, cancelled.Contains(key));
+
+        await AddErpCopyAsync(reconciliation, cancellationToken);
         return reconciliation.Finish(clock.GetUtcNow());
     }
 
@@ -69,128 +194,43 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     public async Task<IReadOnlyList<DateOnly>> BusinessDaysAsync(CancellationToken cancellationToken = default)
     {
         var days = new SortedSet<DateOnly>();
-        foreach (var topic in new[] { "remittances", "encounters" })
+        void AddEvent(LedgerRecord record)
         {
-            await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream(topic), 0, cancellationToken))
+            var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
+            switch (WorkflowReadModels.TryReadEvent(record))
             {
-                var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
-                switch (WorkflowReadModels.TryReadEvent(record))
-                {
-                    case RemittanceReceived remittance:
-                        days.Add(remittance.PaymentDate ?? recorded);
-                        break;
-                    case EncounterDischarged discharge:
-                        days.Add(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded);
-                        break;
-                }
+                case RemittanceReceived remittance:
+                    days.Add(remittance.PaymentDate ?? recorded);
+                    break;
+                case EncounterDischarged discharge:
+                    days.Add(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded);
+                    break;
             }
         }
 
-        await foreach (var record in ledger.ReadStreamAsync(WorkflowReadModels.JournalStream, 0, cancellationToken))
+        await ScanAsync(new Dictionary<string, Action<LedgerRecord>>(StringComparer.Ordinal)
         {
-            if (record.Type == WorkflowReadModels.JournalRecordType)
-                days.Add(JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!.PostingDate);
-        }
-
+            [BusRecords.TopicStream("remittances")] = AddEvent,
+            [BusRecords.TopicStream("encounters")] = AddEvent,
+            [WorkflowReadModels.JournalStream] = record =>
+            {
+                if (record.Type == WorkflowReadModels.JournalRecordType)
+                    days.Add(JournalJson.Deserialize(record.Payload.Span)!.PostingDate);
+            },
+        }, cancellationToken);
         return [.. days];
     }
 
-    private async Task AddExceptionsAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
+    /// <summary>One pass over the ledger handing each record of the handlers' streams to its stream's handler, in ledger order.</summary>
+    private async Task ScanAsync(Dictionary<string, Action<LedgerRecord>> handlers, CancellationToken cancellationToken)
     {
-        var resolved = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
-        await foreach (var record in ledger.ReadStreamAsync(ExceptionBook.ResolutionStream, 0, cancellationToken))
-        {
-            if (record.Type == ExceptionBook.ResolvedType)
-                resolved.TryAdd(record.Key, record.Time);
-        }
-
-        var seen = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream(ExceptionBook.Topic), 0, cancellationToken))
-        {
-            if (record.Type != WorkflowException.MessageType)
-                continue;
-            var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
-            if (seen.Add(exception.Id))
-                reconciliation.AddException(new ExceptionFact(exception.Id, exception.Reason, exception.Reference, exception.InstanceId, exception.Blocking,
-                    exception.RaisedAt, resolved.TryGetValue(exception.Id, out var at) ? at : null));
-        }
+        await foreach (var record in ledger.ScanAsync(0, new LedgerScanFilter(handlers.Keys), cancellationToken))
+            handlers[record.Stream](record);
     }
 
-    /// <summary>Adds the day's claims billed and returns the claim index the workflow matches CLP01 with (latest submission wins).</summary>
-    private async Task<Dictionary<string, ClaimMatch>> AddClaimsAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
+    /// <summary>The file ERP's own copy of what it was sent, so an amount changed there shows as a break (after the posts: a duplicate's age is its post's).</summary>
+    private async Task AddErpCopyAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
     {
-        var index = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
-        var billed = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), 0, cancellationToken))
-        {
-            if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record) is not ClaimSubmitted claim)
-                continue;
-            if (billed.Add(claim.IdempotencyKey))
-                reconciliation.AddClaimBilled(claim, record.Time);
-            if (ClaimMatch.FromClaim(claim, masterData) is { } match)
-                index[claim.ClaimId.Trim()] = match;
-        }
-
-        return index;
-    }
-
-    private async Task AddRemittancesAsync(DailyReconciliation reconciliation, Dictionary<string, ClaimMatch> claims, CancellationToken cancellationToken)
-    {
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("remittances"), 0, cancellationToken))
-        {
-            if (record.Type != nameof(RemittanceReceived) || WorkflowReadModels.TryReadEvent(record) is not RemittanceReceived remittance)
-                continue;
-            var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
-            foreach (var payment in remittance.Claims)
-            {
-                if (claims.TryGetValue(payment.PatientControlNumber.Trim(), out var match))
-                    matches.TryAdd(payment.PatientControlNumber, match);
-            }
-
-            reconciliation.AddRemittance(remittance, matches, WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber), record.Time);
-        }
-    }
-
-    private async Task AddDischargesAsync(DailyReconciliation reconciliation, DateOnly day, CancellationToken cancellationToken)
-    {
-        var discharges = new Dictionary<(string, string), (EncounterDischarged Discharge, DateTimeOffset At)>();
-        var cancelled = new HashSet<(string, string)>();
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("encounters"), 0, cancellationToken))
-        {
-            switch (WorkflowReadModels.TryReadEvent(record))
-            {
-                case EncounterDischarged discharge when (discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime)) == day:
-                    discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time));
-                    break;
-                case DischargeCancelled cancel:
-                    cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim()));
-                    break;
-            }
-        }
-
-        if (discharges.Count == 0)
-            return;
-        var charges = discharges.Keys.ToDictionary(k => k, _ => new Dictionary<string, ChargeEvent>(StringComparer.Ordinal));
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("charges"), 0, cancellationToken))
-        {
-            if (WorkflowReadModels.TryReadEvent(record) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter))
-                ofEncounter.TryAdd(charge.IdempotencyKey, charge);
-        }
-
-        foreach (var (key, (discharge, at)) in discharges)
-            reconciliation.AddDischarge(discharge, charges[key].Values, WorkflowInstanceIds.Discharge(discharge.Facility, discharge.EncounterId), at, cancelled.Contains(key));
-    }
-
-    private async Task AddErpAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
-    {
-        await foreach (var record in ledger.ReadStreamAsync(ErpPostedRegister.Stream, 0, cancellationToken))
-        {
-            if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
-                continue;
-            var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload.Span, ErpPostedRegister.Json)!;
-            reconciliation.AddErpPost(new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason));
-        }
-
         if (!options.Settings.ErpKeepsCopy)
             return;
         var copy = Path.Combine(options.ErpFolder ?? Path.Combine(dataFolder, "erp"), FileErpConnector.JsonLinesFile);
@@ -200,49 +240,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
             if (line.Length > 0)
-                reconciliation.AddErpCopy(JsonSerializer.Deserialize<Journal>(line, EventJson.Options)!);
-        }
-    }
-
-    /// <summary>Receipts received, parsed and rejected, and dead letters, on the day the ledger recorded them.</summary>
-    private async Task AddCountsAsync(DailyReconciliation reconciliation, DateOnly day, CancellationToken cancellationToken)
-    {
-        bool OnDay(LedgerRecord record) => DateOnly.FromDateTime(record.Time.UtcDateTime) == day;
-        var formats = new Dictionary<string, string>(StringComparer.Ordinal);
-        var parsed = new HashSet<string>(StringComparer.Ordinal);
-        await foreach (var record in ledger.ReadStreamAsync(ReceiptRecords.ReceiptStream, 0, cancellationToken))
-        {
-            switch (record.Type)
-            {
-                case ReceiptRecords.ReceiptIssued:
-                    var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload.Span, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
-                    formats[record.Key] = format;
-                    if (OnDay(record))
-                        reconciliation.Count(CountStages.Received, format);
-                    break;
-                case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) && parsed.Add(record.Key):
-                    reconciliation.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
-                    break;
-                case ReceiptRecords.ReceiptRejected when OnDay(record):
-                    reconciliation.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
-                    break;
-            }
-        }
-
-        foreach (var topic in BusTopology.LoadEmbedded().Topics)
-        {
-            foreach (var subscription in topic.Subscriptions)
-            {
-                var count = 0;
-                await foreach (var record in ledger.ReadStreamAsync(BusRecords.DeadLetterStream(topic.Name, subscription.Name), 0, cancellationToken))
-                {
-                    if (record.Type == BusRecords.MessageDeadLettered && OnDay(record))
-                        count++;
-                }
-
-                if (count > 0)
-                    reconciliation.Count(CountStages.InDeadLetter, $"{topic.Name}/{subscription.Name}", count);
-            }
+                reconciliation.AddErpCopy(JournalJson.Deserialize(Encoding.UTF8.GetBytes(line))!);
         }
     }
 }
