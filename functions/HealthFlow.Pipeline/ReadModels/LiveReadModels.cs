@@ -1,5 +1,6 @@
 using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Workflows;
+using Microsoft.Extensions.Logging;
 
 namespace HealthFlow.Pipeline.ReadModels;
 
@@ -8,7 +9,7 @@ namespace HealthFlow.Pipeline.ReadModels;
 /// following it (each append wakes a catch-up from the last position), so they always equal a rebuild from zero up to
 /// <see cref="Position"/>.
 /// </summary>
-public sealed class LiveReadModels(ILedger ledger, MasterDataSource masterData) : IAsyncDisposable
+public sealed partial class LiveReadModels(ILedger ledger, MasterDataSource masterData, ILogger<LiveReadModels> logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private Task _loop = Task.CompletedTask;
@@ -55,7 +56,15 @@ public sealed class LiveReadModels(ILedger ledger, MasterDataSource masterData) 
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
+        catch (Exception exception) when (exception is InvalidDataException or System.Text.Json.JsonException or IOException)
+        {
+            // The host keeps serving; the models stay at their position and `healthflow rebuild` still reads the ledger.
+            LogStopped(logger, Position, exception.GetType().Name);
+        }
     }
+
+    [LoggerMessage(EventId = 7110, Level = LogLevel.Error, Message = "The live read models stopped following the ledger at record {Position}: {Error}")]
+    private static partial void LogStopped(ILogger logger, long position, string error);
 
     public async ValueTask DisposeAsync()
     {

@@ -95,7 +95,7 @@ public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGat
 
             // The outcome is recorded however the caller fares: the effects above have happened.
             await AuditAsync(ReplayAudit.FinishedType, replayId, JsonSerializer.SerializeToUtf8Bytes(result, ReplayAudit.Json), CancellationToken.None);
-            LogFinished(_logger, replayId, result.Selected, result.Published, result.Posted, result.AlreadyPosted, result.Rejected + result.Failed + result.Blocked);
+            LogFinished(_logger, replayId, result.Selected, result.Published, result.Posted, result.AlreadyPosted, result.Rejected + result.Failed + result.Blocked + result.InFlight);
             return result;
         }
         finally
