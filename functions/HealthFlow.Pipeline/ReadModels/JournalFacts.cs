@@ -7,8 +7,8 @@ namespace HealthFlow.Pipeline.ReadModels;
 
 /// <summary>
 /// What the read models need of a <see cref="Journal"/> record, read straight off its JSON (the file-ERP format the
-/// workflows record): one forward pass of <see cref="Utf8JsonReader"/>, unknown properties skipped. A full deserialization
-/// cost the rebuild about three times as much CPU per journal (docs/PERFORMANCE.md).
+/// workflows record): one forward pass of <see cref="Utf8JsonReader"/>, unknown properties skipped, about two thirds of
+/// the CPU of a full deserialization (docs/PERFORMANCE.md, "Read-model rebuild").
 /// </summary>
 internal sealed record JournalFacts(string JournalId, string IdempotencyKey, string Kind, string LegalEntity, string Currency, DateOnly PostingDate,
     string? ReversalOf, string CorrelationId, IReadOnlyList<JournalLine> Lines)
