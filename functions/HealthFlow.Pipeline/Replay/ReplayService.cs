@@ -24,7 +24,7 @@ namespace HealthFlow.Pipeline.Replay;
 /// that instance posts it (or waits for its exception to be resolved), and two posters could record a journal twice.</para>
 /// <para>Replays run one at a time. Logs carry ids and counts, never bodies.</para>
 /// </remarks>
-public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGateway gateway, IOrchestrationClient orchestrations, WorkflowHost workflows,
+public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGateway gateway, IOrchestrationClient orchestrations,
     WorkflowReadModels readModels, MasterDataSource masterData, PatientTokenizer tokenizer, TimeProvider clock, ILoggerFactory loggers)
 {
     /// <summary>The topics of canonical events: what a replay can select.</summary>
@@ -190,7 +190,7 @@ public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGat
     private async Task<ReplayResult> PostAsync(ReplayResult result, List<Selected> selected, CancellationToken cancellationToken)
     {
         // The claim index and the posted journals, read from the ledger if the workflows have not loaded them yet.
-        await workflows.LoadAsync(cancellationToken);
+        await readModels.StartAsync(cancellationToken);
         masterData.Reload();
         var buildRemittance = new BuildRemittanceActivity(ledger, readModels, masterData, tokenizer);
         var buildAccrual = new BuildAccrualActivity(readModels, masterData, tokenizer);

@@ -60,8 +60,16 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     // (payer as sent in the 835, claim token) → trace number → journals of that claim payment (reversals excluded).
     private readonly Dictionary<(string Payer, string Claim), List<(string Trace, Journal Journal)>> _claimJournals = [];
 
-    /// <summary>Rebuilds from the ledger; call once before the routers run.</summary>
-    public async Task StartAsync(CancellationToken cancellationToken = default)
+    private Task? _loading;
+
+    /// <summary>Rebuilds from the ledger before the routers run; later calls share the first load (replay calls it too).</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+            return _loading ??= Task.Run(() => LoadAsync(cancellationToken), CancellationToken.None);
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
     {
         await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("charges"), 0, cancellationToken))
         {
