@@ -86,19 +86,19 @@ internal static class OperatorCommands
 
     private sealed record ResolveAnswer(WorkflowException Exception, string? ResumeEvent, string? Resumed);
 
-    private static Option<string> Url() => new("--url")
+    internal static Option<string> Url() => new("--url")
     {
         Description = "The runtime's address (default: HEALTHFLOW_URL, else the address `healthflow serve` listens on).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HEALTHFLOW_URL") ?? LocalRuntime.DefaultUrls,
     };
 
-    private static Option<string?> AdminKey() => new("--admin-key")
+    internal static Option<string?> AdminKey() => new("--admin-key")
     {
         Description = "The admin key (default: HEALTHFLOW_ADMIN_KEY; the runtime's Admin:Key setting).",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("HEALTHFLOW_ADMIN_KEY"),
     };
 
-    private static HttpClient Client(ParseResult parse, Option<string> url, Option<string?> adminKey)
+    internal static HttpClient Client(ParseResult parse, Option<string> url, Option<string?> adminKey)
     {
         var http = new HttpClient { BaseAddress = new Uri(parse.GetValue(url)!.TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(30) };
         if (parse.GetValue(adminKey) is { Length: > 0 } key)
@@ -115,7 +115,7 @@ internal static class OperatorCommands
     }
 
     /// <summary>True on 2xx; otherwise prints the status and the problem's detail to stderr.</summary>
-    private static async Task<bool> SucceededAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    internal static async Task<bool> SucceededAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (response.IsSuccessStatusCode)
             return true;

@@ -8,6 +8,8 @@ root.Subcommands.Add(LedgerCommands.Create());
 root.Subcommands.Add(OperatorCommands.Orchestrations());
 root.Subcommands.Add(OperatorCommands.Exceptions());
 root.Subcommands.Add(ReconcileCommand.Create());
+root.Subcommands.Add(ReplayCommands.Replay());
+root.Subcommands.Add(ReplayCommands.Rebuild());
 root.Subcommands.Add(InspectCommands.X12());
 root.Subcommands.Add(InspectCommands.Fhir());
 root.Subcommands.Add(InspectCommands.Hl7());

@@ -2,6 +2,7 @@ using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Orchestration;
 using HealthFlow.Pipeline.Reconciliation;
+using HealthFlow.Pipeline.Replay;
 using HealthFlow.Pipeline.Security;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.AspNetCore.Http;
@@ -14,7 +15,7 @@ namespace HealthFlow.Functions;
 
 /// <summary>
 /// The HTTP triggers: the routes of the local runtime (<c>MapHealthFlowApi</c>, <c>MapOrchestrationApi</c>,
-/// <c>MapExceptionApi</c>, <c>MapReconciliationApi</c>; FunctionsProjectTests keeps the two lists equal), each a call to
+/// <c>MapExceptionApi</c>, <c>MapReconciliationApi</c>, <c>MapReplayApi</c>; FunctionsProjectTests keeps the two lists equal), each a call to
 /// the shared endpoint class. host.json's route prefix is empty and each route says <c>api/</c> itself, because the
 /// OData feed (the address Power BI's OData connector is given) and the reconciliation page live at <c>/odata</c> and
 /// <c>/reconciliation</c> in both hosts. Anonymous at the Functions level because HealthFlow authenticates vendors itself (<c>VendorDirectory</c>,
@@ -104,6 +105,11 @@ public sealed class HttpFunctions(IngestionEndpoints ingestion, HealthEndpoint h
     public async Task<IActionResult> ResolveException([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/exceptions/{id}/resolve")] HttpRequest request,
         string id, [DurableClient] DurableTaskClient client) =>
         new ResultAction(await Exceptions(client).ResolveAsync(request, id));
+
+    [Function("Replay")]
+    public async Task<IActionResult> Replay([HttpTrigger(AuthorizationLevel.Anonymous, "post", Route = "api/replay")] HttpRequest request,
+        [DurableClient] DurableTaskClient client) =>
+        new ResultAction(await new ReplayEndpoints(ActivatorUtilities.CreateInstance<ReplayService>(services, new DurableOrchestrationClient(client)), vendors).PostAsync(request));
 
     private OrchestrationEndpoints Orchestrations(DurableTaskClient client) => new(new DurableOrchestrationClient(client), vendors);
 

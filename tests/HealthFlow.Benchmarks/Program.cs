@@ -30,5 +30,8 @@ if (args.Length > 0 && args[0] == "reconciliation")
     return await ReconciliationHarness.RunAsync(args[1..]);
 if (args.Length > 1 && args[0] == "reconciliation-run")
     return await ReconciliationHarness.RunChildAsync(args[1..]);
+// `... -- rebuild [--records N] [--rounds 3]` prints the full read-model rebuild rate in records/s (RebuildHarness.cs).
+if (args.Length > 0 && args[0] == "rebuild")
+    return await RebuildHarness.RunAsync(args[1..]);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -41,6 +41,33 @@ public sealed class OperatorCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replay_dry_runs_and_re_drives_to_the_erp_over_http_and_rebuild_writes_the_read_models()
+    {
+        using var remittance = new MemoryStream();
+        new X12Generator(5).Write835(remittance, 1, claimsPerTransactionSet: 2, setsPerInterchange: 1);
+        using (var response = await _serve.PostAsync("api/x12", "application/edi-x12", remittance.ToArray()))
+            Assert.True(response.IsSuccessStatusCode, $"POST /api/x12 answered {(int)response.StatusCode}");
+        var admin = new[] { "--url", _serve.Address.ToString(), "--admin-key", ServeProcess.AdminKey };
+        await UntilAsync(() => CliRunner.RunAsync(["orchestrations", "list", "--prefix", "remit:", "--status", "Completed", .. admin]), r => r.Output.Contains("1 instance(s)", StringComparison.Ordinal));
+
+        var dry = await CliRunner.RunAsync(["replay", "--stream", "remittances", "--dry-run", "--reason", "what would go", .. admin]);
+        Assert.Equal(0, dry.ExitCode);
+        Assert.Contains("(dry run: nothing re-driven), target topics: 1 event(s) selected (remittances 1)", dry.Output, StringComparison.Ordinal);
+
+        var erp = await CliRunner.RunAsync(["replay", "--stream", "remittances", "--target", "erp", "--reason", "post again", .. admin]);
+        Assert.Equal(0, erp.ExitCode);
+        Assert.Matches(@"posted 0, already posted [1-9]", erp.Output);
+
+        Assert.NotEqual(0, (await CliRunner.RunAsync(["replay", "--stream", "remittances", .. admin])).ExitCode);
+
+        var rebuilt = await CliRunner.RunAsync("rebuild", "--data", _folder);
+        Assert.Equal(0, rebuilt.ExitCode);
+        Assert.Contains("Exceptions: 2 open, 0 resolved", rebuilt.Output, StringComparison.Ordinal);
+        Assert.Equal(["ar-subledger.json", "exceptions.json", "journal-register.json"],
+            Directory.GetFiles(Path.Combine(_folder, "read-models")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
     public async Task Operator_commands_without_the_admin_key_fail_with_the_runtime_s_answer()
     {
         var result = await CliRunner.RunAsync("exceptions", "list", "--url", _serve.Address.ToString(), "--admin-key", ServeProcess.VendorKey);

@@ -1,4 +1,5 @@
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using HealthFlow.Pipeline.Security;
 using Microsoft.AspNetCore.Http;
@@ -29,6 +30,12 @@ public static class RequestKeys
         var colon = credentials.IndexOf(':', StringComparison.Ordinal);
         return colon < 0 ? null : credentials[(colon + 1)..];
     }
+
+    /// <summary>
+    /// A name for a key that is safe to record (audit records, logs): <c>key-</c> and 12 hex digits of its SHA-256, so a
+    /// record says which key acted, and whether it was the one in use before a rotation, without holding the key.
+    /// </summary>
+    public static string IdOf(string key) => "key-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)).AsSpan(0, 6));
 
     /// <summary>Null for the admin key; otherwise 401 for no or an unknown key, 403 for a vendor's key ("{what} needs the admin key").</summary>
     public static IResult? RefuseUnlessAdmin(HttpRequest request, VendorDirectory vendors, string what) => RefuseUnlessAdmin(Of(request), vendors, what);

@@ -7,7 +7,9 @@ using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.ReadModels;
 using HealthFlow.Pipeline.Reconciliation;
+using HealthFlow.Pipeline.Replay;
 using HealthFlow.Pipeline.Workflows;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Ingestion;
@@ -183,6 +185,8 @@ public sealed class LocalRuntime : IAsyncDisposable
             services.AddWorkflows(configuration);
             services.AddReconciliation(configuration, data);
             services.AddOtlpMetricsExport(configuration);
+            services.AddReplay();
+            services.AddSingleton<LiveReadModels>();
 
             var app = builder.Build();
             app.Services.GetRequiredService<OtlpMetricsExport>();
@@ -190,6 +194,7 @@ public sealed class LocalRuntime : IAsyncDisposable
             app.MapOrchestrationApi();
             app.MapExceptionApi();
             app.MapReconciliationApi();
+            app.MapReplayApi();
             await app.Services.GetRequiredService<IngestionService>().StartAsync(cancellationToken);
             // Workflows:Enabled=false runs ingestion alone (events wait on their topics), e.g. to measure it.
             var workflows = !string.Equals(configuration["Workflows:Enabled"], "false", StringComparison.OrdinalIgnoreCase);
@@ -198,6 +203,7 @@ public sealed class LocalRuntime : IAsyncDisposable
             await engine.StartAsync(app.Services, cancellationToken);
             if (workflows)
                 await WorkflowRegistration.StartWorkflowsAsync(app.Services, cancellationToken);
+            await app.Services.GetRequiredService<LiveReadModels>().StartAsync(cancellationToken);
             await app.StartAsync(cancellationToken);
             app.Services.GetRequiredService<ReconciliationSchedule>().Start();
             return new LocalRuntime(app, store, ledger, bus, engine, traces, data, vendors) { MllpEndpoint = mllpListener?.IPEndPoint };
@@ -223,6 +229,7 @@ public sealed class LocalRuntime : IAsyncDisposable
         await _app.StopAsync();
         await _app.Services.GetRequiredService<ReconciliationSchedule>().DisposeAsync();
         await _app.Services.GetRequiredService<WorkflowHost>().DisposeAsync();
+        await _app.Services.GetRequiredService<LiveReadModels>().DisposeAsync();
         await _engine.DisposeAsync();
         await _app.DisposeAsync();
         await _bus.DisposeAsync();

@@ -62,7 +62,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     private readonly LedgerCursor _cursor = new(ledger);
 
-    /// <summary>Rebuilds from the ledger; call once before the routers run.</summary>
+    /// <summary>Rebuilds from the ledger before the routers run; a later call waits for that first load (replay calls it too).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => CatchUpAsync(cancellationToken);
 
     /// <summary>

@@ -53,10 +53,12 @@ public sealed class RuntimeHost : IAsyncDisposable
         return host;
     }
 
-    /// <summary>Stops the runtime and starts a new one on the same data folder.</summary>
-    public async Task RestartAsync()
+    /// <summary>Stops the runtime and starts a new one on the same data folder, with <paramref name="changes"/> to its settings.</summary>
+    public async Task RestartAsync(IDictionary<string, string?>? changes = null)
     {
         await Runtime.DisposeAsync();
+        foreach (var (key, value) in changes ?? new Dictionary<string, string?>())
+            _settings[key] = value;
         await StartRuntimeAsync();
     }
 

@@ -1,0 +1,185 @@
+using System.Text.Json;
+using HealthFlow.Finance.Events;
+using HealthFlow.Finance.Journals;
+using HealthFlow.Finance.Mapping;
+using HealthFlow.Ledger;
+using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Http;
+using HealthFlow.Pipeline.Workflows;
+
+namespace HealthFlow.Pipeline.ReadModels;
+
+/// <summary>One AR account's movements for a legal entity, payer and facility (lines without a dimension have it empty).</summary>
+public sealed record ArBalance(string LegalEntity, string Payer, string Facility, string Account, decimal Debit, decimal Credit)
+{
+    public decimal Balance => Debit - Credit;
+}
+
+/// <summary>A member journal the ERP accepted, with the ERP document of the post that carried it (null until known).</summary>
+public sealed record RegisterEntry(string JournalId, string IdempotencyKey, string Kind, string LegalEntity, string Currency, DateOnly PostingDate,
+    decimal Amount, string? ReversalOf, string CorrelationId, DateTimeOffset RecordedAt, string? Document);
+
+/// <summary>An exception of the workbench and when it was resolved (the resolution record's time).</summary>
+public sealed record ExceptionEntry(string Id, string Reason, string Kind, string Reference, bool Blocking, string InstanceId, string CorrelationId,
+    DateTimeOffset RaisedAt, DateTimeOffset? ResolvedAt);
+
+/// <summary>The three read models at one point: AR sub-ledger (sorted by entity, payer, facility, account), journal register and exceptions (ledger order).</summary>
+public sealed record ReadModelSnapshot(IReadOnlyList<ArBalance> ArSubLedger, IReadOnlyList<RegisterEntry> JournalRegister, IReadOnlyList<ExceptionEntry> Exceptions)
+{
+    /// <summary>The data folder's sub-folder <c>healthflow rebuild</c> writes to.</summary>
+    public const string Folder = "read-models";
+
+    /// <summary>Writes <c>ar-subledger.json</c>, <c>journal-register.json</c> and <c>exceptions.json</c> to <paramref name="folder"/>.</summary>
+    public void WriteTo(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        Write(Path.Combine(folder, "ar-subledger.json"), ArSubLedger);
+        Write(Path.Combine(folder, "journal-register.json"), JournalRegister);
+        Write(Path.Combine(folder, "exceptions.json"), Exceptions);
+    }
+
+    private static void Write<T>(string path, IReadOnlyList<T> rows)
+    {
+        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        JsonSerializer.Serialize(file, rows, ApiJson.Options);
+    }
+}
+
+/// <summary>How far a rebuild has got in one stream: every record of <see cref="Stream"/> below <see cref="Seq"/> is applied.</summary>
+public readonly record struct RebuildProgress(string Stream, long Seq, long Head, long Applied);
+
+/// <summary>
+/// Finance's read models, projected from the ledger alone: the AR sub-ledger by payer and facility and the journal register
+/// (from the accepted member journals in <see cref="WorkflowReadModels.JournalStream"/> and the <see cref="JournalPosted"/>
+/// records of the journals topic), and the exception list (the exceptions topic and <see cref="ExceptionBook.ResolutionStream"/>).
+/// </summary>
+/// <remarks>
+/// Applying is keyed and order-independent across streams (a journal counts once by key, a document or resolution may
+/// arrive before what it belongs to), so catching up stream by stream from any position gives what a rebuild from zero
+/// gives. Thread-safe: one writer applies while readers take snapshots.
+/// </remarks>
+public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
+{
+    private const string JournalsTopicStream = "topic/journals";
+    private const int ProgressEvery = 4096;
+
+    /// <summary>The ledger streams the read models are built from.</summary>
+    public static IReadOnlyList<string> Streams { get; } =
+        [WorkflowReadModels.JournalStream, JournalsTopicStream, BusRecords.TopicStream(ExceptionBook.Topic), ExceptionBook.ResolutionStream];
+
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, RegisterEntry> _register = new(StringComparer.Ordinal);
+    private readonly List<string> _registerOrder = [];
+    private readonly Dictionary<string, string> _documents = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string LegalEntity, string Payer, string Facility, string Account), (decimal Debit, decimal Credit)> _ar = [];
+    private readonly Dictionary<string, WorkflowException> _exceptions = new(StringComparer.Ordinal);
+    private readonly List<string> _exceptionOrder = [];
+    private readonly Dictionary<string, DateTimeOffset> _resolved = new(StringComparer.Ordinal);
+
+    /// <summary>Every payer's insurance and patient AR account.</summary>
+    public static IReadOnlySet<string> ArAccounts(MasterDataSet masterData)
+    {
+        ArgumentNullException.ThrowIfNull(masterData);
+        return masterData.Payers.SelectMany(p => new[] { p.InsuranceArAccount, p.PatientArAccount }).ToHashSet(StringComparer.Ordinal);
+    }
+
+    /// <summary>Builds the read models from the first record to the head; <paramref name="progress"/> hears about each stream as it goes.</summary>
+    public static async Task<FinanceReadModels> RebuildAsync(ILedger ledger, IReadOnlySet<string> arAccounts, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        var models = new FinanceReadModels(arAccounts);
+        await models.CatchUpAsync(ledger, 0, ledger.Head, progress, cancellationToken);
+        return models;
+    }
+
+    /// <summary>Applies the records of <see cref="Streams"/> with sequence numbers in [<paramref name="from"/>, <paramref name="to"/>); returns how many.</summary>
+    public async Task<long> CatchUpAsync(ILedger ledger, long from, long to, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        long applied = 0;
+        foreach (var stream in Streams)
+        {
+            await foreach (var record in ledger.ReadStreamAsync(stream, from, cancellationToken))
+            {
+                if (record.Seq >= to)
+                    break;
+                Apply(record);
+                if (++applied % ProgressEvery == 0)
+                    progress?.Report(new RebuildProgress(stream, record.Seq, to, applied));
+            }
+
+            progress?.Report(new RebuildProgress(stream, to, to, applied));
+        }
+
+        return applied;
+    }
+
+    /// <summary>Applies one ledger record (records of other streams and types are ignored).</summary>
+    public void Apply(LedgerRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        switch (record.Stream)
+        {
+            case WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType:
+                AddJournal(JournalFacts.Read(record.Payload.Span), record);
+                break;
+            case JournalsTopicStream when record.Type == JournalPosted.MessageType:
+                var posted = JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+                lock (_gate)
+                {
+                    foreach (var member in posted.MemberKeys)
+                        _documents.TryAdd(member, string.Join(' ', posted.DocumentNumbers));
+                }
+
+                break;
+            case var topic when topic == BusRecords.TopicStream(ExceptionBook.Topic) && record.Type == WorkflowException.MessageType:
+                var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+                lock (_gate)
+                {
+                    if (_exceptions.TryAdd(exception.Id, exception))
+                        _exceptionOrder.Add(exception.Id);
+                }
+
+                break;
+            case ExceptionBook.ResolutionStream when record.Type == ExceptionBook.ResolvedType:
+                lock (_gate)
+                    _resolved.TryAdd(record.Key, record.Time);
+                break;
+        }
+    }
+
+    public ReadModelSnapshot Snapshot()
+    {
+        lock (_gate)
+        {
+            return new ReadModelSnapshot(
+                [.. _ar.OrderBy(a => a.Key.LegalEntity, StringComparer.Ordinal).ThenBy(a => a.Key.Payer, StringComparer.Ordinal)
+                    .ThenBy(a => a.Key.Facility, StringComparer.Ordinal).ThenBy(a => a.Key.Account, StringComparer.Ordinal)
+                    .Select(a => new ArBalance(a.Key.LegalEntity, a.Key.Payer, a.Key.Facility, a.Key.Account, a.Value.Debit, a.Value.Credit))],
+                [.. _registerOrder.Select(key => _register[key] with { Document = _documents.GetValueOrDefault(key) })],
+                [.. _exceptionOrder.Select(id => _exceptions[id]).Select(e => new ExceptionEntry(e.Id, e.Reason, e.Kind, e.Reference, e.Blocking, e.InstanceId,
+                    e.CorrelationId, e.RaisedAt, _resolved.TryGetValue(e.Id, out var at) ? at : null))]);
+        }
+    }
+
+    private void AddJournal(JournalFacts journal, LedgerRecord record)
+    {
+        lock (_gate)
+        {
+            // A journal recorded twice is a reconciliation break (posted-twice), not twice the balance.
+            if (_register.ContainsKey(journal.IdempotencyKey))
+                return;
+            _register[journal.IdempotencyKey] = new RegisterEntry(journal.JournalId, journal.IdempotencyKey, journal.Kind, journal.LegalEntity, journal.Currency,
+                journal.PostingDate, journal.Lines.Sum(l => l.Debit), journal.ReversalOf, journal.CorrelationId, record.Time, null);
+            _registerOrder.Add(journal.IdempotencyKey);
+            foreach (var line in journal.Lines)
+            {
+                if (!arAccounts.Contains(line.Account))
+                    continue;
+                var key = (journal.LegalEntity, line.Payer ?? "", line.Facility ?? "", line.Account);
+                var (debit, credit) = _ar.GetValueOrDefault(key);
+                _ar[key] = (checked(debit + line.Debit), checked(credit + line.Credit));
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using HealthFlow.Finance;
+using HealthFlow.Finance.Batching;
+using HealthFlow.Finance.Events;
+using HealthFlow.Finance.Mapping;
+using HealthFlow.Finance.Posting;
+using HealthFlow.Ledger;
+using HealthFlow.Ledger.Storage;
+using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.ReadModels;
+using HealthFlow.Pipeline.Workflows;
+
+namespace HealthFlow.Benchmarks;
+
+/// <summary>
+/// Full rebuild of the finance read models (AR sub-ledger, journal register, exception list) from the ledger (issue 7's
+/// goal: at least 200,000 records/s): <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- rebuild [--records 1000000] [--rounds 3] [--dir PATH]</c>.
+/// </summary>
+/// <remarks>
+/// <para>Not timed: writing about <c>--records</c> read-model records as the workflows leave them, in a ledger in a
+/// temporary folder: 835s of 1,000 claim payments whose journals the real <see cref="RemittanceRule"/> builds (two member
+/// journals per claim in <c>workflow/journals</c>), a <see cref="JournalPosted"/> per micro-batch on the journals topic, and
+/// one exception per 100 claims on the exceptions topic, every other one resolved. The claims topic's records sit between
+/// them, as in a real ledger, and are not read.</para>
+/// <para>Timed, per round: <see cref="FinanceReadModels.RebuildAsync"/> over the open ledger (what <c>healthflow rebuild</c>
+/// and the runtime's start do), in wall and CPU time; the rate is read-model records applied per second.</para>
+/// </remarks>
+public static class RebuildHarness
+{
+    private const int PerRemittance = 1000;
+    private static readonly DateOnly Day = new(2026, 11, 20);
+    private static readonly byte[] TokenKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
+    private static readonly string[] Facilities = ["RMC", "LCH", "SVH"];
+    private static readonly (string Code, string RemitName)[] Payers = [("ACME", "ACME HEALTH PLAN"), ("BRM", "BLUE RIVER MUTUAL"), ("UCARE", "UNITED CARE")];
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var records = long.Parse(Option(args, "--records", "1000000"), CultureInfo.InvariantCulture);
+        var rounds = int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture);
+        var folder = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "healthflow-rebuild-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
+        var masterData = HealthFlow.Finance.Mapping.MasterData.LoadEmbedded().Value ?? throw new InvalidOperationException("The embedded master data does not load.");
+        try
+        {
+            var generation = Stopwatch.StartNew();
+            var written = await GenerateAsync(folder, records, masterData);
+            Console.WriteLine(FormattableString.Invariant(
+                $"generated {written.ReadModel:N0} read-model records ({written.Journals:N0} journals, {written.Exceptions:N0} exceptions) among {written.Head:N0} ledger records in {generation.Elapsed.TotalSeconds:F0} s (not timed)"));
+
+            using var store = FileBlobStore.OpenWritable(folder);
+            var opening = Stopwatch.StartNew();
+            await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
+            Console.WriteLine(FormattableString.Invariant($"  open ledger (walk + index {ledger.Head:N0} records): {opening.Elapsed.TotalSeconds:F1} s (not part of the rebuild: a running runtime has it open)"));
+            var arAccounts = FinanceReadModels.ArAccounts(masterData);
+            for (var round = 1; round <= rounds; round++)
+            {
+                var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var clock = Stopwatch.StartNew();
+                var models = new FinanceReadModels(arAccounts);
+                var applied = await models.CatchUpAsync(ledger, 0, ledger.Head);
+                var wall = clock.Elapsed;
+                var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                var snapshot = models.Snapshot();
+                var (readWall, readCpu) = await ReadOnlyAsync(ledger);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  round {round}: reading the same streams alone: {readWall.TotalSeconds:F2} s wall, {readCpu.TotalSeconds:F2} s CPU ({applied / readCpu.TotalSeconds:N0} records/CPU-s)"));
+                Console.WriteLine(FormattableString.Invariant(
+                    $"  round {round}: {applied:N0} records in {wall.TotalSeconds:F2} s wall ({applied / wall.TotalSeconds:N0} records/s), {used.TotalSeconds:F2} s CPU ({applied / used.TotalSeconds:N0} records/CPU-s); {snapshot.JournalRegister.Count:N0} journals, {snapshot.ArSubLedger.Count} AR rows, {snapshot.Exceptions.Count:N0} exceptions"));
+            }
+
+            Console.WriteLine($"  load {LoadAverage()}");
+            return 0;
+        }
+        finally
+        {
+            if (!args.Contains("--keep"))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    /// <summary>The ledger's share: the read models' streams read through <see cref="ILedger.ReadStreamAsync"/>, nothing applied.</summary>
+    private static async Task<(TimeSpan Wall, TimeSpan Cpu)> ReadOnlyAsync(BlobLedger ledger)
+    {
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        long bytes = 0;
+        foreach (var stream in FinanceReadModels.Streams)
+        {
+            await foreach (var record in ledger.ReadStreamAsync(stream))
+                bytes += record.Payload.Length;
+        }
+
+        GC.KeepAlive(bytes);
+        return (clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
+    }
+
+    private static async Task<(long ReadModel, long Journals, long Exceptions, long Head)> GenerateAsync(string folder, long target, MasterDataSet masterData)
+    {
+        var tokenizer = new PatientTokenizer(TokenKey);
+        using var store = FileBlobStore.OpenWritable(folder);
+        await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
+        var random = new Random(20261120);
+        var entries = new List<LedgerEntry>();
+        long readModel = 0, journals = 0, exceptions = 0;
+        for (var r = 0; readModel < target; r++)
+        {
+            var (payerCode, remitName) = Payers[r % Payers.Length];
+            var trace = $"EFT{r:D7}";
+            var receipt = $"rcpt-835-{r:D7}";
+            var instance = WorkflowInstanceIds.Remittance(remitName, trace);
+            var payments = new List<ClaimPayment>(PerRemittance);
+            var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
+            for (var c = 0; c < PerRemittance; c++)
+            {
+                var pcn = $"PCN{r:D6}{c:D4}";
+                var facility = Facilities[random.Next(Facilities.Length)];
+                var charge = random.Next(10_000, 500_000) / 100m;
+                var contractual = decimal.Round(charge * random.Next(10, 60) / 100m, 2);
+                entries.Add(Topic(new ClaimSubmitted
+                {
+                    IdempotencyKey = $"837I:{pcn}",
+                    CorrelationId = $"rcpt-837-{r:D7}",
+                    CausationId = $"rcpt-837-{r:D7}",
+                    ClaimId = pcn,
+                    ClaimKind = "837I",
+                    Facility = facility,
+                    Payer = payerCode,
+                    TotalCharge = new Money(charge, "USD"),
+                }));
+                matches[pcn] = new ClaimMatch(facility, payerCode);
+                payments.Add(new ClaimPayment { PatientControlNumber = pcn, Status = "1", Charge = charge, Paid = charge - contractual, Adjustments = [new Adjustment("CO", "45", contractual)] });
+                if (c % 100 == 0)
+                {
+                    var id = ExceptionBook.IdFor(instance, 0, "denial-work-queue", $"claim:{c}");
+                    var exception = new WorkflowException
+                    {
+                        Id = id, Reason = "denial-work-queue", Kind = "denial", Reference = $"claim:{c}", Blocking = false,
+                        CorrelationId = receipt, InstanceId = instance, Action = "work the denial", RaisedAt = DateTimeOffset.UtcNow,
+                    };
+                    entries.Add(TopicRecords.For(ExceptionBook.Topic, new BusMessage(id, WorkflowException.MessageType, JsonSerializer.SerializeToUtf8Bytes(exception, EventJson.Options), "", receipt, instance)));
+                    exceptions++;
+                    readModel++;
+                    if (c % 200 == 0)
+                    {
+                        entries.Add(new LedgerEntry(ExceptionBook.ResolutionStream, ExceptionBook.ResolvedType, id, receipt, instance, ReadOnlyMemory<byte>.Empty));
+                        readModel++;
+                    }
+                }
+            }
+
+            var remittance = new RemittanceReceived
+            {
+                IdempotencyKey = $"835:{payerCode}:{trace}", CorrelationId = receipt, CausationId = receipt, Payer = remitName, Payee = "RIVERBEND MEDICAL CENTER",
+                PayeeNpi = "1234567893", TraceNumber = trace, PaymentMethod = "ACH", PaymentAmount = new Money(payments.Sum(p => p.Paid), "USD"), PaymentDate = Day,
+                Balanced = true, Claims = payments,
+            };
+            var built = RemittanceRule.Build(masterData, remittance, matches, Day, protectIdentifier: tokenizer.Tokenize);
+            foreach (var member in built.Journals)
+                entries.Add(new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, member.IdempotencyKey, receipt, instance,
+                    JsonSerializer.SerializeToUtf8Bytes(member, EventJson.Options)));
+            journals += built.Journals.Count;
+            readModel += built.Journals.Count;
+            foreach (var batch in JournalBatcher.Batch(built.Journals, masterData))
+            {
+                var posted = new JournalPosted(batch.Journal.IdempotencyKey, batch.Journal.JournalId, batch.MemberKeys, ["FILE-" + batch.Journal.JournalId], "file", false, instance);
+                entries.Add(TopicRecords.For("journals", new BusMessage("posted:" + batch.Journal.IdempotencyKey, JournalPosted.MessageType,
+                    JsonSerializer.SerializeToUtf8Bytes(posted, EventJson.Options), "", receipt, instance)));
+                readModel++;
+            }
+
+            foreach (var chunk in entries.Chunk(4096))
+                await ledger.AppendBatchAsync(chunk);
+            entries.Clear();
+        }
+
+        return (readModel, journals, exceptions, ledger.Head);
+    }
+
+    private static LedgerEntry Topic(CanonicalEvent @event) =>
+        TopicRecords.For(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, EventJson.Serialize(@event), @event.SessionKey, @event.CorrelationId, @event.CausationId));
+
+    private static string Option(string[] args, string name, string fallback)
+    {
+        var at = Array.IndexOf(args, name);
+        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
+}
