@@ -135,7 +135,7 @@ public sealed partial class IngestionService
             }
             var issued = new Receipt
             {
-                ReceiptId = NewReceiptId(),
+                ReceiptId = ReceiptIds.New(),
                 Vendor = vendor,
                 Format = format,
                 Sha256 = sha256,
@@ -270,8 +270,6 @@ public sealed partial class IngestionService
     }
 
     // Version 7 GUIDs sort by creation time, which keeps receipts in arrival order in listings.
-    private static string NewReceiptId() => "rcp_" + Guid.CreateVersion7().ToString("N");
-
     [LoggerMessage(1001, LogLevel.Information, "Stored receipt {ReceiptId} from {Vendor}: {Format}, {Size} bytes")]
     private partial void LogStored(string receiptId, string vendor, PayloadFormat format, int size);
 

@@ -4,6 +4,7 @@ using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Http;
 using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Security;
+using HealthFlow.Pipeline.Telemetry;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -24,7 +25,8 @@ public static class ReconciliationRegistration
         services.AddSingleton(options);
         // A ReportingContainer, when the host registers one (Azure), holds the tables; the data folder then has a working copy.
         services.AddTransient(sp => new ReconciliationRunner(sp.GetRequiredService<ILedger>(), data.Path, sp.GetRequiredService<MasterDataSource>().Current,
-            sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ReportingContainer>()));
+            sp.GetRequiredService<PatientTokenizer>(), options, sp.GetRequiredService<TimeProvider>(), sp.GetService<ReportingContainer>(),
+            sp.GetService<HealthFlowMetrics>()));
         services.AddSingleton<ReconciliationEndpoints>();
         services.AddSingleton(sp => new ReportingODataFeed(sp.GetRequiredService<VendorDirectory>(), Path.Combine(data.Path, ReportingTables.Folder), sp.GetService<ReportingContainer>()));
         services.AddSingleton<ReconciliationSchedule>();

@@ -10,6 +10,7 @@ using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Telemetry;
 using HealthFlow.Pipeline.Workflows;
 
 namespace HealthFlow.Pipeline.Reconciliation;
@@ -30,7 +31,7 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// in the container and the reporting folder is a working copy.
 /// </remarks>
 public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, MasterDataSet masterData, PatientTokenizer tokenizer, ReconciliationOptions options, TimeProvider clock,
-    ReportingContainer? container = null)
+    ReportingContainer? container = null, HealthFlowMetrics? metrics = null)
 {
     /// <summary>The folder the reporting tables are written to (with a container, its working copy).</summary>
     public string ReportingFolder { get; } = Path.Combine(dataFolder, ReportingTables.Folder);
@@ -47,6 +48,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             ReportingTables.Write(ReportingFolder, report, masterData);
         else
             await container.WriteAsync(ReportingFolder, () => ReportingTables.Write(ReportingFolder, report, masterData), cancellationToken);
+        metrics?.RecordBreaks(report.Breaks.Select(b => b.Cause)); // the reconciliation-breaks alert
         return report;
     }
 

@@ -5,6 +5,7 @@ using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Telemetry;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.Logging;
 
@@ -25,7 +26,7 @@ namespace HealthFlow.Pipeline.Replay;
 /// <para>Replays run one at a time. Logs carry ids and counts, never bodies.</para>
 /// </remarks>
 public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGateway gateway, IOrchestrationClient orchestrations,
-    WorkflowReadModels readModels, MasterDataSource masterData, PatientTokenizer tokenizer, TimeProvider clock, ILoggerFactory loggers)
+    WorkflowReadModels readModels, MasterDataSource masterData, PatientTokenizer tokenizer, HealthFlowMetrics metrics, TimeProvider clock, ILoggerFactory loggers)
 {
     /// <summary>The topics of canonical events: what a replay can select.</summary>
     public static IReadOnlyList<string> EventTopics { get; } = ["encounters", "charges", "claims", "remittances"];
@@ -194,7 +195,7 @@ public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGat
         masterData.Reload();
         var buildRemittance = new BuildRemittanceActivity(ledger, readModels, masterData, tokenizer);
         var buildAccrual = new BuildAccrualActivity(readModels, masterData, tokenizer);
-        var post = new PostJournalsActivity(gateway, ledger, bus, readModels, loggers.CreateLogger<PostJournalsActivity>());
+        var post = new PostJournalsActivity(gateway, ledger, bus, readModels, metrics, clock, loggers.CreateLogger<PostJournalsActivity>());
         HashSet<(string, string)>? cancelled = null;
         var counts = new Counts();
         foreach (var item in selected)

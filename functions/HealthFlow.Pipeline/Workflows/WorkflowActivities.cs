@@ -9,7 +9,9 @@ using HealthFlow.Finance.Reconciliation;
 using HealthFlow.Ledger;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Erp;
+using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Pipeline.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace HealthFlow.Pipeline.Workflows;
@@ -111,7 +113,8 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
 /// The ERP's answers are outcomes, not failures: unavailable (a transient failure after the gateway's own retries) and
 /// rejected are returned for the orchestrator to wait out or raise.
 /// </summary>
-public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, ITopicBus bus, WorkflowReadModels readModels, ILogger<PostJournalsActivity> logger)
+public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, ITopicBus bus, WorkflowReadModels readModels, HealthFlowMetrics metrics,
+    TimeProvider clock, ILogger<PostJournalsActivity> logger)
     : IActivity<PostJournalsInput, PostJournalsOutcome>
 {
     public async Task<PostJournalsOutcome> RunAsync(ActivityContext context, PostJournalsInput input, CancellationToken cancellationToken)
@@ -138,6 +141,10 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
             foreach (var member in fresh)
                 readModels.AddJournal(member);
         }
+
+        // The posting lag: from the receipt of the journal's source to the ERP's acknowledgement (a re-post answered from the register is not a posting).
+        if (!ack.Replayed && ReceiptIds.IssuedAt(journal.Source.ReceiptId) is { } received)
+            metrics.RecordPostingLag(clock.GetUtcNow() - received);
 
         var documents = ack.Documents.Select(d => d.DocumentNumber).ToList();
         var posted = new JournalPosted(journal.IdempotencyKey, journal.JournalId, [.. input.Post.Members.Select(m => m.IdempotencyKey)], documents, ack.Gateway, ack.Replayed, input.InstanceId);
