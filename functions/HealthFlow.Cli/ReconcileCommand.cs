@@ -37,9 +37,8 @@ internal static class ReconcileCommand
             var runner = Runner(ledger, new DataFolder(folder), configuration);
             if (parse.GetResult(date) is null)
             {
-                var days = new List<ReconciliationSummary>();
-                foreach (var day in await runner.BusinessDaysAsync(cancellationToken))
-                    days.Add(ReconciliationSummary.From(await runner.RunAsync(day, cancellationToken), runner.ReportingFolder));
+                var reports = await runner.RunAsync(await runner.BusinessDaysAsync(cancellationToken), cancellationToken);
+                var days = reports.Select(r => ReconciliationSummary.From(r, runner.ReportingFolder)).ToList();
                 PrintDays(days);
                 return days.Sum(d => d.Breaks) == 0 ? 0 : 2;
             }

@@ -28,31 +28,47 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     public string ReportingFolder { get; } = Path.Combine(dataFolder, ReportingTables.Folder);
 
     /// <summary>Reconciles <paramref name="day"/> and writes the reporting tables.</summary>
-    public async Task<ReconciliationReport> RunAsync(DateOnly day, CancellationToken cancellationToken = default)
+    public async Task<ReconciliationReport> RunAsync(DateOnly day, CancellationToken cancellationToken = default) => (await RunAsync([day], cancellationToken))[0];
+
+    /// <summary>Reconciles each of <paramref name="days"/> in one pass over the ledger and writes the reporting tables.</summary>
+    public async Task<IReadOnlyList<ReconciliationReport>> RunAsync(IReadOnlyList<DateOnly> days, CancellationToken cancellationToken = default)
     {
-        var report = await ReconcileAsync(day, cancellationToken);
-        ReportingTables.Write(ReportingFolder, report, masterData);
-        return report;
+        var reports = await ReconcileAsync(days, cancellationToken);
+        foreach (var report in reports)
+            ReportingTables.Write(ReportingFolder, report, masterData);
+        return reports;
     }
 
     /// <summary>Reconciles <paramref name="day"/> without writing anything.</summary>
-    public async Task<ReconciliationReport> ReconcileAsync(DateOnly day, CancellationToken cancellationToken = default)
+    public async Task<ReconciliationReport> ReconcileAsync(DateOnly day, CancellationToken cancellationToken = default) => (await ReconcileAsync([day], cancellationToken))[0];
+
+    /// <summary>
+    /// Reconciles each of <paramref name="days"/> without writing anything, reading the ledger once: every fact goes to
+    /// each day's rules, which keep only their day's.
+    /// </summary>
+    public async Task<IReadOnlyList<ReconciliationReport>> ReconcileAsync(IReadOnlyList<DateOnly> days, CancellationToken cancellationToken = default)
     {
-        var reconciliation = new DailyReconciliation(masterData, day, tokenizer.Tokenize, options.Settings);
-        await AddExceptionsAsync(reconciliation, cancellationToken);
-        var claims = await AddClaimsAsync(reconciliation, cancellationToken);
-        await AddRemittancesAsync(reconciliation, claims, cancellationToken);
+        ArgumentNullException.ThrowIfNull(days);
+        var byDay = days.Distinct().ToDictionary(d => d, d => new DailyReconciliation(masterData, d, tokenizer.Tokenize, options.Settings));
+        var all = byDay.Values.ToList();
+        await AddExceptionsAsync(all, cancellationToken);
+        var claims = await AddClaimsAsync(all, cancellationToken);
+        await AddRemittancesAsync(all, claims, cancellationToken);
         claims.Clear();
-        await AddDischargesAsync(reconciliation, day, cancellationToken);
+        await AddDischargesAsync(byDay, cancellationToken);
         await foreach (var record in ledger.ReadStreamAsync(WorkflowReadModels.JournalStream, 0, cancellationToken))
         {
-            if (record.Type == WorkflowReadModels.JournalRecordType)
-                reconciliation.AddPostedJournal(JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!, record.Time);
+            if (record.Type != WorkflowReadModels.JournalRecordType)
+                continue;
+            var journal = JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!;
+            if (byDay.TryGetValue(journal.PostingDate, out var reconciliation))
+                reconciliation.AddPostedJournal(journal, record.Time);
         }
 
-        await AddErpAsync(reconciliation, cancellationToken);
-        await AddCountsAsync(reconciliation, day, cancellationToken);
-        return reconciliation.Finish(clock.GetUtcNow());
+        await AddErpAsync(all, cancellationToken);
+        await AddCountsAsync(byDay, cancellationToken);
+        var asOf = clock.GetUtcNow();
+        return [.. days.Select(d => byDay[d].Finish(asOf))];
     }
 
     /// <summary>The business days the ledger has amounts for: 835 payment dates, discharge dates and posted journals' posting dates.</summary>
@@ -85,7 +101,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         return [.. days];
     }
 
-    private async Task AddExceptionsAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
+    private async Task AddExceptionsAsync(List<DailyReconciliation> reconciliations, CancellationToken cancellationToken)
     {
         var resolved = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
         await foreach (var record in ledger.ReadStreamAsync(ExceptionBook.ResolutionStream, 0, cancellationToken))
@@ -100,14 +116,17 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             if (record.Type != WorkflowException.MessageType)
                 continue;
             var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
-            if (seen.Add(exception.Id))
-                reconciliation.AddException(new ExceptionFact(exception.Id, exception.Reason, exception.Reference, exception.InstanceId, exception.Blocking,
-                    exception.RaisedAt, resolved.TryGetValue(exception.Id, out var at) ? at : null));
+            if (!seen.Add(exception.Id))
+                continue;
+            var fact = new ExceptionFact(exception.Id, exception.Reason, exception.Reference, exception.InstanceId, exception.Blocking,
+                exception.RaisedAt, resolved.TryGetValue(exception.Id, out var at) ? at : null);
+            foreach (var reconciliation in reconciliations)
+                reconciliation.AddException(fact);
         }
     }
 
     /// <summary>Adds the day's claims billed and returns the claim index the workflow matches CLP01 with (latest submission wins).</summary>
-    private async Task<Dictionary<string, ClaimMatch>> AddClaimsAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, ClaimMatch>> AddClaimsAsync(List<DailyReconciliation> reconciliations, CancellationToken cancellationToken)
     {
         var index = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
         var billed = new HashSet<string>(StringComparer.Ordinal);
@@ -116,7 +135,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record) is not ClaimSubmitted claim)
                 continue;
             if (billed.Add(claim.IdempotencyKey))
-                reconciliation.AddClaimBilled(claim, record.Time);
+                reconciliations.ForEach(r => r.AddClaimBilled(claim, record.Time));
             if (ClaimMatch.FromClaim(claim, masterData) is { } match)
                 index[claim.ClaimId.Trim()] = match;
         }
@@ -124,7 +143,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         return index;
     }
 
-    private async Task AddRemittancesAsync(DailyReconciliation reconciliation, Dictionary<string, ClaimMatch> claims, CancellationToken cancellationToken)
+    private async Task AddRemittancesAsync(List<DailyReconciliation> reconciliations, Dictionary<string, ClaimMatch> claims, CancellationToken cancellationToken)
     {
         await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("remittances"), 0, cancellationToken))
         {
@@ -137,20 +156,21 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                     matches.TryAdd(payment.PatientControlNumber, match);
             }
 
-            reconciliation.AddRemittance(remittance, matches, WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber), record.Time);
+            var instanceId = WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber);
+            reconciliations.ForEach(r => r.AddRemittance(remittance, matches, instanceId, record.Time));
         }
     }
 
-    private async Task AddDischargesAsync(DailyReconciliation reconciliation, DateOnly day, CancellationToken cancellationToken)
+    private async Task AddDischargesAsync(Dictionary<DateOnly, DailyReconciliation> byDay, CancellationToken cancellationToken)
     {
-        var discharges = new Dictionary<(string, string), (EncounterDischarged Discharge, DateTimeOffset At)>();
+        var discharges = new Dictionary<(string, string), (EncounterDischarged Discharge, DateTimeOffset At, DailyReconciliation Reconciliation)>();
         var cancelled = new HashSet<(string, string)>();
         await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("encounters"), 0, cancellationToken))
         {
             switch (WorkflowReadModels.TryReadEvent(record))
             {
-                case EncounterDischarged discharge when (discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime)) == day:
-                    discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time));
+                case EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime), out var reconciliation):
+                    discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time, reconciliation));
                     break;
                 case DischargeCancelled cancel:
                     cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim()));
@@ -167,18 +187,19 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 ofEncounter.TryAdd(charge.IdempotencyKey, charge);
         }
 
-        foreach (var (key, (discharge, at)) in discharges)
+        foreach (var (key, (discharge, at, reconciliation)) in discharges)
             reconciliation.AddDischarge(discharge, charges[key].Values, WorkflowInstanceIds.Discharge(discharge.Facility, discharge.EncounterId), at, cancelled.Contains(key));
     }
 
-    private async Task AddErpAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
+    private async Task AddErpAsync(List<DailyReconciliation> reconciliations, CancellationToken cancellationToken)
     {
         await foreach (var record in ledger.ReadStreamAsync(ErpPostedRegister.Stream, 0, cancellationToken))
         {
             if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
                 continue;
             var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload.Span, ErpPostedRegister.Json)!;
-            reconciliation.AddErpPost(new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason));
+            var post = new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason);
+            reconciliations.ForEach(r => r.AddErpPost(post));
         }
 
         if (!options.Settings.ErpKeepsCopy)
@@ -189,17 +210,19 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         using var reader = new StreamReader(new FileStream(copy, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (line.Length > 0)
-                reconciliation.AddErpCopy(JsonSerializer.Deserialize<Journal>(line, EventJson.Options)!);
+            if (line.Length == 0)
+                continue;
+            var journal = JsonSerializer.Deserialize<Journal>(line, EventJson.Options)!;
+            reconciliations.ForEach(r => r.AddErpCopy(journal));
         }
     }
 
     /// <summary>Receipts received, parsed and rejected, and dead letters, on the day the ledger recorded them.</summary>
-    private async Task AddCountsAsync(DailyReconciliation reconciliation, DateOnly day, CancellationToken cancellationToken)
+    private async Task AddCountsAsync(Dictionary<DateOnly, DailyReconciliation> byDay, CancellationToken cancellationToken)
     {
-        bool OnDay(LedgerRecord record) => DateOnly.FromDateTime(record.Time.UtcDateTime) == day;
+        DailyReconciliation? OnDay(LedgerRecord record) => byDay.GetValueOrDefault(DateOnly.FromDateTime(record.Time.UtcDateTime));
         var formats = new Dictionary<string, string>(StringComparer.Ordinal);
-        var parsed = new HashSet<string>(StringComparer.Ordinal);
+        var parsed = new HashSet<(DateOnly, string)>();
         await foreach (var record in ledger.ReadStreamAsync(ReceiptRecords.ReceiptStream, 0, cancellationToken))
         {
             switch (record.Type)
@@ -207,14 +230,13 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 case ReceiptRecords.ReceiptIssued:
                     var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload.Span, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
                     formats[record.Key] = format;
-                    if (OnDay(record))
-                        reconciliation.Count(CountStages.Received, format);
+                    OnDay(record)?.Count(CountStages.Received, format);
                     break;
-                case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) && parsed.Add(record.Key):
-                    reconciliation.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
+                case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) is { } day && parsed.Add((day.Day, record.Key)):
+                    day.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
                     break;
-                case ReceiptRecords.ReceiptRejected when OnDay(record):
-                    reconciliation.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
+                case ReceiptRecords.ReceiptRejected:
+                    OnDay(record)?.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
                     break;
             }
         }
@@ -223,15 +245,15 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         {
             foreach (var subscription in topic.Subscriptions)
             {
-                var count = 0;
+                var counts = new Dictionary<DailyReconciliation, int>();
                 await foreach (var record in ledger.ReadStreamAsync(BusRecords.DeadLetterStream(topic.Name, subscription.Name), 0, cancellationToken))
                 {
-                    if (record.Type == BusRecords.MessageDeadLettered && OnDay(record))
-                        count++;
+                    if (record.Type == BusRecords.MessageDeadLettered && OnDay(record) is { } day)
+                        counts[day] = counts.GetValueOrDefault(day) + 1;
                 }
 
-                if (count > 0)
-                    reconciliation.Count(CountStages.InDeadLetter, $"{topic.Name}/{subscription.Name}", count);
+                foreach (var (day, count) in counts)
+                    day.Count(CountStages.InDeadLetter, $"{topic.Name}/{subscription.Name}", count);
             }
         }
     }
