@@ -9,6 +9,7 @@ using System.Text.Json;
 using HealthFlow.Fhir.Generation;
 using HealthFlow.Hl7.Generation;
 using HealthFlow.Pipeline.Erp;
+using HealthFlow.Testing;
 using HealthFlow.X12;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -21,7 +22,8 @@ using Microsoft.Extensions.Logging;
 // malformed messages), kills the server with SIGKILL at random moments and restarts it on the same folder, then checks
 // from its own record of what got a 2xx receipt: every accepted message reached its final state (none lost); every
 // journal reached the file ERP once (none duplicated) and the cash posted equals the cash the accepted 835s moved;
-// the ledger verifies; each malformed message got its standard answer. Prints one summary line; exit 0 when clean.
+// `healthflow reconcile` finds no break on any business day; the ledger verifies; each malformed message got its
+// standard answer. Prints one summary line; exit 0 when clean.
 var seconds = Option("--seconds", 600);
 var kills = Option("--kills", 20);
 var seed = Option("--seed", 1);
@@ -53,16 +55,20 @@ Console.WriteLine($"sent: {record.Summary}; settling");
 var settled = await Checks.SettleAsync(server, record);
 await server.KillAsync();
 var journals = erp is null ? Checks.Journals(folder) : erp.Journals();
-var verify = await Server.RunCliAsync("ledger", "verify", "--data", folder);
+var verify = await HealthFlowProcess.RunAsync(["ledger", "verify", "--data", folder]);
+var reconciliation = await Checks.ReconcileAsync(folder, erp is null ? null : new Dictionary<string, string> { ["Erp:Gateway"] = "webhook" });
+var cashTies = journals.CashPosted == record.CashRemittedCents / 100m;
+var breaks = reconciliation.Breaks + (cashTies ? 0 : 1);
 var malformedUnanswered = record.Malformed.Count(m => !m.Answered);
-var clean = settled.Lost == 0 && journals.Duplicated == 0 && journals.CashPosted == record.CashRemittedCents / 100m && verify.ExitCode == 0 && malformedUnanswered == 0;
+var clean = settled.Lost == 0 && journals.Duplicated == 0 && breaks == 0 && verify.ExitCode == 0 && malformedUnanswered == 0;
 if (erp is not null)
     Console.WriteLine($"webhook ERP: down for {erpOutage} s from {seconds / 4} s into the run; {erp.Redelivered} redeliveries of an acknowledged key (deduplicated)");
 Console.WriteLine($"cash: posted {journals.CashPosted:N2}, remitted by accepted 835s {record.CashRemittedCents / 100m:N2}; ledger verify: {verify.Output.Trim()}");
+Console.WriteLine($"reconciliation (healthflow reconcile, every business day): {reconciliation.Summary}");
 foreach (var problem in settled.Problems.Take(20))
     Console.WriteLine($"  problem: {problem}");
 Console.WriteLine($"SOAK accepted={record.Accepted.Count} posted={journals.Posted} lost={settled.Lost} duplicated={journals.Duplicated} " +
-    $"kills={record.KillsSurvived}/{kills} breaks={(journals.CashPosted == record.CashRemittedCents / 100m ? 0 : 1)} " +
+    $"kills={record.KillsSurvived}/{kills} breaks={breaks} " +
     $"malformed-answered={record.Malformed.Count - malformedUnanswered}/{record.Malformed.Count} ledger={(verify.ExitCode == 0 ? "ok" : "BROKEN")} => {(clean ? "PASS" : "FAIL")}");
 if (clean && OptionText("--dir") is null)
     Directory.Delete(folder, recursive: true);
@@ -251,35 +257,27 @@ internal sealed class Server : IAsyncDisposable
 
     public async Task RestartAsync()
     {
-        var start = CliStart("serve", "--data", _folder, "--urls", "http://127.0.0.1:0");
+        var settings = new Dictionary<string, string>
+        {
+            ["Admin:Key"] = AdminKey,
+            ["Logging:LogLevel:Default"] = "Warning",
+            ["Workflows:QuietPeriodSeconds"] = "1",
+        };
         foreach (var vendor in VendorNames)
-            start.Environment[$"Vendors__{vendor}__Key"] = KeyOf(vendor);
-        start.Environment["Admin__Key"] = AdminKey;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        start.Environment["Workflows__QuietPeriodSeconds"] = "1";
+            settings[$"Vendors:{vendor}:Key"] = KeyOf(vendor);
         if (_erp is not null)
         {
-            start.Environment["Erp__Gateway"] = "webhook";
-            start.Environment["Erp__Webhook__Url"] = _erp.ToString();
-            start.Environment["Erp__Webhook__Secret"] = WebhookErp.Secret;
+            settings["Erp:Gateway"] = "webhook";
+            settings["Erp:Webhook:Url"] = _erp.ToString();
+            settings["Erp:Webhook:Secret"] = WebhookErp.Secret;
         }
-        var listening = new TaskCompletionSource<Uri>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, line) =>
-        {
-            const string Prefix = "HealthFlow listening on ";
-            if (line.Data is { } text && text.StartsWith(Prefix, StringComparison.Ordinal))
-                listening.TrySetResult(new Uri(text[Prefix.Length..]));
-        };
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        var (process, listening) = HealthFlowProcess.StartServe(_folder, settings);
         _process = process;
         try
         {
             // Start-up recovers the ledger, the bus and every unfinished orchestration before it listens: minutes after a
             // long outage, not seconds.
-            _address.TrySetResult(await listening.Task.WaitAsync(TimeSpan.FromMinutes(10)));
+            _address.TrySetResult(await listening.WaitAsync(TimeSpan.FromMinutes(10)));
         }
         catch (Exception ex)
         {
@@ -341,25 +339,6 @@ internal sealed class Server : IAsyncDisposable
         }
     }
 
-    public static async Task<(int ExitCode, string Output)> RunCliAsync(params string[] args)
-    {
-        var start = CliStart(args);
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output + await error);
-    }
-
-    private static ProcessStartInfo CliStart(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "healthflow.dll"));
-        foreach (var arg in args)
-            start.ArgumentList.Add(arg);
-        return start;
-    }
-
     public async ValueTask DisposeAsync()
     {
         await KillAsync();
@@ -371,8 +350,6 @@ internal sealed class Server : IAsyncDisposable
 /// <summary>The end-of-run checks.</summary>
 internal static class Checks
 {
-    private static readonly HashSet<string> CashAccounts = ["1110", "1120", "1121"];
-
     /// <summary>Waits until every accepted receipt is final and the orchestrations have settled; returns what was lost.</summary>
     public static async Task<(int Lost, List<string> Problems)> SettleAsync(Server server, SoakRecord record)
     {
@@ -423,15 +400,23 @@ internal static class Checks
             posted++;
             if (!keys.Add(journal.RootElement.GetProperty("idempotencyKey").GetString()!))
                 duplicated++;
-            cash += Cash(journal.RootElement);
+            cash += ErpCash.Of(journal.RootElement);
         }
         return (posted, duplicated, cash);
     }
 
-    /// <summary>Σ debit − credit on the cash accounts of one journal in the file-ERP shape.</summary>
-    public static decimal Cash(JsonElement journal) => journal.GetProperty("lines").EnumerateArray()
-        .Where(line => CashAccounts.Contains(line.GetProperty("account").GetString()!))
-        .Sum(line => line.GetProperty("debit").GetDecimal() - line.GetProperty("credit").GetDecimal());
+    /// <summary>
+    /// <c>healthflow reconcile</c> over every business day of the data folder (the server stopped): its breaks and its
+    /// closing line; a run that says nothing counts as a break.
+    /// </summary>
+    public static async Task<(int Breaks, string Summary)> ReconcileAsync(string folder, IReadOnlyDictionary<string, string>? settings)
+    {
+        var (exitCode, output) = await HealthFlowProcess.RunAsync(["reconcile", "--data", folder], settings);
+        var summary = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("all days: ", StringComparison.Ordinal));
+        if (summary is null || !int.TryParse(summary.Split(' ')[2], CultureInfo.InvariantCulture, out var breaks))
+            return (1, $"exit {exitCode}, no summary: {output.Trim()}");
+        return (exitCode == 0 ? breaks : Math.Max(breaks, 1), summary);
+    }
 }
 
 /// <summary>
@@ -477,7 +462,7 @@ internal sealed class WebhookErp : IAsyncDisposable
     {
         var journals = _posted.Values.SelectMany(j => j).ToList();
         var ids = journals.Select(j => j.GetProperty("journalId").GetString()).ToList();
-        return (journals.Count, ids.Count - ids.Distinct(StringComparer.Ordinal).Count(), journals.Sum(Checks.Cash));
+        return (journals.Count, ids.Count - ids.Distinct(StringComparer.Ordinal).Count(), journals.Sum(ErpCash.Of));
     }
 
     /// <summary>What the webhook ERP kept, one line per idempotency key, for a failed run's post-mortem.</summary>

@@ -96,9 +96,8 @@ internal static class DemoCommand
     private static async Task ReconcileAsync(LocalRuntime runtime, CancellationToken cancellationToken)
     {
         var runner = runtime.Services.GetRequiredService<ReconciliationRunner>();
-        var summaries = new List<ReconciliationSummary>();
-        foreach (var day in await runner.BusinessDaysAsync(cancellationToken))
-            summaries.Add(ReconciliationSummary.From(await runner.RunAsync(day, cancellationToken), runner.ReportingFolder));
+        var reports = await runner.RunAsync(await runner.BusinessDaysAsync(cancellationToken), cancellationToken);
+        var summaries = reports.Select(r => ReconciliationSummary.From(r, runner.ReportingFolder)).ToList();
         Console.WriteLine();
         ReconcileCommand.PrintDays(summaries);
         foreach (var summary in summaries.Where(s => s.Remittances > 0))

@@ -10,7 +10,10 @@ using Microsoft.Extensions.Configuration;
 
 namespace HealthFlow.Cli;
 
-/// <summary><c>healthflow reconcile --date D</c>: reconciles a business day from the ledger, writes the reporting CSVs, prints the summary.</summary>
+/// <summary>
+/// <c>healthflow reconcile [--date D]</c>: reconciles a business day (or, without <c>--date</c>, every business day the
+/// ledger has amounts for) from the ledger, writes the reporting CSVs, prints the summary.
+/// </summary>
 internal static class ReconcileCommand
 {
     public static Command Create()
@@ -18,8 +21,8 @@ internal static class ReconcileCommand
         var data = CliOptions.Data();
         var date = new Option<DateOnly>("--date")
         {
-            Description = "The business day (yyyy-MM-dd): payment date of 835s, discharge date of encounters, posting date of journals.",
-            Required = true,
+            Description = "The business day (yyyy-MM-dd): payment date of 835s, discharge date of encounters, posting date of journals. "
+                + "Without it, every business day the ledger has amounts for, one line each.",
             CustomParser = result => DateOnly.ParseExact(result.Tokens.Single().Value, "yyyy-MM-dd", CultureInfo.InvariantCulture),
         };
         var command = new Command("reconcile",
@@ -32,8 +35,15 @@ internal static class ReconcileCommand
             using var store = FileBlobStore.OpenReadOnly(folder);
             await using var ledger = await BlobLedger.OpenReadOnlyAsync(store, cancellationToken: cancellationToken);
             var runner = Runner(ledger, new DataFolder(folder), configuration);
-            var report = await runner.RunAsync(parse.GetValue(date), cancellationToken);
-            var summary = ReconciliationSummary.From(report, runner.ReportingFolder);
+            if (parse.GetResult(date) is null)
+            {
+                var reports = await runner.RunAsync(await runner.BusinessDaysAsync(cancellationToken), cancellationToken);
+                var days = reports.Select(r => ReconciliationSummary.From(r, runner.ReportingFolder)).ToList();
+                PrintDays(days);
+                return days.Sum(d => d.Breaks) == 0 ? 0 : 2;
+            }
+
+            var summary = ReconciliationSummary.From(await runner.RunAsync(parse.GetValue(date), cancellationToken), runner.ReportingFolder);
             Print(summary);
             return summary.Breaks == 0 ? 0 : 2;
         });

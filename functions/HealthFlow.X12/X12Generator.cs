@@ -190,7 +190,7 @@ public sealed class X12Generator(int seed)
             var payer = _random.Next(Payers.Length);
             claims.Add(new Claim
             {
-                ControlNumber = $"PCN{++_claimCounter:D8}",
+                ControlNumber = NewPatientControlNumber(),
                 TotalCharge = lines.Sum(l => l.Charge),
                 FacilityCode = kind == ClaimKind.Institutional ? "13" : "11",
                 FacilityCodeQualifier = kind == ClaimKind.Institutional ? "A" : "B",
@@ -328,7 +328,7 @@ public sealed class X12Generator(int seed)
 
     private GeneratedClaim CreateClaimPayment()
     {
-        var claim = new GeneratedClaim { ControlNumber = $"PCN{++_claimCounter:D8}", PayerControlNumber = NewPayerControlNumber() };
+        var claim = new GeneratedClaim { ControlNumber = NewPatientControlNumber(), PayerControlNumber = NewPayerControlNumber() };
         var roll = _random.Next(100);
         claim.Status = roll < 70 ? "1" : roll < 82 ? "4" : roll < 90 ? "22" : "2";
         var lineCount = _random.Next(1, 5);
@@ -438,6 +438,12 @@ public sealed class X12Generator(int seed)
 
         return copy;
     }
+
+    /// <summary>
+    /// CLM01/CLP01. A provider never reuses a patient control number, so generators of different seeds (two vendors of one
+    /// soak) must not either, or their claims would replace each other in the claim index.
+    /// </summary>
+    private string NewPatientControlNumber() => $"PCN{seed & 0xFFFFFF:X6}{++_claimCounter:D8}";
 
     private string NewPayerControlNumber() => "PY" + _random.Next(100_000_000, 999_999_999).ToString(CultureInfo.InvariantCulture);
 

@@ -29,7 +29,7 @@ namespace HealthFlow.Benchmarks;
 /// line in the file ERP's <c>erp/journals.jsonl</c>.</para>
 /// <para>Timed, in a child process so its peak working set is the reconciliation's own: opening the ledger read-only
 /// (walking and indexing the hash chain, as any reader after a restart; the running runtime has it open already),
-/// then <see cref="ReconciliationRunner.RunAsync"/> for the day (read everything, reconcile, write the CSV tables).</para>
+/// then <see cref="ReconciliationRunner.RunAsync(DateOnly, CancellationToken)"/> for the day (read everything, reconcile, write the CSV tables).</para>
 /// </remarks>
 public static class ReconciliationHarness
 {

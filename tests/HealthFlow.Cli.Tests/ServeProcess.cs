@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
+using HealthFlow.Testing;
 
 namespace HealthFlow.Cli.Tests;
 
@@ -13,42 +14,28 @@ public sealed class ServeProcess : IAsyncDisposable
     public const string AdminKey = "cli-test-admin-key";
 
     private readonly Process _process;
-    private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private ServeProcess(Process process)
-    {
-        _process = process;
-        // Both pipes are drained for the whole life of the process: a full pipe would block its logging.
-        _process.OutputDataReceived += (_, line) =>
-        {
-            const string Prefix = "HealthFlow listening on ";
-            if (line.Data is { } text && text.StartsWith(Prefix, StringComparison.Ordinal))
-                _listening.TrySetResult(new Uri(text[Prefix.Length..]));
-        };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.Exited += (_, _) => _listening.TrySetException(new InvalidOperationException($"healthflow serve exited with {_process.ExitCode} before listening."));
-        _process.EnableRaisingEvents = true;
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
-    }
+    private ServeProcess(Process process, Uri address) => (_process, Address) = (process, address);
 
-    public Uri Address { get; private set; } = null!;
+    public Uri Address { get; }
 
     /// <summary>Starts <c>healthflow serve --data <paramref name="folder"/></c> and waits until it listens.</summary>
     public static async Task<ServeProcess> StartAsync(string folder, IReadOnlyDictionary<string, string>? settings = null)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "healthflow.dll"));
-        foreach (var arg in new[] { "serve", "--data", folder, "--urls", "http://127.0.0.1:0" })
-            start.ArgumentList.Add(arg);
-        start.Environment["Vendors__clinic__Key"] = VendorKey;
-        start.Environment["Admin__Key"] = AdminKey;
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        var all = new Dictionary<string, string> { ["Vendors:clinic:Key"] = VendorKey, ["Admin:Key"] = AdminKey, ["Logging:LogLevel:Default"] = "Warning" };
         foreach (var (name, value) in settings ?? new Dictionary<string, string>())
-            start.Environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
-        var serve = new ServeProcess(Process.Start(start)!);
-        serve.Address = await serve._listening.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        return serve;
+            all[name] = value;
+        var (process, listening) = HealthFlowProcess.StartServe(folder, all);
+        try
+        {
+            return new ServeProcess(process, await listening.WaitAsync(TimeSpan.FromSeconds(60)));
+        }
+        catch
+        {
+            process.Kill(entireProcessTree: true);
+            process.Dispose();
+            throw;
+        }
     }
 
     /// <summary>An HTTP client on the runtime with <paramref name="key"/> in x-functions-key.</summary>

@@ -48,6 +48,31 @@ public sealed class DailyReconciliationTests
     }
 
     [Fact]
+    public void An_835_of_work_queue_denials_only_posts_nothing_and_is_no_break()
+    {
+        var remittance = Remittance("TRN-WQ", [Claim("PCN-WQ1", 0m, new Adjustment("CO", "50", 250m)) with { Status = "4" }]) with { PaymentDate = Day };
+        var matches = Matches(("PCN-WQ1", "RMC", "ACME"));
+        Assert.Empty(RemittanceRule.Build(Sample, remittance, matches, Day, protectIdentifier: Tokenizer.Tokenize).Journals);
+        var reconciliation = new DailyReconciliation(Sample, Day, Tokenizer.Tokenize);
+        reconciliation.AddRemittance(remittance, matches, "remit:TRN-WQ", Morning);
+
+        Assert.Empty(reconciliation.Finish(Morning.AddHours(1)).Breaks);
+    }
+
+    [Fact]
+    public void An_835_of_zero_payments_whose_adjustments_post_is_one_unposted_break_when_nothing_posted()
+    {
+        var remittance = Remittance("TRN-ZERO", [Claim("PCN-Z1", 0m, new Adjustment("CO", "45", 250m))]) with { PaymentDate = Day };
+        var matches = Matches(("PCN-Z1", "RMC", "ACME"));
+        Assert.NotEmpty(RemittanceRule.Build(Sample, remittance, matches, Day, protectIdentifier: Tokenizer.Tokenize).Journals);
+        var reconciliation = new DailyReconciliation(Sample, Day, Tokenizer.Tokenize);
+        reconciliation.AddRemittance(remittance, matches, "remit:TRN-ZERO", Morning);
+
+        var found = Assert.Single(reconciliation.Finish(Morning.AddHours(1)).Breaks);
+        Assert.Equal((BreakCauses.Unposted, BreakLevels.Remittance), (found.Cause, found.Level));
+    }
+
+    [Fact]
     public void A_journal_recorded_twice_is_one_posted_twice_break_and_counts_once()
     {
         var day = GeneratedDay.Create();

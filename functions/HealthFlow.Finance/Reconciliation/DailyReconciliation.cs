@@ -20,7 +20,7 @@ namespace HealthFlow.Finance.Reconciliation;
 /// to the encounter; the caller's <c>protectIdentifier</c> must be the posting rules' (the patient tokenizer).</para>
 /// <para>One break per fault: a source document waiting on an open mapping exception is one <c>unmapped</c> break, one whose
 /// post the ERP rejected is explained by the post's <c>erp-rejected</c> break, an 835 with nothing posted is one
-/// <c>unposted</c> break; otherwise each claim payment is checked and the 835 reports only what its claims do not explain.
+/// <c>unposted</c> break (unless its rules post nothing: BPR02 0 and only work-queue denials or informational adjustments); otherwise each claim payment is checked and the 835 reports only what its claims do not explain.
 /// On the ERP side journals are grouped by receipt (correlation id; batches are formed per 835, so a post never spans
 /// two): an acknowledged post missing from the ERP's copy is one <c>unposted</c> break, else a copy that does not tie to
 /// the posted journals (net per account and dimensions, which batching and line consolidation keep) is one
@@ -74,7 +74,8 @@ public sealed class DailyReconciliation
         var key = $"remit:{remittance.Payer.Trim()}:{remittance.TraceNumber.Trim()}";
         if (date != Day || (_remittances.TryGetValue(key, out var seen) && seen.HasSource))
             return;
-        ReconciliationTotals.Merge(_source, ReconciliationTotals.FromRemittance(_masterData, remittance, matches, date));
+        var source = ReconciliationTotals.FromRemittance(_masterData, remittance, matches, date);
+        ReconciliationTotals.Merge(_source, source);
 
         var remitPayer = _masterData.FindPayer(remittance.Payer) ?? _masterData.FindPayer(remittance.PayerId);
         var payee = _masterData.FindPayeeFacility(remittance.PayeeNpi, remittance.Payee);
@@ -85,6 +86,10 @@ public sealed class DailyReconciliation
         check.Where = Place(payee, remitPayer?.Code ?? remittance.Payer.Trim(), remittance.Payee);
         check.Bpr = remittance.PaymentAmount.Amount;
         check.ClaimCount = remittance.Claims.Count;
+        // The posting rule posts nothing for an 835 whose amounts are all work-queue denials and informational
+        // adjustments (BPR02 0): nothing posted is then what was expected, not an unposted 835.
+        check.ExpectsJournals = remittance.PaymentAmount.Amount != 0m
+            || source.Any(t => t.Value != 0m && !ReconciliationTotals.SourceOnlyMeasures.Contains(t.Key.Measure));
         check.Since = recordedAt;
 
         // The posting rule's claim references: the k-th CLP with the same CLP01 (and reversal flag) gets "#k".
@@ -305,7 +310,7 @@ public sealed class DailyReconciliation
                 continue;
             if (!remittance.AnyPosted)
             {
-                if (remittance.Bpr != 0m || remittance.ClaimCount > 0)
+                if (remittance.ExpectsJournals)
                     Break(remittance.Where, BreakCauses.Unposted, BreakLevels.Remittance, remittance.Key, remittance.Bpr, 0m, remittance.Since, detail.Length > 0 ? detail : "no journal posted");
                 continue;
             }
@@ -556,6 +561,7 @@ public sealed class DailyReconciliation
     {
         public decimal Bpr { get; set; }
         public int ClaimCount { get; set; }
+        public bool ExpectsJournals { get; set; }
         public List<ClaimCheck> Claims { get; } = [];
         private readonly Dictionary<string, ClaimCheck> _byReference = new(StringComparer.Ordinal);
 

@@ -40,23 +40,39 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     /// Reconciles <paramref name="day"/> over the ledger as every instance wrote it, and writes the reporting tables
     /// (through the container, when there is one).
     /// </summary>
-    public async Task<ReconciliationReport> RunAsync(DateOnly day, CancellationToken cancellationToken = default)
+    public async Task<ReconciliationReport> RunAsync(DateOnly day, CancellationToken cancellationToken = default) => (await RunAsync([day], cancellationToken))[0];
+
+    /// <summary>Reconciles each of <paramref name="days"/> in one pass over the ledger and writes the reporting tables.</summary>
+    public async Task<IReadOnlyList<ReconciliationReport>> RunAsync(IReadOnlyList<DateOnly> days, CancellationToken cancellationToken = default)
     {
         await ledger.RefreshAsync(cancellationToken);
-        var report = await ReconcileAsync(day, cancellationToken);
+        var reports = await ReconcileAsync(days, cancellationToken);
+        void Write()
+        {
+            foreach (var report in reports)
+                ReportingTables.Write(ReportingFolder, report, masterData);
+        }
         if (container is null)
-            ReportingTables.Write(ReportingFolder, report, masterData);
+            Write();
         else
-            await container.WriteAsync(ReportingFolder, () => ReportingTables.Write(ReportingFolder, report, masterData), cancellationToken);
-        metrics?.RecordBreaks(report.Breaks.Select(b => b.Cause)); // the reconciliation-breaks alert
-        return report;
+            await container.WriteAsync(ReportingFolder, Write, cancellationToken);
+        metrics?.RecordBreaks(reports.SelectMany(r => r.Breaks).Select(b => b.Cause)); // the reconciliation-breaks alert
+        return reports;
     }
 
     /// <summary>Reconciles <paramref name="day"/> without writing anything.</summary>
-    public async Task<ReconciliationReport> ReconcileAsync(DateOnly day, CancellationToken cancellationToken = default)
+    public async Task<ReconciliationReport> ReconcileAsync(DateOnly day, CancellationToken cancellationToken = default) => (await ReconcileAsync([day], cancellationToken))[0];
+
+    /// <summary>
+    /// Reconciles each of <paramref name="days"/> without writing anything, in the same two scans whatever the number of
+    /// days: every fact goes to the rules of each day it can concern, which keep only their day's.
+    /// </summary>
+    public async Task<IReadOnlyList<ReconciliationReport>> ReconcileAsync(IReadOnlyList<DateOnly> days, CancellationToken cancellationToken = default)
     {
-        var reconciliation = new DailyReconciliation(masterData, day, tokenizer.Tokenize, options.Settings);
-        bool OnDay(LedgerRecord record) => DateOnly.FromDateTime(record.Time.UtcDateTime) == day;
+        ArgumentNullException.ThrowIfNull(days);
+        var byDay = days.Distinct().ToDictionary(d => d, d => new DailyReconciliation(masterData, d, tokenizer.Tokenize, options.Settings));
+        var all = byDay.Values.ToList();
+        DailyReconciliation? OnDay(LedgerRecord record) => byDay.GetValueOrDefault(DateOnly.FromDateTime(record.Time.UtcDateTime));
 
         // Exceptions: resolutions may come after the exception, so both are gathered first.
         var resolved = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
@@ -65,8 +81,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         var claims = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
         var sharedMatches = new Dictionary<ClaimMatch, ClaimMatch>();
         var billed = new HashSet<string>(StringComparer.Ordinal);
-        // The day's discharges; their charges come in the second scan.
-        var discharges = new Dictionary<(string, string), (EncounterDischarged Discharge, DateTimeOffset At)>();
+        // The days' discharges; their charges come in the second scan.
+        var discharges = new Dictionary<(string, string), (EncounterDischarged Discharge, DateTimeOffset At, DailyReconciliation Reconciliation)>();
         var cancelled = new HashSet<(string, string)>();
         // Receipts received, parsed and rejected, and dead letters, on the day the ledger recorded them.
         var formats = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -91,7 +107,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record) is not ClaimSubmitted claim)
                     return;
                 if (billed.Add(claim.IdempotencyKey))
-                    reconciliation.AddClaimBilled(claim, record.Time);
+                    all.ForEach(r => r.AddClaimBilled(claim, record.Time));
                 if (ClaimMatch.FromClaim(claim, masterData) is { } match)
                     claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
             },
@@ -99,8 +115,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             {
                 switch (WorkflowReadModels.TryReadEvent(record))
                 {
-                    case EncounterDischarged discharge when (discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime)) == day:
-                        discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time));
+                    case EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime), out var reconciliation):
+                        discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time, reconciliation));
                         break;
                     case DischargeCancelled cancel:
                         cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim()));
@@ -112,7 +128,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
                     return;
                 var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload.Span, ErpPostedRegister.Json)!;
-                reconciliation.AddErpPost(new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason));
+                var post = new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason);
+                all.ForEach(r => r.AddErpPost(post));
             },
             [ReceiptRecords.ReceiptStream] = record =>
             {
@@ -121,14 +138,13 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                     case ReceiptRecords.ReceiptIssued:
                         var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload.Span, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
                         formats[record.Key] = format;
-                        if (OnDay(record))
-                            reconciliation.Count(CountStages.Received, format);
+                        OnDay(record)?.Count(CountStages.Received, format);
                         break;
-                    case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) && parsed.Add(record.Key):
-                        reconciliation.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
+                    case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) is { } onDay && parsed.Add(record.Key):
+                        onDay.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
                         break;
-                    case ReceiptRecords.ReceiptRejected when OnDay(record):
-                        reconciliation.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
+                    case ReceiptRecords.ReceiptRejected:
+                        OnDay(record)?.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
                         break;
                 }
             },
@@ -140,8 +156,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 var source = $"{topic.Name}/{subscription.Name}";
                 independent[BusRecords.DeadLetterStream(topic.Name, subscription.Name)] = record =>
                 {
-                    if (record.Type == BusRecords.MessageDeadLettered && OnDay(record))
-                        reconciliation.Count(CountStages.InDeadLetter, source);
+                    if (record.Type == BusRecords.MessageDeadLettered)
+                        OnDay(record)?.Count(CountStages.InDeadLetter, source);
                 };
             }
         }
@@ -149,16 +165,20 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         await ScanAsync(independent, cancellationToken);
         billed.Clear();
         foreach (var exception in exceptions.Values)
-            reconciliation.AddException(new ExceptionFact(exception.Id, exception.Reason, exception.Reference, exception.InstanceId, exception.Blocking,
-                exception.RaisedAt, resolved.TryGetValue(exception.Id, out var at) ? at : null));
+        {
+            var fact = new ExceptionFact(exception.Id, exception.Reason, exception.Reference, exception.InstanceId, exception.Blocking,
+                exception.RaisedAt, resolved.TryGetValue(exception.Id, out var at) ? at : null);
+            all.ForEach(r => r.AddException(fact));
+        }
 
         var charges = discharges.Keys.ToDictionary(k => k, _ => new Dictionary<string, ChargeEvent>(StringComparer.Ordinal));
         var dependent = new Dictionary<string, Action<LedgerRecord>>(StringComparer.Ordinal)
         {
             [WorkflowReadModels.JournalStream] = record =>
             {
-                if (record.Type == WorkflowReadModels.JournalRecordType)
-                    reconciliation.AddPostedJournal(JournalJson.Deserialize(record.Payload.Span)!, record.Time);
+                if (record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload.Span) is { } journal
+                    && byDay.TryGetValue(journal.PostingDate, out var reconciliation))
+                    reconciliation.AddPostedJournal(journal, record.Time);
             },
             [BusRecords.TopicStream("remittances")] = record =>
             {
@@ -171,7 +191,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                         matches.TryAdd(payment.PatientControlNumber, match);
                 }
 
-                reconciliation.AddRemittance(remittance, matches, WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber), record.Time);
+                var instanceId = WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber);
+                all.ForEach(r => r.AddRemittance(remittance, matches, instanceId, record.Time));
             },
         };
         if (charges.Count > 0)
@@ -185,11 +206,12 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
 
         await ScanAsync(dependent, cancellationToken);
         claims.Clear();
-        foreach (var (key, (discharge, at)) in discharges)
+        foreach (var (key, (discharge, at, reconciliation)) in discharges)
             reconciliation.AddDischarge(discharge, charges[key].Values, WorkflowInstanceIds.Discharge(discharge.Facility, discharge.EncounterId), at, cancelled.Contains(key));
 
-        await AddErpCopyAsync(reconciliation, cancellationToken);
-        return reconciliation.Finish(clock.GetUtcNow());
+        await AddErpCopyAsync(all, cancellationToken);
+        var asOf = clock.GetUtcNow();
+        return [.. days.Select(d => byDay[d].Finish(asOf))];
     }
 
     /// <summary>The business days the ledger has amounts for: 835 payment dates, discharge dates and posted journals' posting dates.</summary>
@@ -231,7 +253,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     }
 
     /// <summary>The file ERP's own copy of what it was sent, so an amount changed there shows as a break (after the posts: a duplicate's age is its post's).</summary>
-    private async Task AddErpCopyAsync(DailyReconciliation reconciliation, CancellationToken cancellationToken)
+    private async Task AddErpCopyAsync(List<DailyReconciliation> reconciliations, CancellationToken cancellationToken)
     {
         if (!options.Settings.ErpKeepsCopy)
             return;
@@ -241,8 +263,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         using var reader = new StreamReader(new FileStream(copy, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16));
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (line.Length > 0)
-                reconciliation.AddErpCopy(JournalJson.Deserialize(Encoding.UTF8.GetBytes(line))!);
+            if (line.Length > 0 && JournalJson.Deserialize(Encoding.UTF8.GetBytes(line)) is { } journal)
+                reconciliations.ForEach(r => r.AddErpCopy(journal));
         }
     }
 }

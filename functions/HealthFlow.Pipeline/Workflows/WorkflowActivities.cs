@@ -4,6 +4,7 @@ using HealthFlow.Finance;
 using HealthFlow.Finance.Batching;
 using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Journals;
+using HealthFlow.Finance.Mapping;
 using HealthFlow.Finance.Posting;
 using HealthFlow.Finance.Reconciliation;
 using HealthFlow.Ledger;
@@ -64,13 +65,18 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
         var remittance = await ReadAsync(input, cancellationToken)
             ?? throw new InvalidOperationException($"No RemittanceReceived with message id at ledger record {input.RemittanceSeq} or in the remittances topic.");
         var master = masterData.Current;
+        // The 837s committed before this 835 are in the ledger; their router may not have delivered them yet.
+        await readModels.CatchUpClaimsAsync(cancellationToken);
         var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
         foreach (var payment in remittance.Claims)
         {
             if (matches.ContainsKey(payment.PatientControlNumber) || readModels.FindClaim(payment.PatientControlNumber) is not { } claim || ClaimMatch.FromClaim(claim, master) is not { } match)
                 continue;
-            if (remittance.Claims.Any(c => c.PatientControlNumber == payment.PatientControlNumber && c.IsReversal)
-                && readModels.OriginalPaymentJournals(remittance.Payer, payment.PatientControlNumber, remittance.TraceNumber) is { } originals)
+            // A reversal negates the payment it reverses, so that payment's cash is the reversal's CLP04 negated. Any other
+            // payment under the claim number, or one whose cash journal is not recorded yet, is not mirrored: the reversal
+            // is then derived from its own amounts, which tie to the 835 either way.
+            if (remittance.Claims.FirstOrDefault(c => c.PatientControlNumber == payment.PatientControlNumber && c.IsReversal) is { } reversal
+                && readModels.OriginalPaymentJournals(remittance.Payer, payment.PatientControlNumber, remittance.TraceNumber, journals => Cash(journals, master) == -reversal.Paid) is { } originals)
                 match = match with { OriginalJournals = originals };
             matches[payment.PatientControlNumber] = match;
         }
@@ -86,6 +92,11 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
             ReconciliationTotals.FromRemittance(master, remittance, matches, input.FallbackPostingDate), ReconciliationTotals.FromJournals(master, result.Journals));
         return new RemittancePlan(posts, result.Issues) { Differences = differences };
     }
+
+    /// <summary>Σ debit − credit on the cash accounts of the cash and unapplied-cash journals: what a claim payment moved.</summary>
+    private static decimal Cash(IReadOnlyList<Journal> journals, MasterDataSet master) =>
+        journals.Where(j => j.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash)
+            .SelectMany(j => j.Lines).Where(l => master.IsCashAccount(l.Account)).Sum(l => l.Debit - l.Credit);
 
     private async Task<RemittanceReceived?> ReadAsync(BuildRemittanceInput input, CancellationToken cancellationToken)
     {

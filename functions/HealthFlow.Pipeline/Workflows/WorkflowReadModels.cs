@@ -44,8 +44,12 @@ public sealed class MasterDataSource
 /// the <c>claims</c> topic's records) and the journals the ERP accepted (stream <see cref="JournalStream"/>), the last
 /// being where reversals find the originals they mirror.
 /// </summary>
-/// <remarks>Every add is idempotent (keyed on the source's idempotency key), because deliveries are at least once.</remarks>
-public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenizer)
+/// <remarks>
+/// Every add is idempotent (keyed on the source's identity), because deliveries are at least once. The claims router can
+/// lag the remittances router by minutes under load, so an 835 would find its claims missing although their 837 was
+/// committed before it: <see cref="CatchUpClaimsAsync"/> reads the claims the ledger holds beyond what the index has seen.
+/// </remarks>
+public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenizer) : IDisposable
 {
     /// <summary>Ledger stream of member journals accepted by the ERP (type <see cref="JournalRecordType"/>, key = journal idempotency key).</summary>
     public const string JournalStream = "workflow/journals";
@@ -54,7 +58,10 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     private readonly Lock _gate = new();
     private readonly Dictionary<(string Facility, string Encounter), Dictionary<string, ChargeEvent>> _charges = [];
-    private readonly Dictionary<string, ClaimSubmitted> _claims = new(StringComparer.Ordinal);
+    // CLP01 → the claim and the position (ledger sequence, or bus sequence number) of the record it came from.
+    private readonly Dictionary<string, (long Position, ClaimSubmitted Claim)> _claims = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _claimsCatchUp = new(1, 1);
+    private long _claimsReadFrom;
     private readonly Dictionary<string, Journal> _journals = new(StringComparer.Ordinal);
 
     // (payer as sent in the 835, claim token) → trace number → journals of that claim payment (reversals excluded).
@@ -78,11 +85,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
                 AddCharge(charge);
         }
 
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), from, cancellationToken))
-        {
-            if (TryReadEvent(record) is ClaimSubmitted claim)
-                AddClaim(claim);
-        }
+        await CatchUpClaimsAsync(cancellationToken);
 
         await foreach (var record in ledger.ReadStreamAsync(JournalStream, from, cancellationToken))
         {
@@ -127,18 +130,50 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             return _charges.TryGetValue((facility.Trim(), encounterId.Trim()), out var charges) ? [.. charges.Values] : [];
     }
 
-    /// <summary>Records a submitted claim under its CLP01 (the latest submission wins: a replacement claim keeps the id).</summary>
-    public void AddClaim(ClaimSubmitted claim)
+    /// <summary>
+    /// Records a submitted claim under its CLP01. The latest submission wins (a replacement claim keeps the id): the one
+    /// at the higher <paramref name="position"/>, whatever order a redelivery or a catch-up brings them in.
+    /// </summary>
+    public void AddClaim(ClaimSubmitted claim, long position)
     {
         ArgumentNullException.ThrowIfNull(claim);
         lock (_gate)
-            _claims[claim.ClaimId.Trim()] = claim;
+        {
+            var id = claim.ClaimId.Trim();
+            if (!_claims.TryGetValue(id, out var known) || known.Position <= position)
+                _claims[id] = (position, claim);
+        }
     }
+
+    /// <summary>
+    /// Adds the claims the ledger's <c>claims</c> topic holds beyond the last catch-up: after it, every claim committed
+    /// before the call is in the index, however far its router lags (what another instance committed needs the ledger
+    /// refreshed first: <see cref="CatchUpAsync"/>).
+    /// </summary>
+    public async Task CatchUpClaimsAsync(CancellationToken cancellationToken = default)
+    {
+        await _claimsCatchUp.WaitAsync(cancellationToken);
+        try
+        {
+            await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), _claimsReadFrom, cancellationToken))
+            {
+                if (TryReadEvent(record) is ClaimSubmitted claim)
+                    AddClaim(claim, record.Seq);
+                _claimsReadFrom = record.Seq + 1;
+            }
+        }
+        finally
+        {
+            _claimsCatchUp.Release();
+        }
+    }
+
+    public void Dispose() => _claimsCatchUp.Dispose();
 
     public ClaimSubmitted? FindClaim(string claimId)
     {
         lock (_gate)
-            return _claims.GetValueOrDefault(claimId.Trim());
+            return _claims.TryGetValue(claimId.Trim(), out var known) ? known.Claim : null;
     }
 
     /// <summary>The accepted journal with this idempotency key, if any.</summary>
@@ -150,21 +185,24 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     /// <summary>
     /// The journals of the latest earlier payment of claim <paramref name="claimId"/> (as sent) by <paramref name="payer"/> in
-    /// another 835 than <paramref name="currentTrace"/>, or null when none was posted: what a CLP02 = 22 reversal mirrors.
+    /// another 835 than <paramref name="currentTrace"/> that <paramref name="isReversed"/> accepts, or null when none was
+    /// posted: what a CLP02 = 22 reversal mirrors. The caller's test tells the payment the reversal negates from another
+    /// payment under the same claim number.
     /// </summary>
-    public IReadOnlyList<Journal>? OriginalPaymentJournals(string payer, string claimId, string currentTrace)
+    public IReadOnlyList<Journal>? OriginalPaymentJournals(string payer, string claimId, string currentTrace, Func<IReadOnlyList<Journal>, bool> isReversed)
     {
+        ArgumentNullException.ThrowIfNull(isReversed);
         var token = tokenizer.Tokenize(claimId);
+        List<IReadOnlyList<Journal>> earlier;
         lock (_gate)
         {
             if (!_claimJournals.TryGetValue((payer.Trim(), token), out var posted))
                 return null;
-            var earlier = posted.Where(p => p.Trace != currentTrace.Trim()).ToList();
-            if (earlier.Count == 0)
-                return null;
-            var trace = earlier[^1].Trace;
-            return [.. earlier.Where(p => p.Trace == trace).Select(p => p.Journal)];
+            earlier = [.. posted.Where(p => p.Trace != currentTrace.Trim()).GroupBy(p => p.Trace, StringComparer.Ordinal).Reverse()
+                .Select(g => (IReadOnlyList<Journal>)[.. g.Select(p => p.Journal)])];
         }
+
+        return earlier.FirstOrDefault(isReversed);
     }
 
     /// <summary>Journals the ERP accepted that are not yet recorded in the ledger (the rest were recorded by an earlier run).</summary>

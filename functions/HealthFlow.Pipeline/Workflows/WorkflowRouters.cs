@@ -72,7 +72,7 @@ public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadMod
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (Read(delivery) is ClaimSubmitted claim)
-            readModels.AddClaim(claim);
+            readModels.AddClaim(claim, delivery.SequenceNumber);
         return Task.CompletedTask;
     }
 

@@ -61,11 +61,12 @@ internal static class WorkflowSamples
 
     /// <summary>
     /// One claim payment: charge 1000.00, paid 700.00, CO-45 200.00 (contractual), PR-1 100.00 (deductible); a reversal
-    /// (<paramref name="reversal"/>, CLP02 = 22) repeats it with every amount negated.
+    /// (<paramref name="reversal"/>, CLP02 = 22) repeats it with every amount negated; <paramref name="scale"/> multiplies
+    /// every amount (another payment of the same claim number).
     /// </summary>
-    public static RemittanceReceived Remittance(string trace, string claimId, bool reversal = false)
+    public static RemittanceReceived Remittance(string trace, string claimId, bool reversal = false, decimal scale = 1m)
     {
-        var sign = reversal ? -1m : 1m;
+        var sign = (reversal ? -1m : 1m) * scale;
         return new RemittanceReceived
         {
             IdempotencyKey = $"835:ACME:{trace}",

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Posting;
+using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Orchestration;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.AspNetCore.Http;
@@ -139,6 +141,51 @@ public sealed class WorkflowTests
         Assert.Contains(recorded, k => k.Contains(":reversal-of:JE-", StringComparison.Ordinal));
         Assert.All(journals, j => Assert.Equal(Totals(j).Debit, Totals(j).Credit));
         Assert.All(NetByAccount(journals), n => Assert.Equal(0m, n.Value));
+    }
+
+    [Fact]
+    public async Task A_reversal_mirrors_the_payment_it_negates_not_a_later_payment_of_the_same_claim_number()
+    {
+        await using var f = await WorkflowFixture.StartAsync();
+        await f.PublishAsync(Claim("PCN-4101", "ENC-4101", 1000m));
+        await UntilClaimAsync(f, "PCN-4101");
+        await f.PublishAsync(Remittance("TRN-4101", "PCN-4101"));
+        await f.WaitAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-4101"));
+        // Another payment under the same CLP01 (e.g. another provider's claim number), recorded after the first.
+        await f.PublishAsync(Remittance("TRN-4102", "PCN-4101", scale: 0.5m));
+        await f.WaitAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-4102"));
+
+        await f.PublishAsync(Remittance("TRN-4103", "PCN-4101", reversal: true));
+        await f.WaitAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-4103"));
+
+        // Only the second payment is left: the reversal's cash line is its CLP04 (-700.00), as reconciliation checks.
+        var net = NetByAccount(f.ErpJournals());
+        Assert.Equal(350m, net["1120"]);
+        Assert.Equal(100m, net["4900"]);
+        Assert.Equal(50m, net["1230"]);
+        Assert.Equal(-500m, net["1202"]);
+    }
+
+    [Fact]
+    public async Task An_835_matches_a_claim_the_ledger_recorded_before_it_while_the_claims_router_lags_behind()
+    {
+        await using var f = await WorkflowFixture.StartAsync();
+        // A claim index whose router has delivered nothing yet: the 837's claim is only in the ledger (committed with its receipt).
+        using var lagging = new WorkflowReadModels(f.Ledger, f.Tokenizer);
+        await lagging.StartAsync();
+        await f.PublishAsync(Claim("PCN-4201", "ENC-4201", 1000m));
+        var remittance = Remittance("TRN-4201", "PCN-4201");
+        await f.PublishAsync(remittance);
+        var record = await f.Ledger.ReadStreamAsync(BusRecords.TopicStream("remittances")).SingleAsync();
+        var build = new BuildRemittanceActivity(f.Ledger, lagging, f.Services.GetRequiredService<MasterDataSource>(), f.Tokenizer);
+
+        var plan = await build.RunAsync(new ActivityContext(nameof(BuildRemittanceActivity), "remit:test", 0, 1),
+            new BuildRemittanceInput(record.Seq, remittance.IdempotencyKey, 0, new DateOnly(2026, 11, 21)), CancellationToken.None);
+
+        Assert.DoesNotContain(plan.Issues, i => i is UnmatchedClaim);
+        var members = plan.Posts.SelectMany(p => p.Members).ToList();
+        Assert.Contains(members, j => j.Kind == JournalKinds.Cash);
+        Assert.DoesNotContain(members, j => j.Kind == JournalKinds.UnappliedCash);
     }
 
     [Fact]
