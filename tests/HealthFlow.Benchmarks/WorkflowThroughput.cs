@@ -7,6 +7,7 @@ using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Workflows;
 using HealthFlow.X12;
 using Microsoft.Extensions.DependencyInjection;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Benchmarks;
 
@@ -91,7 +92,7 @@ internal static class WorkflowThroughput
         }
 
         var readModels = runtime.Services.GetRequiredService<WorkflowReadModels>();
-        await UntilAsync(() => Task.FromResult(readModels.FindClaim(billed[^1].ControlNumber) is not null), "the last claim to be indexed");
+        await Poll.UntilAsync(() => Task.FromResult(readModels.FindClaim(billed[^1].ControlNumber) is not null), "the last claim to be indexed", TimeSpan.FromMinutes(10));
 
         var remittances = billed.Chunk(1_000).Select(chunk =>
         {
@@ -119,14 +120,14 @@ internal static class WorkflowThroughput
     private static async Task<int> UntilEndedAsync(LocalRuntime runtime, string prefix, int? expected)
     {
         var completed = 0;
-        await UntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             var all = await ListAsync(runtime, prefix);
             completed = all.Count(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Completed);
             var settled = all.Count(i => i.RuntimeStatus is not (OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running)
                 || i.SerializedCustomStatus?.Contains("waiting for a mapping fix", StringComparison.Ordinal) == true);
             return all.Count > 0 && settled == all.Count && (expected is null || completed >= expected);
-        }, $"the {prefix} instances to end");
+        }, $"the {prefix} instances to end", TimeSpan.FromMinutes(10));
         return completed;
     }
 
@@ -140,17 +141,6 @@ internal static class WorkflowThroughput
         using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-    }
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            if (deadline.Elapsed > TimeSpan.FromMinutes(10))
-                throw new TimeoutException($"Gave up waiting for {what}.");
-            await Task.Delay(50);
-        }
     }
 
     private static int Option(string[] args, string name, int fallback)

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using HealthFlow.Testing;
 using HealthFlow.X12;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Cli.Tests;
 
@@ -37,7 +38,7 @@ public sealed class CrashRecoveryTests : IDisposable
             await PostAsync(serve, claims.ToArray());
             foreach (var remittance in remittances)
                 await PostAsync(serve, remittance.Bytes);
-            await UntilAsync(() => Task.FromResult(File.Exists(journals) && File.ReadAllText(journals).Contains('\n', StringComparison.Ordinal)), "the first journal");
+            await Poll.UntilAsync(() => Task.FromResult(File.Exists(journals) && File.ReadAllText(journals).Contains('\n', StringComparison.Ordinal)), "the first journal", TimeSpan.FromMinutes(2));
             await serve.KillAsync();
             linesAtKill = File.ReadAllLines(journals).Length;
         }
@@ -46,11 +47,11 @@ public sealed class CrashRecoveryTests : IDisposable
         {
             using var admin = serve.Client(ServeProcess.AdminKey);
             var expected = remittances.Sum(r => r.TransactionSets);
-            await UntilAsync(async () =>
+            await Poll.UntilAsync(async () =>
             {
                 var completed = await admin.GetFromJsonAsync<JsonElement>("api/orchestrations?prefix=remit:&status=Completed&top=1000");
                 return completed.GetArrayLength() == expected;
-            }, $"{expected} completed remittance orchestrations");
+            }, $"{expected} completed remittance orchestrations", TimeSpan.FromMinutes(2));
         }
 
         var posted = File.ReadAllLines(journals).Select(line => JsonDocument.Parse(line).RootElement).ToList();
@@ -69,13 +70,4 @@ public sealed class CrashRecoveryTests : IDisposable
         Assert.True(response.IsSuccessStatusCode, $"POST /api/x12 answered {(int)response.StatusCode}");
     }
 
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"gave up waiting for {what}");
-            await Task.Delay(20);
-        }
-    }
 }

@@ -1,5 +1,6 @@
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Orchestration;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Orchestration;
 
@@ -343,7 +344,7 @@ public sealed class A_restart_mid_orchestration
         await using var f = await OrchestrationFixture.StartAsync();
         f.Effects.Release("a");
         await f.Engine.StartIfNotExistsAsync(nameof(StepsOrchestrator), "steps:1", "a,b,c");
-        await OrchestrationFixture.UntilAsync(() => Task.FromResult(f.Effects.ExecutionsOf("Step") == 2), "step b to start");
+        await Poll.UntilAsync(() => Task.FromResult(f.Effects.ExecutionsOf("Step") == 2), "step b to start");
 
         await f.RestartAsync();
         f.Effects.Release("b");
@@ -451,7 +452,7 @@ public sealed class A_restart_after_an_activity_work_item_was_dead_lettered
     {
         await using var f = await OrchestrationFixture.StartAsync();
         await f.Engine.StartIfNotExistsAsync(nameof(StepsOrchestrator), "dead-lettered:1", "held");
-        await OrchestrationFixture.UntilAsync(() => Task.FromResult(f.Effects.ExecutionsOf("Step") == 1), "the step to start");
+        await Poll.UntilAsync(() => Task.FromResult(f.Effects.ExecutionsOf("Step") == 1), "the step to start");
         await f.Engine.DisposeAsync();
         var delivery = Assert.Single(await f.Bus.ReceiveAsync("orchestration-work", "activity-worker", 10, TimeSpan.FromSeconds(5)));
         Assert.Equal(SettleResult.Settled, await f.Bus.DeadLetterAsync(delivery, "test", "the bus no longer holds the work item"));

@@ -3,6 +3,7 @@ using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Orchestration;
 using HealthFlow.Pipeline.Tests.Bus;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Orchestration;
 
@@ -69,23 +70,12 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
         return await Engine.WaitForInstanceCompletionAsync(instanceId, timeout.Token);
     }
 
-    /// <summary>Polls (real time) until <paramref name="condition"/> holds.</summary>
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, int seconds = 20)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(10);
-        }
-    }
-
     /// <summary>Activity work items ever published (the work topic's records).</summary>
     public Task<int> WorkItemsPublishedAsync() => Ledger.ReadStreamAsync(BusRecords.TopicStream("orchestration-work"), 0).CountAsync().AsTask();
 
     /// <summary>Waits until the instance's history holds an event of <paramref name="type"/> (at least <paramref name="count"/>).</summary>
     public Task UntilHistoryAsync(string instanceId, HistoryEventType type, int count = 1) =>
-        UntilAsync(async () => (await Engine.GetHistoryAsync(instanceId))?.Count(e => e.Type == type) >= count, $"{count} {type} in {instanceId}");
+        Poll.UntilAsync(async () => (await Engine.GetHistoryAsync(instanceId))?.Count(e => e.Type == type) >= count, $"{count} {type} in {instanceId}");
 
     public async Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string instanceId) =>
         await Engine.GetHistoryAsync(instanceId) ?? throw new InvalidOperationException($"no instance {instanceId}");

@@ -12,6 +12,7 @@ using HealthFlow.Pipeline.Tests.Workflows;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Reconciliation;
 
@@ -115,7 +116,7 @@ public sealed partial class ReconciliationPageTests
         await ReconciliationRunnerTests.PostDayAsync(host, withDischarge: false);
         await ReconciliationRunnerTests.PublishAsync(host.Runtime.Bus, Claim("PCN-7003", "E-7003", 1000m) with { Facility = "NOWHERE" });
         await ReconciliationRunnerTests.PublishAsync(host.Runtime.Bus, Remittance("TRN-7003", "PCN-7003"));
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(host.Runtime.Services.GetRequiredService<ExceptionBook>().List(open: true).Any(e => e.Reason == "missing-mapping")), "the missing-mapping exception");
+        await Poll.UntilAsync(() => Task.FromResult(host.Runtime.Services.GetRequiredService<ExceptionBook>().List(open: true).Any(e => e.Reason == "missing-mapping")), "the missing-mapping exception");
         var erpFile = Path.Combine(host.Folder, "erp", "journals.jsonl");
         var posted = File.ReadAllLines(erpFile).First(l => l.Contains("\"postingDate\":\"2026-11-21\"", StringComparison.Ordinal));
         await File.AppendAllLinesAsync(erpFile, [posted]);

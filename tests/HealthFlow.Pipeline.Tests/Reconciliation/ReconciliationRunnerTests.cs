@@ -15,6 +15,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Reconciliation;
 
@@ -69,7 +70,7 @@ public sealed class ReconciliationRunnerTests
         var runtime = host.Runtime;
         await PublishAsync(runtime.Bus, Claim("PCN-7001", "E-7001", 1000m));
         await PublishAsync(runtime.Bus, Remittance("TRN-7001", "PCN-7001"));
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(
+        await Poll.UntilAsync(() => Task.FromResult(
             runtime.Services.GetRequiredService<ExceptionBook>().List(open: true).Any(e => e.Reason == ExceptionDrafts.ErpRejected)), "the erp-rejected exception");
 
         var report = await RunAsync(host, PaymentDay);
@@ -116,7 +117,7 @@ public sealed class ReconciliationRunnerTests
 
         foreach (var instance in instances)
         {
-            await WorkflowFixture.UntilAsync(async () => await runtime.Orchestrations.GetInstanceAsync(instance, false) is not null, instance);
+            await Poll.UntilAsync(async () => await runtime.Orchestrations.GetInstanceAsync(instance, false) is not null, instance);
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await runtime.Orchestrations.WaitForInstanceCompletionAsync(instance, timeout.Token);
         }

@@ -7,6 +7,7 @@ using HealthFlow.Pipeline.Tests.Workflows;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Reconciliation;
 
@@ -21,7 +22,7 @@ public sealed class ReportingODataTests
         // And an 835 whose claim names a facility master data lacks: one unmapped break, so fact_breaks has a row.
         await ReconciliationRunnerTests.PublishAsync(host.Runtime.Bus, Claim("PCN-7003", "E-7003", 1000m) with { Facility = "NOWHERE" });
         await ReconciliationRunnerTests.PublishAsync(host.Runtime.Bus, Remittance("TRN-7003", "PCN-7003"));
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(host.Runtime.Services.GetRequiredService<ExceptionBook>().List(open: true).Any(e => e.Reason == "missing-mapping")), "the missing-mapping exception");
+        await Poll.UntilAsync(() => Task.FromResult(host.Runtime.Services.GetRequiredService<ExceptionBook>().List(open: true).Any(e => e.Reason == "missing-mapping")), "the missing-mapping exception");
         var runner = host.Runtime.Services.GetRequiredService<ReconciliationRunner>();
         await runner.RunAsync(new DateOnly(2026, 11, 21));
         await runner.RunAsync(DateOnly.FromDateTime(DischargedAt.UtcDateTime));

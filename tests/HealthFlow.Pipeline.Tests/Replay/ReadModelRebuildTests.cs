@@ -5,6 +5,7 @@ using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthFlow.Pipeline.Tests.Reconciliation.ReconciliationRunnerTests;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Replay;
 
@@ -20,9 +21,9 @@ public sealed class ReadModelRebuildTests
         // An 835 for a claim never billed here: unapplied cash and an unmatched-claim exception, which is then resolved.
         await PublishAsync(runtime.Bus, Remittance("TRN-7501", "PCN-UNKNOWN"));
         var book = runtime.Services.GetRequiredService<ExceptionBook>();
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(book.List(open: true).Any(e => e.Reason == "unmatched-claim")), "the unmatched-claim exception");
+        await Poll.UntilAsync(() => Task.FromResult(book.List(open: true).Any(e => e.Reason == "unmatched-claim")), "the unmatched-claim exception");
         await book.ResolveAsync(book.List(open: true).First(e => e.Reason == "unmatched-claim").Id, CancellationToken.None);
-        await WorkflowFixture.UntilAsync(async () => await runtime.Orchestrations.GetInstanceAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-7501"), false) is { RuntimeStatus: HealthFlow.Pipeline.Orchestration.OrchestrationRuntimeStatus.Completed }, "TRN-7501 posted");
+        await Poll.UntilAsync(async () => await runtime.Orchestrations.GetInstanceAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-7501"), false) is { RuntimeStatus: HealthFlow.Pipeline.Orchestration.OrchestrationRuntimeStatus.Completed }, "TRN-7501 posted");
 
         var live = runtime.Services.GetRequiredService<LiveReadModels>();
         await live.WaitForCatchUpAsync();

@@ -13,6 +13,7 @@ using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthFlow.Pipeline.Tests.Reconciliation.ReconciliationRunnerTests;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Replay;
 
@@ -86,7 +87,7 @@ public sealed class ReplayTests
         var first = await ReplayAsync(host, request);
         Assert.Equal((1, 1), (first.Selected, first.Published));
         var instance = WorkflowInstanceIds.Remittance("ACME", "TRN-7401");
-        await WorkflowFixture.UntilAsync(async () => await host.Runtime.Orchestrations.GetInstanceAsync(instance, false) is not null, instance);
+        await Poll.UntilAsync(async () => await host.Runtime.Orchestrations.GetInstanceAsync(instance, false) is not null, instance);
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
             await host.Runtime.Orchestrations.WaitForInstanceCompletionAsync(instance, timeout.Token);
         Assert.Empty((await ReconcileAsync(host)).Breaks);
@@ -152,5 +153,5 @@ public sealed class ReplayTests
 
     /// <summary>Until every subscription of the remittances topic has settled what was published to it.</summary>
     private static Task WaitForBusToSettleAsync(RuntimeHost host) =>
-        WorkflowFixture.UntilAsync(() => Task.FromResult(((HealthFlow.Pipeline.Bus.EmbeddedTopicBus)host.Runtime.Bus).UnsettledCount("remittances", "remittance-to-gl") == 0), "the remittance to be settled");
+        Poll.UntilAsync(() => Task.FromResult(((HealthFlow.Pipeline.Bus.EmbeddedTopicBus)host.Runtime.Bus).UnsettledCount("remittances", "remittance-to-gl") == 0), "the remittance to be settled");
 }

@@ -14,6 +14,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Workflows;
 
@@ -30,7 +31,7 @@ public sealed class ErpOutageTests
         // The process dies once the ERP has kept the journal and before its answer is back: nothing of it is recorded.
         erp.AfterKeeping = f.Store.Kill;
         var instance = await PublishPaymentAsync(f, "9001");
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(f.Store.Killed), "the crash");
+        await Poll.UntilAsync(() => Task.FromResult(f.Store.Killed), "the crash");
 
         await f.CrashAsync();
 
@@ -61,7 +62,7 @@ public sealed class ErpOutageTests
 
         for (var timers = 1; ; timers++)
         {
-            await WorkflowFixture.UntilAsync(async () => (await f.Engine.GetHistoryAsync(instance))?.Count(e => e.Type == HistoryEventType.TimerCreated) >= timers,
+            await Poll.UntilAsync(async () => (await f.Engine.GetHistoryAsync(instance))?.Count(e => e.Type == HistoryEventType.TimerCreated) >= timers,
                 $"backoff timer {timers}");
             var last = clock.GetUtcNow() + OrchestratorSteps.ErpBackoff.MaxRetryInterval >= outageEnds;
             erp.Down = !last;
@@ -91,7 +92,7 @@ public sealed class ErpOutageTests
     {
         await f.PublishAsync(Claim($"PCN-{n}", $"E-{n}", 1000m));
         var readModels = f.Services.GetRequiredService<WorkflowReadModels>();
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(readModels.FindClaim($"PCN-{n}") is not null), "the claim index");
+        await Poll.UntilAsync(() => Task.FromResult(readModels.FindClaim($"PCN-{n}") is not null), "the claim index");
         await f.PublishAsync(Remittance($"TRN-{n}", $"PCN-{n}"));
         return WorkflowInstanceIds.Remittance("ACME", $"TRN-{n}");
     }

@@ -4,6 +4,7 @@ using HealthFlow.Pipeline.Workflows;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Workflows;
 
@@ -53,7 +54,7 @@ public sealed class WorkflowExceptionTests
         await f.PublishAsync(Charge("ENC-7201", "C1", 100m, "0450"));
         await f.PublishAsync(Discharge("ENC-7201"));
         var instance = WorkflowInstanceIds.Discharge("RMC", "ENC-7201");
-        await WorkflowFixture.UntilAsync(async () => (await f.Engine.GetInstanceAsync(instance, false))?.RuntimeStatus == OrchestrationRuntimeStatus.Running, "the instance to wait");
+        await Poll.UntilAsync(async () => (await f.Engine.GetInstanceAsync(instance, false))?.RuntimeStatus == OrchestrationRuntimeStatus.Running, "the instance to wait");
 
         await f.PublishAsync(CancelDischarge("ENC-7201"));
         var done = await f.WaitAsync(instance);
@@ -71,7 +72,7 @@ public sealed class WorkflowExceptionTests
         await f.PublishAsync(Discharge("ENC-7301"));
         var instance = WorkflowInstanceIds.Discharge("RMC", "ENC-7301");
         var book = f.Services.GetRequiredService<ExceptionBook>();
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(book.List(open: true).Any(e => e.Reason == "discharged-not-final-billed")), "the SLA exception");
+        await Poll.UntilAsync(() => Task.FromResult(book.List(open: true).Any(e => e.Reason == "discharged-not-final-billed")), "the SLA exception");
         Assert.Empty(f.ErpJournals());
 
         await f.Engine.RaiseEventAsync(instance, WorkflowEvents.CodingComplete);
@@ -106,8 +107,8 @@ public sealed class WorkflowExceptionTests
     }
 
     private static Task UntilChargesAsync(WorkflowFixture f, string encounter, int count) =>
-        WorkflowFixture.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().ChargesOf("RMC", encounter).Count >= count), $"{count} charges");
+        Poll.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().ChargesOf("RMC", encounter).Count >= count), $"{count} charges");
 
     private static Task UntilClaimAsync(WorkflowFixture f, string claimId) =>
-        WorkflowFixture.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().FindClaim(claimId) is not null), "the claim index");
+        Poll.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().FindClaim(claimId) is not null), "the claim index");
 }

@@ -13,6 +13,7 @@ using HealthFlow.Pipeline.Tests.Orchestration;
 using HealthFlow.Pipeline.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Workflows;
 
@@ -96,19 +97,9 @@ internal sealed class WorkflowFixture : IAsyncDisposable
 
     public async Task<OrchestrationMetadata> WaitAsync(string instanceId, int seconds = 60)
     {
-        await UntilAsync(async () => await Engine.GetInstanceAsync(instanceId, false) is not null, $"instance {instanceId}", seconds);
+        await Poll.UntilAsync(async () => await Engine.GetInstanceAsync(instanceId, false) is not null, $"instance {instanceId}", TimeSpan.FromSeconds(seconds));
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
         return await Engine.WaitForInstanceCompletionAsync(instanceId, timeout.Token);
-    }
-
-    public static async Task UntilAsync(Func<Task<bool>> condition, string what, int seconds = 60)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(seconds);
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
-            await Task.Delay(20);
-        }
     }
 
     /// <summary>The journals the file ERP received: one JSON object per line.</summary>

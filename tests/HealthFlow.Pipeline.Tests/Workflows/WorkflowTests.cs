@@ -8,6 +8,7 @@ using HealthFlow.Pipeline.Workflows;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Workflows;
 
@@ -47,7 +48,7 @@ public sealed class WorkflowTests
         var instance = WorkflowInstanceIds.Discharge("RMC", "ENC-2001");
         var book = f.Services.GetRequiredService<ExceptionBook>();
 
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(book.List(open: true).Any(e => e.Reference == "department:ER-9")), "the missing-mapping exception");
+        await Poll.UntilAsync(() => Task.FromResult(book.List(open: true).Any(e => e.Reference == "department:ER-9")), "the missing-mapping exception");
         var exception = book.List(open: true).Single(e => e.Reference == "department:ER-9");
         Assert.Equal("missing-mapping", exception.Reason);
         Assert.Equal(instance, exception.InstanceId);
@@ -111,7 +112,7 @@ public sealed class WorkflowTests
         await f.PublishAsync(Remittance("TRN-3501", "PCN-3502") with { IdempotencyKey = "835:ACME:TRN-3501:another" });
 
         var book = f.Services.GetRequiredService<ExceptionBook>();
-        await WorkflowFixture.UntilAsync(() => Task.FromResult(book.List().Any(e => e.Reason == "duplicate-trace-number")), "the duplicate-trace-number exception");
+        await Poll.UntilAsync(() => Task.FromResult(book.List().Any(e => e.Reason == "duplicate-trace-number")), "the duplicate-trace-number exception");
         var exception = Assert.Single(book.List(), e => e.Reason == "duplicate-trace-number");
         Assert.Equal(WorkflowInstanceIds.Remittance("ACME", "TRN-3501"), exception.InstanceId);
     }
@@ -244,10 +245,10 @@ public sealed class WorkflowTests
     }
 
     private static Task UntilChargesAsync(WorkflowFixture f, string encounter, int count) =>
-        WorkflowFixture.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().ChargesOf("RMC", encounter).Count >= count), $"{count} charges");
+        Poll.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().ChargesOf("RMC", encounter).Count >= count), $"{count} charges");
 
     private static Task UntilClaimAsync(WorkflowFixture f, string claimId) =>
-        WorkflowFixture.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().FindClaim(claimId) is not null), "the claim index");
+        Poll.UntilAsync(() => Task.FromResult(f.Services.GetRequiredService<WorkflowReadModels>().FindClaim(claimId) is not null), "the claim index");
 
     private static (decimal Debit, decimal Credit) Totals(JsonElement journal)
     {

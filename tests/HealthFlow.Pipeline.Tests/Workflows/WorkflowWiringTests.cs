@@ -17,6 +17,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Workflows;
 
@@ -71,7 +72,7 @@ public sealed class WorkflowWiringTests
             await bus.PublishAsync(remittance.Topic, new BusMessage(remittance.IdempotencyKey, remittance.EventType, HealthFlow.Finance.Events.EventJson.Serialize(remittance), remittance.SessionKey, remittance.CorrelationId));
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await WorkflowFixture.UntilAsync(async () => await engine.GetInstanceAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-8001"), false) is not null, "the instance");
+            await Poll.UntilAsync(async () => await engine.GetInstanceAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-8001"), false) is not null, "the instance");
             await engine.WaitForInstanceCompletionAsync(WorkflowInstanceIds.Remittance("ACME", "TRN-8001"), timeout.Token);
             var open = await http.GetFromJsonAsync<List<WorkflowException>>("/api/exceptions");
             var exception = Assert.Single(open!);
