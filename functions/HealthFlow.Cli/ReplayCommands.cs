@@ -102,8 +102,8 @@ internal static class ReplayCommands
         long applied = 0;
         await AnsiConsole.Progress().AutoClear(false).StartAsync(async progress =>
         {
-            var tasks = FinanceReadModels.Streams.ToDictionary(s => s, s => progress.AddTask(s, maxValue: Math.Max(head, 1)));
-            applied = await models.CatchUpAsync(ledger, 0, head, new Progress(tasks), cancellationToken);
+            var task = progress.AddTask($"ledger records 0 to {head:N0}", maxValue: Math.Max(head, 1));
+            applied = await models.CatchUpAsync(ledger, 0, head, new Progress(task), cancellationToken);
         });
         return (models, applied);
     }
@@ -129,9 +129,9 @@ internal static class ReplayCommands
             ? new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
             : DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
 
-    /// <summary>Moves each stream's bar to the last sequence number applied (synchronously: the rebuild reports from one thread).</summary>
-    private sealed class Progress(Dictionary<string, ProgressTask> tasks) : IProgress<RebuildProgress>
+    /// <summary>Moves the bar to the last sequence number applied (synchronously: the rebuild reports from one thread).</summary>
+    private sealed class Progress(ProgressTask task) : IProgress<RebuildProgress>
     {
-        public void Report(RebuildProgress value) => tasks[value.Stream].Value = value.Seq;
+        public void Report(RebuildProgress value) => task.Value = value.Seq;
     }
 }

@@ -45,8 +45,8 @@ public sealed record ReadModelSnapshot(IReadOnlyList<ArBalance> ArSubLedger, IRe
     }
 }
 
-/// <summary>How far a rebuild has got in one stream: every record of <see cref="Stream"/> below <see cref="Seq"/> is applied.</summary>
-public readonly record struct RebuildProgress(string Stream, long Seq, long Head, long Applied);
+/// <summary>How far a rebuild has got: every read-model record below ledger position <see cref="Seq"/> is applied.</summary>
+public readonly record struct RebuildProgress(long Seq, long Head, long Applied);
 
 /// <summary>
 /// Finance's read models, projected from the ledger alone: the AR sub-ledger by payer and facility and the journal register
@@ -92,25 +92,25 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
         return models;
     }
 
-    /// <summary>Applies the records of <see cref="Streams"/> with sequence numbers in [<paramref name="from"/>, <paramref name="to"/>); returns how many.</summary>
+    /// <summary>
+    /// Applies the records of <see cref="Streams"/> with sequence numbers in [<paramref name="from"/>, <paramref name="to"/>),
+    /// in one sequential scan of the ledger (<see cref="ILedger.ScanAsync"/>: the other streams' records are stepped over
+    /// unread); returns how many.
+    /// </summary>
     public async Task<long> CatchUpAsync(ILedger ledger, long from, long to, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         long applied = 0;
-        foreach (var stream in Streams)
+        await foreach (var record in ledger.ScanAsync(from, new LedgerScanFilter(Streams), cancellationToken))
         {
-            await foreach (var record in ledger.ReadStreamAsync(stream, from, cancellationToken))
-            {
-                if (record.Seq >= to)
-                    break;
-                Apply(record);
-                if (++applied % ProgressEvery == 0)
-                    progress?.Report(new RebuildProgress(stream, record.Seq, to, applied));
-            }
-
-            progress?.Report(new RebuildProgress(stream, to, to, applied));
+            if (record.Seq >= to)
+                break;
+            Apply(record);
+            if (++applied % ProgressEvery == 0)
+                progress?.Report(new RebuildProgress(record.Seq, to, applied));
         }
 
+        progress?.Report(new RebuildProgress(to, to, applied));
         return applied;
     }
 
