@@ -442,6 +442,10 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
                 return;
             if (next.Value.Length == 0)
                 return; // created but not yet opened: the roll-over in progress will open it
+            // A writer seals a segment before it opens the next, so an unsealed one gained its seal after our scan read
+            // its end: read it before moving on, or the next segment's first record would not link to ours.
+            if (!_segmentSealed)
+                continue;
             _segment++;
             _segmentLength = 0;
             _segmentAppends = 0;

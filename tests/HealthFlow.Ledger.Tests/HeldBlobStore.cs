@@ -4,7 +4,8 @@ namespace HealthFlow.Ledger.Tests;
 
 /// <summary>
 /// A pass-through store whose appends can be held back: after <see cref="Hold"/>, appends wait (each one first
-/// completing <see cref="Held"/>) until <see cref="Release"/>, so a test decides when a commit's write completes.
+/// completing <see cref="Held"/>) until <see cref="Release"/>, so a test decides when a commit's write completes; and
+/// <see cref="BeforeGetInfo"/> lets another writer act between a reader's scan of a blob and its look at the next.
 /// </summary>
 internal sealed class HeldBlobStore(IBlobStore inner) : IBlobStore
 {
@@ -34,7 +35,15 @@ internal sealed class HeldBlobStore(IBlobStore inner) : IBlobStore
 
     public Task<int> ReadAsync(string name, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(name, offset, buffer, cancellationToken);
 
-    public Task<BlobInfo?> GetInfoAsync(string name, CancellationToken cancellationToken = default) => inner.GetInfoAsync(name, cancellationToken);
+    /// <summary>Runs before each <see cref="GetInfoAsync"/>, with the blob's name.</summary>
+    public Func<string, Task>? BeforeGetInfo { get; set; }
+
+    public async Task<BlobInfo?> GetInfoAsync(string name, CancellationToken cancellationToken = default)
+    {
+        if (BeforeGetInfo is { } before)
+            await before(name);
+        return await inner.GetInfoAsync(name, cancellationToken);
+    }
 
     public IAsyncEnumerable<BlobInfo> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
 

@@ -320,6 +320,34 @@ public abstract class LedgerContract
     });
 
     [Fact]
+    public Task A_follower_reads_the_seal_of_a_segment_another_writer_rolls_over_while_it_catches_up() => WithStoreAsync(async store =>
+    {
+        var shared = new LedgerOptions { SegmentMaxBytes = 4096, SharedWithOtherWriters = true };
+        await using var one = await BlobLedger.OpenAsync(store, shared);
+        for (var i = 0; i < 5; i++)
+            await one.AppendAsync(Entry("one", $"a{i}"));
+        var follower = new HeldBlobStore(store);
+        await using var two = await BlobLedger.OpenAsync(follower, shared);
+
+        // The follower has scanned segment 0 to its end; before it looks for segment 1, the other writer seals segment 0
+        // and opens segment 1 (a record too big for what is left of segment 0).
+        var rolledOver = false;
+        follower.BeforeGetInfo = async name =>
+        {
+            if (name != Segment(1) || rolledOver)
+                return;
+            rolledOver = true;
+            await one.AppendAsync(Entry("one", "big", size: 3500));
+        };
+        var head = await two.RefreshAsync();
+
+        Assert.True(rolledOver);
+        Assert.Equal(one.Head, head);
+        Assert.Null(two.Fault);
+        Assert.Equal([.. Enumerable.Range(0, 5).Select(i => $"a{i}"), "big"], await two.ReadStreamAsync("one").Select(r => r.Key).ToListAsync());
+    });
+
+    [Fact]
     public Task A_ledger_not_shared_does_not_look_for_other_writers() => WithStoreAsync(async store =>
     {
         await using var one = await BlobLedger.OpenAsync(store, SmallSegments);
