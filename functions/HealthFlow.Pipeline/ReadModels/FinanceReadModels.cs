@@ -121,7 +121,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
         switch (record.Stream)
         {
             case WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType:
-                AddJournal(JournalFacts.Read(record.Payload.Span), record);
+                AddJournal(JournalJson.Deserialize(record.Payload.Span) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."), record);
                 break;
             case JournalsTopicStream when record.Type == JournalPosted.MessageType:
                 var posted = JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!;
@@ -162,7 +162,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
         }
     }
 
-    private void AddJournal(JournalFacts journal, LedgerRecord record)
+    private void AddJournal(Journal journal, LedgerRecord record)
     {
         lock (_gate)
         {
@@ -170,7 +170,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
             if (_register.ContainsKey(journal.IdempotencyKey))
                 return;
             _register[journal.IdempotencyKey] = new RegisterEntry(journal.JournalId, journal.IdempotencyKey, journal.Kind, journal.LegalEntity, journal.Currency,
-                journal.PostingDate, journal.Lines.Sum(l => l.Debit), journal.ReversalOf, journal.CorrelationId, record.Time, null);
+                journal.PostingDate, journal.Lines.Sum(l => l.Debit), journal.ReversalOf, journal.Source.CorrelationId, record.Time, null);
             _registerOrder.Add(journal.IdempotencyKey);
             foreach (var line in journal.Lines)
             {
