@@ -218,6 +218,15 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         var seq = Math.Max(0, fromSeq);
         while (seq < head)
         {
+            // Recent records are in memory (a follower catching up after each commit reads only those): no I/O for them.
+            if (_index.TryGetCached(seq, out var cached))
+            {
+                if (filter is null || filter.Matches(cached.Stream, cached.Type))
+                    yield return cached;
+                seq++;
+                continue;
+            }
+
             // The index says which bytes of the segment hold records seq..run.EndSeq-1: a torn tail cut off at start-up,
             // segments abandoned by a repair and a commit still being written lie outside them.
             var run = _index.SegmentRun(seq, head);

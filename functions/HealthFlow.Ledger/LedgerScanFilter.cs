@@ -28,6 +28,10 @@ public sealed class LedgerScanFilter
     /// <summary>The types asked for; empty for every type.</summary>
     public IReadOnlyList<string> Types { get; }
 
+    /// <summary>Whether a record of this stream and type is asked for.</summary>
+    internal bool Matches(string stream, string type) =>
+        (Streams.Count == 0 || Streams.Contains(stream, StringComparer.Ordinal)) && (Types.Count == 0 || Types.Contains(type, StringComparer.Ordinal));
+
     /// <summary>Whether a record with these UTF-8 stream and type fields is asked for.</summary>
     internal bool Matches(ReadOnlySpan<byte> stream, ReadOnlySpan<byte> type) =>
         (_streams.Length == 0 || AnyEquals(_streams, stream)) && (_types.Length == 0 || AnyEquals(_types, type));

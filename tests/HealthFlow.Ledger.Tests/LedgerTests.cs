@@ -358,6 +358,22 @@ public abstract class LedgerContract
     });
 
     [Fact]
+    public Task A_scan_of_recent_records_serves_them_from_memory_without_reading_the_store() => WithStoreAsync(async store =>
+    {
+        var counted = new HeldBlobStore(store);
+        await using var ledger = await BlobLedger.OpenAsync(counted);
+        for (var i = 0; i < 20; i++)
+            await ledger.AppendAsync(Entry(i % 2 == 0 ? "even" : "odd", $"k{i}"));
+        var looks = 0;
+        counted.BeforeGetInfo = _ => { Interlocked.Increment(ref looks); return Task.CompletedTask; };
+
+        var scanned = await ledger.ScanAsync(ledger.Head - 10, new LedgerScanFilter(["even"])).Select(r => r.Key).ToListAsync();
+
+        Assert.Equal(["k10", "k12", "k14", "k16", "k18"], scanned);
+        Assert.Equal(0, looks);
+    });
+
+    [Fact]
     public Task A_scan_returns_exactly_the_records_read_by_position_across_segments_and_encrypted_payloads() => WithStoreAsync(async store =>
     {
         using var protector = new PayloadProtector([.. Enumerable.Range(0, 32).Select(i => (byte)i)]);
