@@ -49,7 +49,7 @@ public sealed class MasterDataSource
 /// lag the remittances router by minutes under load, so an 835 would find its claims missing although their 837 was
 /// committed before it: <see cref="CatchUpClaimsAsync"/> reads the claims the ledger holds beyond what the index has seen.
 /// </remarks>
-public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenizer) : IDisposable
+public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenizer)
 {
     /// <summary>Ledger stream of member journals accepted by the ERP (type <see cref="JournalRecordType"/>, key = journal idempotency key).</summary>
     public const string JournalStream = "workflow/journals";
@@ -60,8 +60,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     private readonly Dictionary<(string Facility, string Encounter), Dictionary<string, ChargeEvent>> _charges = [];
     // CLP01 → the claim and the position (ledger sequence, or bus sequence number) of the record it came from.
     private readonly Dictionary<string, (long Position, ClaimSubmitted Claim)> _claims = new(StringComparer.Ordinal);
-    private readonly SemaphoreSlim _claimsCatchUp = new(1, 1);
-    private long _claimsReadFrom;
+    private readonly LedgerCursor _claimsCursor = new(ledger, ownAppendsToo: true);
     private readonly Dictionary<string, Journal> _journals = new(StringComparer.Ordinal);
 
     // (payer as sent in the 835, claim token) → trace number → journals of that claim payment (reversals excluded).
@@ -147,28 +146,16 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     /// <summary>
     /// Adds the claims the ledger's <c>claims</c> topic holds beyond the last catch-up: after it, every claim committed
-    /// before the call is in the index, however far its router lags (what another instance committed needs the ledger
-    /// refreshed first: <see cref="CatchUpAsync"/>).
+    /// before the call, by this instance or another, is in the index, however far its router lags.
     /// </summary>
-    public async Task CatchUpClaimsAsync(CancellationToken cancellationToken = default)
+    public Task CatchUpClaimsAsync(CancellationToken cancellationToken = default) => _claimsCursor.CatchUpAsync(async from =>
     {
-        await _claimsCatchUp.WaitAsync(cancellationToken);
-        try
+        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), from, cancellationToken))
         {
-            await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), _claimsReadFrom, cancellationToken))
-            {
-                if (TryReadEvent(record) is ClaimSubmitted claim)
-                    AddClaim(claim, record.Seq);
-                _claimsReadFrom = record.Seq + 1;
-            }
+            if (TryReadEvent(record) is ClaimSubmitted claim)
+                AddClaim(claim, record.Seq);
         }
-        finally
-        {
-            _claimsCatchUp.Release();
-        }
-    }
-
-    public void Dispose() => _claimsCatchUp.Dispose();
+    }, cancellationToken);
 
     public ClaimSubmitted? FindClaim(string claimId)
     {

@@ -172,7 +172,7 @@ public sealed class WorkflowTests
     {
         await using var f = await WorkflowFixture.StartAsync();
         // A claim index whose router has delivered nothing yet: the 837's claim is only in the ledger (committed with its receipt).
-        using var lagging = new WorkflowReadModels(f.Ledger, f.Tokenizer);
+        var lagging = new WorkflowReadModels(f.Ledger, f.Tokenizer);
         await lagging.StartAsync();
         await f.PublishAsync(Claim("PCN-4201", "ENC-4201", 1000m));
         var remittance = Remittance("TRN-4201", "PCN-4201");
