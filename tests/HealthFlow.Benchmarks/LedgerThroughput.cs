@@ -3,6 +3,7 @@ using System.Globalization;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
 using Microsoft.Win32.SafeHandles;
+using static HealthFlow.Benchmarks.HarnessSupport;
 
 namespace HealthFlow.Benchmarks;
 
@@ -223,14 +224,6 @@ public static class LedgerThroughput
         }
     }
 
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
 
     /// <summary>Pass-through store that counts appends (one per group commit) and their bytes.</summary>
     private sealed class CountingBlobStore(IBlobStore inner) : IBlobStore

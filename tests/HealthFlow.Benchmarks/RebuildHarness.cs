@@ -11,6 +11,7 @@ using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.ReadModels;
 using HealthFlow.Pipeline.Workflows;
+using static HealthFlow.Benchmarks.HarnessSupport;
 
 namespace HealthFlow.Benchmarks;
 
@@ -176,13 +177,4 @@ public static class RebuildHarness
 
     private static LedgerEntry Topic(CanonicalEvent @event) =>
         TopicRecords.For(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, EventJson.Serialize(@event), @event.SessionKey, @event.CorrelationId, @event.CausationId));
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
 }

@@ -13,6 +13,7 @@ using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Reconciliation;
 using HealthFlow.Pipeline.Workflows;
+using static HealthFlow.Benchmarks.HarnessSupport;
 
 namespace HealthFlow.Benchmarks;
 
@@ -207,13 +208,4 @@ public static class ReconciliationHarness
 
     private static long DirectorySize(string folder) =>
         new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
-
-    private static string Option(string[] args, string name, string fallback)
-    {
-        var at = Array.IndexOf(args, name);
-        return at >= 0 && at + 1 < args.Length ? args[at + 1] : fallback;
-    }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
 }

@@ -8,6 +8,7 @@ using HealthFlow.Pipeline.Workflows;
 using HealthFlow.X12;
 using Microsoft.Extensions.DependencyInjection;
 using HealthFlow.Tests.Shared;
+using static HealthFlow.Benchmarks.HarnessSupport;
 
 namespace HealthFlow.Benchmarks;
 
@@ -141,11 +142,5 @@ internal static class WorkflowThroughput
         using var response = await http.PostAsync(new Uri(path, UriKind.Relative), content, cancellationToken);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"POST {path} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(cancellationToken)}");
-    }
-
-    private static int Option(string[] args, string name, int fallback)
-    {
-        var index = Array.IndexOf(args, name);
-        return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using HealthFlow.X12;
+using static HealthFlow.Benchmarks.HarnessSupport;
 
 namespace HealthFlow.Benchmarks;
 
@@ -72,7 +73,4 @@ public static class X12StreamingHarness
             $"  peak working set of the parsing process: {peak / 1048576.0:F0} MB; GC {GC.CollectionCount(0)} gen0 / {GC.CollectionCount(1)} gen1 / {GC.CollectionCount(2)} gen2, heap after {GC.GetTotalMemory(false) / 1048576.0:F0} MB; load {LoadAverage()}"));
         return result.AllAccepted ? 0 : 1;
     }
-
-    private static string LoadAverage() =>
-        File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ')[..3]) : "n/a";
 }
