@@ -6,6 +6,9 @@ using HealthFlow.Benchmarks;
 // see docs/PERFORMANCE.md for the commands behind each recorded figure.
 if (args.Length > 0 && args[0] == "ledger")
     return await LedgerThroughput.RunAsync(args[1..]);
+// `... -- ledger-turnaround` prints the ledger's turnaround between two group commits on a store that sleeps instead of writing (LedgerTurnaround.cs).
+if (args.Length > 0 && args[0] == "ledger-turnaround")
+    return await LedgerTurnaround.RunAsync(args[1..]);
 // `... -- x12-throughput [rounds]` prints the X12 scan/read MB/s and ratio in CPU time (X12ThroughputHarness.cs).
 if (args.Length > 0 && args[0] == "x12-throughput")
     return X12ThroughputHarness.Run(args[1..]);
