@@ -41,7 +41,7 @@ public static partial class LedgerTurnaround
             var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
             try
             {
-                await RunWritersAsync(ledger, writers, payload, TimeSpan.FromSeconds(0.5)); // warm-up: JIT, thread pool growth
+                await RunWritersAsync(ledger, writers, payload, TimeSpan.FromSeconds(2)); // warm-up: JIT tiering, thread pool growth
                 store.Reset();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
