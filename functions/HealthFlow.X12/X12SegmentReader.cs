@@ -278,9 +278,9 @@ public sealed class X12SegmentReader : IDisposable
     }
 
     /// <summary>
-    /// Most segments in one 64-byte block, with no branch whose outcome changes from segment to segment: where its terminator
-    /// falls and how many separators it has vary from segment to segment, so the block loop and
-    /// <see cref="AddSeparators"/> exit where the branch predictor keeps guessing wrong. The separators' offsets
+    /// Most segments in one 64-byte block. Where a segment's terminator falls and how many separators it has vary
+    /// from segment to segment, so the 32-byte block loop and <see cref="AddSeparators"/> exit where the branch
+    /// predictor keeps guessing wrong; here no branch depends on them. The separators' offsets
     /// are packed by one compress instruction and all 16 slots stored at once; which elements are empty comes out
     /// of the same block, so the parser's mandatory-element check is one test. False (nothing consumed) for a
     /// segment of 64 bytes or more, with more than 16 separators, or with a line break inside.
