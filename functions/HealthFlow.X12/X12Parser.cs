@@ -490,8 +490,9 @@ internal sealed class ParseSession(X12ParseOptions options)
             return;
         }
 
-        // Mandatory elements, in element order, from the rule's bit mask.
-        for (var required = rule.RequiredMask; required != 0; required &= required - 1)
+        // Mandatory elements, in element order, from the rule's bit mask; the reader's empty-element bits let the
+        // usual segment, with all of them present, through on one test.
+        for (var required = rule.RequiredMask & segment.EmptyElements; required != 0; required &= required - 1)
         {
             var element = System.Numerics.BitOperations.TrailingZeroCount(required);
             if (segment.IsElementEmpty(element))

@@ -15,12 +15,13 @@ public readonly ref struct X12Segment
     private readonly ReadOnlySpan<byte> _data;
     private readonly ReadOnlySpan<int> _separators;
 
-    internal X12Segment(ReadOnlySpan<byte> data, ReadOnlySpan<int> separators, X12Delimiters delimiters, int position)
+    internal X12Segment(ReadOnlySpan<byte> data, ReadOnlySpan<int> separators, X12Delimiters delimiters, int position, uint emptyElements)
     {
         _data = data;
         _separators = separators;
         Delimiters = delimiters;
         Position = position;
+        EmptyElements = emptyElements;
     }
 
     /// <summary>The delimiters in force for this segment.</summary>
@@ -28,6 +29,12 @@ public readonly ref struct X12Segment
 
     /// <summary>1-based segment number within its interchange (ISA = 1).</summary>
     public int Position { get; }
+
+    /// <summary>
+    /// Bit n (1–31) set when element n is empty or absent, or may be: the reader sets every bit where it did not work
+    /// this out, so a clear bit is a promise and a set bit is a question for <see cref="IsElementEmpty"/>.
+    /// </summary>
+    internal uint EmptyElements { get; }
 
     /// <summary>The raw bytes of the segment, without terminator or surrounding line breaks.</summary>
     public ReadOnlySpan<byte> Raw => _data;

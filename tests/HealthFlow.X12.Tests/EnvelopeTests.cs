@@ -75,6 +75,21 @@ public sealed class EnvelopeTests
         Assert.Contains(result.AllErrors, e => e.QualifiedCode == "IK304-8" && e.Position == 9);
     }
 
+    [Theory]
+    [InlineData("CAS**45*20.00", 1)]
+    [InlineData("CAS*CO**20.00", 2)]
+    [InlineData("CAS*CO*45*", 3)]
+    [InlineData("CAS*CO*45", 3)]
+    [InlineData("CAS*CO**20.00*1*45*0.00*1*94*0.00*1*23*0.00*1*2*0.00*1*97*0.00*1", 2)]
+    [InlineData("CAS*CO*45**1000000.00*96*1000000.00*1000000.00*97*1000000.00*1000000.00", 3)]
+    public void A_mandatory_element_empty_or_absent_is_IK403_1_at_its_position(string cas, int missing)
+    {
+        // Short segments, and ones the reader splits another way: more than 16 separators, 64 bytes and more.
+        var result = X12TestFiles.Parse(Valid.Replace("CAS*CO*45*20.00", cas, StringComparison.Ordinal));
+        var element = Assert.Single(result.AllErrors, e => e.Level == X12ErrorLevel.Element);
+        Assert.Equal(("1", "CAS", missing), (element.Code, element.SegmentId, element.ElementPosition));
+    }
+
     [Fact]
     public void Unknown_segment_id_is_IK304_1_and_rejects()
     {

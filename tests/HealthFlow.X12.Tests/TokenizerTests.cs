@@ -74,6 +74,46 @@ public sealed class TokenizerTests
     }
 
     [Fact]
+    public void Segments_of_every_length_and_separator_count_split_as_their_text_does()
+    {
+        // Around the reader's one-block paths: lengths to 100 bytes, up to about 100 separators, runs of empty elements.
+        var random = new Random(4);
+        var body = new List<string>();
+        for (var length = 2; length <= 100; length++)
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                var separatorShare = random.NextDouble();
+                var tail = Enumerable.Range(0, length - 2).Select(_ => random.NextDouble() < separatorShare ? '*' : (char)('A' + random.Next(26)));
+                body.Add("ZZ" + string.Concat(tail));
+            }
+        }
+
+        var bytes = Encoding.Latin1.GetBytes(X12TestFiles.Interchange("HP", "005010X221A1", ("835", "0001", [.. body])));
+        using var reader = new X12SegmentReader(new MemoryStream(bytes));
+        var checkedSegments = 0;
+        while (reader.Read() == X12ReadResult.Segment)
+        {
+            var segment = reader.Current;
+            var text = Encoding.Latin1.GetString(segment.Raw);
+            if (!text.StartsWith("ZZ", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var parts = text.Split('*');
+            Assert.Equal(body[checkedSegments++], text);
+            Assert.Equal(parts.Length - 1, segment.ElementCount);
+            for (var i = 0; i < parts.Length; i++)
+            {
+                Assert.Equal(parts[i], Encoding.Latin1.GetString(segment.Element(i)));
+            }
+        }
+
+        Assert.Equal(body.Count, checkedSegments);
+    }
+
+    [Fact]
     public void Concatenated_interchanges_with_different_delimiters_each_use_their_own()
     {
         var first = X12TestFiles.Interchange("HP", "005010X221A1", ("835", "0001", X12TestFiles.MinimalRemittanceBody));
