@@ -85,9 +85,7 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
         if (result.Blocked)
             return new RemittancePlan([], result.Issues);
         var byKey = result.Journals.ToDictionary(j => j.IdempotencyKey, StringComparer.Ordinal);
-        var posts = JournalBatcher.Batch(result.Journals, master)
-            .Select(b => new PlannedPost(b.Journal, [.. b.MemberKeys.Select(k => byKey[k])]))
-            .ToList();
+        var posts = await PlannedPostMembers.WriteAsync(ledger, JournalBatcher.Batch(result.Journals, master), byKey, remittance.CorrelationId, context.InstanceId, cancellationToken);
         var differences = ReconciliationCheck.Differences(
             ReconciliationTotals.FromRemittance(master, remittance, matches, input.FallbackPostingDate), ReconciliationTotals.FromJournals(master, result.Journals));
         return new RemittancePlan(posts, result.Issues) { Differences = differences };
@@ -142,15 +140,15 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
                 return new PostJournalsOutcome(false, false, ack.Reason, []);
         }
 
-        var fresh = readModels.NotRecorded(input.Post.Members);
+        var members = await PlannedPostMembers.ReadAsync(ledger, input.Post, cancellationToken);
+        var fresh = readModels.NotRecorded(members);
         if (fresh.Count > 0)
         {
             await ledger.AppendBatchAsync(
-                [.. fresh.Select(j => new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, j.IdempotencyKey, input.CorrelationId, input.InstanceId,
-                    JsonSerializer.SerializeToUtf8Bytes(j, EventJson.Options)))],
+                [.. fresh.Select(m => new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, m.Journal.IdempotencyKey, input.CorrelationId, input.InstanceId, m.Json))],
                 cancellationToken);
             foreach (var member in fresh)
-                readModels.AddJournal(member);
+                readModels.AddJournal(member.Journal);
         }
 
         // The posting lag: from the receipt of the journal's source to the ERP's acknowledgement (a re-post answered from the register is not a posting).
@@ -158,10 +156,10 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
             metrics.RecordPostingLag(clock.GetUtcNow() - received);
 
         var documents = ack.Documents.Select(d => d.DocumentNumber).ToList();
-        var posted = new JournalPosted(journal.IdempotencyKey, journal.JournalId, [.. input.Post.Members.Select(m => m.IdempotencyKey)], documents, ack.Gateway, ack.Replayed, input.InstanceId);
+        var posted = new JournalPosted(journal.IdempotencyKey, journal.JournalId, [.. members.Select(m => m.Journal.IdempotencyKey)], documents, ack.Gateway, ack.Replayed, input.InstanceId);
         await bus.PublishAsync("journals", new BusMessage("posted:" + journal.IdempotencyKey, JournalPosted.MessageType,
             JsonSerializer.SerializeToUtf8Bytes(posted, EventJson.Options), "", input.CorrelationId, input.InstanceId), cancellationToken);
-        Logs.JournalPosted(logger, journal.JournalId, input.Post.Members.Count, ack.Replayed);
+        Logs.JournalPosted(logger, journal.JournalId, members.Count, ack.Replayed);
         return new PostJournalsOutcome(true, ack.Replayed, null, documents);
     }
 }
