@@ -68,6 +68,8 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
         // The 837s committed before this 835 are in the ledger; their router may not have delivered them yet.
         await readModels.CatchUpClaimsAsync(cancellationToken);
         var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
+        var reversals = remittance.Claims.Where(c => c.IsReversal).DistinctBy(c => c.PatientControlNumber, StringComparer.Ordinal)
+            .ToDictionary(c => c.PatientControlNumber, StringComparer.Ordinal);
         foreach (var payment in remittance.Claims)
         {
             if (matches.ContainsKey(payment.PatientControlNumber) || readModels.FindClaim(payment.PatientControlNumber) is not { } claim || ClaimMatch.FromClaim(claim, master) is not { } match)
@@ -75,7 +77,7 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
             // A reversal negates the payment it reverses, so that payment's cash is the reversal's CLP04 negated. Any other
             // payment under the claim number, or one whose cash journal is not recorded yet, is not mirrored: the reversal
             // is then derived from its own amounts, which tie to the 835 either way.
-            if (remittance.Claims.FirstOrDefault(c => c.PatientControlNumber == payment.PatientControlNumber && c.IsReversal) is { } reversal
+            if (reversals.TryGetValue(payment.PatientControlNumber, out var reversal)
                 && readModels.OriginalPaymentJournals(remittance.Payer, payment.PatientControlNumber, remittance.TraceNumber, journals => Cash(journals, master) == -reversal.Paid) is { } originals)
                 match = match with { OriginalJournals = originals };
             matches[payment.PatientControlNumber] = match;
