@@ -56,17 +56,52 @@ public sealed class JournalBatcherTests
     }
 
     [Fact]
-    public void Medicare_cash_goes_real_time_with_its_own_key()
+    public void Medicare_cash_of_an_835_posts_as_one_cash_journal_per_legal_entity_apart_from_its_adjustments()
     {
-        var remittance = Remittance("T1", [Claim("PCN1", 700m, new Adjustment("CO", "45", 250m))], payer: "MEDICARE PART B");
-        var journals = RemittanceRule.Build(Sample, remittance, Matches(("PCN1", "RMC", "MCR-B")), Today).Journals;
+        // RMC and LCH belong to RHS-NORTH, SVH to RHS-SOUTH.
+        var remittance = Remittance("T1",
+            [Claim("PCN1", 700m, new Adjustment("CO", "45", 250m)), Claim("PCN2", 300m), Claim("PCN3", 500m, new Adjustment("CO", "45", 50m))],
+            payer: "MEDICARE PART B");
+        var journals = RemittanceRule.Build(Sample, remittance, Matches(("PCN1", "RMC", "MCR-B"), ("PCN2", "LCH", "MCR-B"), ("PCN3", "SVH", "MCR-B")), Today).Journals;
+        var cashMembers = journals.Where(j => j.Kind == JournalKinds.Cash).ToList();
 
         var batches = JournalBatcher.Batch(journals, Sample);
 
-        var cash = journals.Single(j => j.Kind == JournalKinds.Cash);
-        var realTime = Assert.Single(batches, b => b.IsRealTime);
-        Assert.Same(cash, realTime.Journal);
-        Assert.Equal(2, batches.Count);
+        var cash = batches.Where(b => b.Journal.Kind == JournalKinds.Cash).ToList();
+        Assert.Equal(["RHS-NORTH", "RHS-SOUTH"], cash.Select(b => b.Journal.LegalEntity));
+        Assert.Equal(cashMembers.Select(j => j.IdempotencyKey).Order(StringComparer.Ordinal), cash.SelectMany(b => b.MemberKeys).Order(StringComparer.Ordinal));
+        Assert.Equal(NetByAccountAndDimensions(cashMembers), NetByAccountAndDimensions(cash.Select(b => b.Journal)));
+        Assert.All(cash, b => Assert.Equal(remittance.CorrelationId, b.Journal.Source.CorrelationId));
+        Assert.Equal(4, batches.Count); // and one batch of adjustments per legal entity
+    }
+
+    [Fact]
+    public void Medicare_cash_of_two_835s_of_a_day_posts_as_two_journals()
+    {
+        var matches = Matches(("PCN1", "RMC", "MCR-B"), ("PCN2", "RMC", "MCR-B"), ("PCN3", "RMC", "MCR-B"), ("PCN4", "RMC", "MCR-B"));
+        var first = RemittanceRule.Build(Sample, Remittance("T1", [Claim("PCN1", 700m), Claim("PCN2", 300m)], payer: "MEDICARE PART B"), matches, Today).Journals;
+        var second = RemittanceRule.Build(Sample, Remittance("T2", [Claim("PCN3", 500m), Claim("PCN4", 100m)], payer: "MEDICARE PART B"), matches, Today).Journals;
+
+        var batches = JournalBatcher.Batch(first.Concat(second), Sample);
+
+        Assert.Equal(["rcpt-T1", "rcpt-T2"], batches.Select(b => b.Journal.Source.CorrelationId).Order(StringComparer.Ordinal));
+        Assert.All(batches, b => Assert.Equal((JournalKinds.Cash, 2), (b.Journal.Kind, b.MemberKeys.Count)));
+    }
+
+    [Fact]
+    public void A_medicare_reversal_posted_with_the_cash_of_its_835_nets_the_original_to_zero()
+    {
+        var paid = Claim("PCN1", 700m, new Adjustment("CO", "45", 250m));
+        var matches = Matches(("PCN1", "RMC", "MCR-B"), ("PCN2", "RMC", "MCR-B"));
+        var original = RemittanceRule.Build(Sample, Remittance("T1", [paid], payer: "MEDICARE PART B"), matches, Today).Journals;
+        var mirrored = matches.ToDictionary(m => m.Key, m => m.Value with { OriginalJournals = m.Key == "PCN1" ? original : null }, StringComparer.Ordinal);
+        var later = RemittanceRule.Build(Sample, Remittance("T2", [Reversal(paid), Claim("PCN2", 300m)], payer: "MEDICARE PART B"), mirrored, Today).Journals;
+
+        var posted = JournalBatcher.Batch(original, Sample).Concat(JournalBatcher.Batch(later, Sample)).ToList();
+
+        var laterCash = Assert.Single(posted, b => b.Journal.Kind == JournalKinds.Cash && b.Journal.Source.CorrelationId == "rcpt-T2");
+        Assert.Equal(2, laterCash.MemberKeys.Count);
+        Assert.Equal(NetByAccountAndDimensions(later.Where(j => j.IdempotencyKey.Contains(":PCN2:", StringComparison.Ordinal))), NetByAccountAndDimensions(posted.Select(b => b.Journal)));
     }
 
     [Fact]

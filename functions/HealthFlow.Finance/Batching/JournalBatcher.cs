@@ -6,8 +6,9 @@ using HealthFlow.Finance.Posting;
 namespace HealthFlow.Finance.Batching;
 
 /// <summary>
-/// A journal to post and the member journals it stands for. A real-time journal is its own single member and keeps its
-/// own key; a batch journal combines members of one payer, legal entity, currency and posting date.
+/// A journal to post and the member journals it stands for. With batching off a journal is its own single member and
+/// keeps its own key; a batch journal combines members of one payer, legal entity, currency and posting date (and, for
+/// real-time cash, one source document).
 /// </summary>
 /// <remarks>
 /// Invariants: <see cref="Journal"/> passes <see cref="JournalValidation"/>; Σ debits − Σ credits per account and
@@ -17,7 +18,7 @@ namespace HealthFlow.Finance.Batching;
 /// </remarks>
 public sealed record JournalBatch(Journal Journal, IReadOnlyList<string> MemberKeys, IReadOnlyList<string> MemberJournalIds)
 {
-    /// <summary>True when <see cref="Journal"/> is a single member posted as is (real time or batching off).</summary>
+    /// <summary>True when <see cref="Journal"/> is a single member posted as is (batching off).</summary>
     public bool IsRealTime => MemberKeys.Count == 1 && MemberKeys[0] == Journal.IdempotencyKey;
 }
 
@@ -26,10 +27,12 @@ public sealed record JournalBatch(Journal Journal, IReadOnlyList<string> MemberK
 /// deterministic: the same set of journals and settings gives the same batches, keys and lines.
 /// </summary>
 /// <remarks>
-/// <para>Settings come from master data per payer and legal entity (<see cref="MasterDataSet.BatchingFor"/>): batching off
-/// or a cash journal with <c>cashRealTime</c> passes through unchanged as its own batch. A journal's payer is the payer
-/// dimension its lines share (journals built by the posting rules always have one); journals without a single payer
-/// batch under the payer <c>(mixed)</c>.</para>
+/// <para>Settings come from master data per payer and legal entity (<see cref="MasterDataSet.BatchingFor"/>): with batching
+/// off a journal passes through unchanged as its own batch. With <c>cashRealTime</c> the cash journals (kind <c>cash</c>)
+/// are not batched with the other kinds: the cash of one source document (its correlation id: one 835) posts as a
+/// journal of its own per legal entity, currency and day, kind <c>cash</c>, so the payer's cash reaches the ERP as
+/// one journal per payment. A journal's payer is the payer dimension its lines share (journals built by the posting
+/// rules always have one); journals without a single payer batch under the payer <c>(mixed)</c>.</para>
 /// <para>Members are ordered by idempotency key; a batch never splits a member, so each batch balances; a batch is cut
 /// before it would exceed <c>maxLinesPerBatch</c> raw lines. With <c>consolidateLines</c>, lines with the same account and
 /// dimensions are netted into one (memo dropped) and zero nets vanish; if that leaves fewer than two lines (the members
@@ -76,24 +79,26 @@ public static class JournalBatcher
         };
 
         var result = new List<JournalBatch>();
-        var groups = new SortedDictionary<(string Payer, string LegalEntity, string Currency, DateOnly Date), List<Journal>>();
+        // Real-time cash is grouped per source document too (its correlation id); every other journal has none ("").
+        var groups = new SortedDictionary<(string Payer, string LegalEntity, string Currency, DateOnly Date, string CashOf), List<Journal>>();
         foreach (var journal in distinct.Values)
         {
             var payer = PayerOf(journal);
             var rule = settings(payer == MixedPayer ? null : payer, journal.LegalEntity);
-            if (!rule.Enabled || (rule.CashRealTime && journal.Kind == JournalKinds.Cash))
+            if (!rule.Enabled)
             {
                 result.Add(new JournalBatch(journal, [journal.IdempotencyKey], [journal.JournalId]));
                 continue;
             }
 
-            var key = (payer, journal.LegalEntity, journal.Currency, journal.PostingDate);
+            var cashOf = rule.CashRealTime && journal.Kind == JournalKinds.Cash ? "cash:" + journal.Source.CorrelationId : "";
+            var key = (payer, journal.LegalEntity, journal.Currency, journal.PostingDate, cashOf);
             if (!groups.TryGetValue(key, out var members))
                 groups[key] = members = [];
             members.Add(journal);
         }
 
-        foreach (var ((payer, legalEntity, currency, date), members) in groups)
+        foreach (var ((payer, legalEntity, currency, date, _), members) in groups)
         {
             var rule = settings(payer == MixedPayer ? null : payer, legalEntity);
             var chunk = new List<Journal>();

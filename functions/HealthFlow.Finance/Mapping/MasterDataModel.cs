@@ -119,7 +119,7 @@ public sealed record ProviderAdjustmentRule(string Reason, string Name, string? 
 
 /// <summary>Micro-batching settings for one payer and legal entity (see <c>JournalBatcher</c>).</summary>
 /// <param name="Enabled">False: every journal posts on its own, in real time.</param>
-/// <param name="CashRealTime">True: cash journals (kind <c>cash</c>) post on their own even when batching is enabled.</param>
+/// <param name="CashRealTime">True: cash journals (kind <c>cash</c>) are not batched with the other kinds; the cash of one source document (an 835) posts as one journal per legal entity and day.</param>
 /// <param name="MaxLinesPerBatch">A batch journal never has more lines than this unless one member alone has more.</param>
 /// <param name="ConsolidateLines">Net lines with the same account and dimensions inside a batch (memo dropped).</param>
 public sealed record BatchingRule(bool Enabled, bool CashRealTime, int MaxLinesPerBatch, bool ConsolidateLines)

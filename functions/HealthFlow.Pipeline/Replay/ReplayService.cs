@@ -243,7 +243,7 @@ public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGat
                     }
 
                     var plan = await buildAccrual.RunAsync(context, new BuildAccrualInput(discharge, Attempt: 0, fallbackDate), cancellationToken);
-                    posts = plan.Journal is { } journal && !plan.Blocked ? [new PlannedPost(journal, [journal])] : [];
+                    posts = plan.Journal is { } journal && !plan.Blocked ? [PlannedPost.Of(journal)] : [];
                     if (plan.Blocked)
                         counts.Blocked++;
                     break;

@@ -104,7 +104,7 @@ public sealed class DischargeToBillOrchestrator : IOrchestrator<DischargeToBillI
         await context.CallActivityAsync<bool>(nameof(ClaimReadyActivity),
             new ClaimReadyInput(discharge.Facility, discharge.EncounterId, journal.JournalId, journal.TotalDebit, journal.Currency, correlation));
         context.SetCustomStatus("posting");
-        await OrchestratorSteps.PostAsync(context, new PlannedPost(journal, [journal]), correlation);
+        await OrchestratorSteps.PostAsync(context, PlannedPost.Of(journal), correlation);
         if (!cancelled.IsCompleted)
         {
             OrchestratorSteps.Cancel(cancelWait);
@@ -112,7 +112,7 @@ public sealed class DischargeToBillOrchestrator : IOrchestrator<DischargeToBillI
         }
 
         var reversal = JournalReversal.Reverse(journal, DateOnly.FromDateTime(context.CurrentUtcDateTime), journal.Source);
-        await OrchestratorSteps.PostAsync(context, new PlannedPost(reversal, [reversal]), correlation);
+        await OrchestratorSteps.PostAsync(context, PlannedPost.Of(reversal), correlation);
         return new DischargeToBillResult(DischargeToBillResult.PostedThenReversed, journal.JournalId, reversal.JournalId);
     }
 }
@@ -131,7 +131,7 @@ public sealed class DischargeReversalOrchestrator : IOrchestrator<DischargeRever
         if (original is null)
             return new DischargeToBillResult(DischargeToBillResult.NothingToBill);
         var reversal = JournalReversal.Reverse(original, DateOnly.FromDateTime(context.CurrentUtcDateTime), new JournalSource(input.CorrelationId, input.CorrelationId));
-        await OrchestratorSteps.PostAsync(context, new PlannedPost(reversal, [reversal]), input.CorrelationId);
+        await OrchestratorSteps.PostAsync(context, PlannedPost.Of(reversal), input.CorrelationId);
         return new DischargeToBillResult(DischargeToBillResult.PostedThenReversed, original.JournalId, reversal.JournalId);
     }
 }

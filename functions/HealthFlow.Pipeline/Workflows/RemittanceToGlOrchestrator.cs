@@ -38,6 +38,6 @@ public sealed class RemittanceToGlOrchestrator : IOrchestrator<RemittanceToGlInp
         exceptions += await OrchestratorSteps.RaiseAsync(context, input.CorrelationId, 0, ReconciliationCheck.Drafts(plan.Differences));
         context.SetCustomStatus("posting");
         await Task.WhenAll(plan.Posts.Select(post => OrchestratorSteps.PostAsync(context, post, input.CorrelationId)));
-        return new RemittanceToGlResult(RemittanceToGlResult.Posted, plan.Posts.Sum(p => p.Members.Count), plan.Posts.Count, exceptions);
+        return new RemittanceToGlResult(RemittanceToGlResult.Posted, plan.Posts.Sum(p => p.MemberCount), plan.Posts.Count, exceptions);
     }
 }

@@ -68,6 +68,8 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
         // The 837s committed before this 835 are in the ledger; their router may not have delivered them yet.
         await readModels.CatchUpClaimsAsync(cancellationToken);
         var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
+        var reversals = remittance.Claims.Where(c => c.IsReversal).DistinctBy(c => c.PatientControlNumber, StringComparer.Ordinal)
+            .ToDictionary(c => c.PatientControlNumber, StringComparer.Ordinal);
         foreach (var payment in remittance.Claims)
         {
             if (matches.ContainsKey(payment.PatientControlNumber) || readModels.FindClaim(payment.PatientControlNumber) is not { } claim || ClaimMatch.FromClaim(claim, master) is not { } match)
@@ -75,7 +77,7 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
             // A reversal negates the payment it reverses, so that payment's cash is the reversal's CLP04 negated. Any other
             // payment under the claim number, or one whose cash journal is not recorded yet, is not mirrored: the reversal
             // is then derived from its own amounts, which tie to the 835 either way.
-            if (remittance.Claims.FirstOrDefault(c => c.PatientControlNumber == payment.PatientControlNumber && c.IsReversal) is { } reversal
+            if (reversals.TryGetValue(payment.PatientControlNumber, out var reversal)
                 && readModels.OriginalPaymentJournals(remittance.Payer, payment.PatientControlNumber, remittance.TraceNumber, journals => Cash(journals, master) == -reversal.Paid) is { } originals)
                 match = match with { OriginalJournals = originals };
             matches[payment.PatientControlNumber] = match;
@@ -85,9 +87,7 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
         if (result.Blocked)
             return new RemittancePlan([], result.Issues);
         var byKey = result.Journals.ToDictionary(j => j.IdempotencyKey, StringComparer.Ordinal);
-        var posts = JournalBatcher.Batch(result.Journals, master)
-            .Select(b => new PlannedPost(b.Journal, [.. b.MemberKeys.Select(k => byKey[k])]))
-            .ToList();
+        var posts = await PlannedPostMembers.WriteAsync(ledger, JournalBatcher.Batch(result.Journals, master), byKey, remittance.CorrelationId, context.InstanceId, cancellationToken);
         var differences = ReconciliationCheck.Differences(
             ReconciliationTotals.FromRemittance(master, remittance, matches, input.FallbackPostingDate), ReconciliationTotals.FromJournals(master, result.Journals));
         return new RemittancePlan(posts, result.Issues) { Differences = differences };
@@ -142,15 +142,15 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
                 return new PostJournalsOutcome(false, false, ack.Reason, []);
         }
 
-        var fresh = readModels.NotRecorded(input.Post.Members);
+        var members = await PlannedPostMembers.ReadAsync(ledger, input.Post, cancellationToken);
+        var fresh = readModels.NotRecorded(members);
         if (fresh.Count > 0)
         {
             await ledger.AppendBatchAsync(
-                [.. fresh.Select(j => new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, j.IdempotencyKey, input.CorrelationId, input.InstanceId,
-                    JsonSerializer.SerializeToUtf8Bytes(j, EventJson.Options)))],
+                [.. fresh.Select(m => new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, m.Journal.IdempotencyKey, input.CorrelationId, input.InstanceId, m.Json))],
                 cancellationToken);
             foreach (var member in fresh)
-                readModels.AddJournal(member);
+                readModels.AddJournal(member.Journal);
         }
 
         // The posting lag: from the receipt of the journal's source to the ERP's acknowledgement (a re-post answered from the register is not a posting).
@@ -158,10 +158,10 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
             metrics.RecordPostingLag(clock.GetUtcNow() - received);
 
         var documents = ack.Documents.Select(d => d.DocumentNumber).ToList();
-        var posted = new JournalPosted(journal.IdempotencyKey, journal.JournalId, [.. input.Post.Members.Select(m => m.IdempotencyKey)], documents, ack.Gateway, ack.Replayed, input.InstanceId);
+        var posted = new JournalPosted(journal.IdempotencyKey, journal.JournalId, [.. members.Select(m => m.Journal.IdempotencyKey)], documents, ack.Gateway, ack.Replayed, input.InstanceId);
         await bus.PublishAsync("journals", new BusMessage("posted:" + journal.IdempotencyKey, JournalPosted.MessageType,
             JsonSerializer.SerializeToUtf8Bytes(posted, EventJson.Options), "", input.CorrelationId, input.InstanceId), cancellationToken);
-        Logs.JournalPosted(logger, journal.JournalId, input.Post.Members.Count, ack.Replayed);
+        Logs.JournalPosted(logger, journal.JournalId, members.Count, ack.Replayed);
         return new PostJournalsOutcome(true, ack.Replayed, null, documents);
     }
 }

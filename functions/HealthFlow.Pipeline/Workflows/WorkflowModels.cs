@@ -80,8 +80,19 @@ public sealed record AccrualPlan(Journal? Journal, IReadOnlyList<PostingIssue> I
 /// <summary>Input of the remittance build.</summary>
 public sealed record BuildRemittanceInput(long RemittanceSeq, string MessageId, int Attempt, DateOnly FallbackPostingDate);
 
-/// <summary>One post to the ERP: a batch journal (or a real-time journal) and the member journals it stands for.</summary>
-public sealed record PlannedPost(Journal Journal, IReadOnlyList<Journal> Members);
+/// <summary>
+/// One post to the ERP: a journal and how many member journals it stands for. A journal posted as is is its own member
+/// (<see cref="MembersAt"/> = <see cref="Itself"/>); the members of a micro-batch are in the ledger record at
+/// <see cref="MembersAt"/> (<see cref="PlannedPostMembers"/>, a claim-check), so that the orchestration history, which
+/// every replay reads, carries a position instead of an 835's journals.
+/// </summary>
+public sealed record PlannedPost(Journal Journal, int MemberCount, long MembersAt = PlannedPost.Itself)
+{
+    public const long Itself = -1;
+
+    /// <summary>A journal posted as is.</summary>
+    public static PlannedPost Of(Journal journal) => new(journal, 1);
+}
 
 /// <summary>What the remittance build found: the posts (none when blocked) and the issues.</summary>
 /// <remarks><see cref="Differences"/>: where the journals' totals do not tie to the 835 (<c>ReconciliationTotals</c>); empty when they tie.</remarks>

@@ -193,10 +193,10 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     }
 
     /// <summary>Journals the ERP accepted that are not yet recorded in the ledger (the rest were recorded by an earlier run).</summary>
-    public IReadOnlyList<Journal> NotRecorded(IEnumerable<Journal> journals)
+    public IReadOnlyList<PlannedMember> NotRecorded(IEnumerable<PlannedMember> journals)
     {
         lock (_gate)
-            return [.. journals.Where(j => !_journals.ContainsKey(j.IdempotencyKey))];
+            return [.. journals.Where(j => !_journals.ContainsKey(j.Journal.IdempotencyKey))];
     }
 
     public void AddJournal(Journal journal)

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
+using HealthFlow.Finance;
 using HealthFlow.Finance.Events;
+using HealthFlow.Finance.Journals;
 using HealthFlow.Finance.Posting;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Orchestration;
@@ -103,6 +105,36 @@ public sealed class WorkflowTests
     }
 
     [Fact]
+    public async Task A_medicare_835_posts_its_cash_as_one_journal_and_records_the_journals_of_every_claim_payment()
+    {
+        await using var f = await WorkflowFixture.StartAsync();
+        string[] claims = ["PCN-3101", "PCN-3102", "PCN-3103"];
+        foreach (var claim in claims)
+            await f.PublishAsync(Claim(claim, "ENC-" + claim, 1000m) with { Payer = "MCR-B" });
+        foreach (var claim in claims)
+            await UntilClaimAsync(f, claim);
+        var template = Remittance("TRN-3101", claims[0]);
+        await f.PublishAsync(template with
+        {
+            IdempotencyKey = "835:MCR-B:TRN-3101",
+            Payer = "MCR-B",
+            PaymentAmount = new Money(2100m, "USD"),
+            Claims = [.. claims.Select(c => template.Claims[0] with { PatientControlNumber = c })],
+        });
+
+        var done = await f.WaitAsync(WorkflowInstanceIds.Remittance("MCR-B", "TRN-3101"));
+
+        // Cash, contractual and patient responsibility per claim payment, in two posts: the cash and the rest.
+        Assert.Equal(new RemittanceToGlResult(RemittanceToGlResult.Posted, 9, 2, 0), done.ReadOutputAs<RemittanceToGlResult>());
+        var cash = Assert.Single(f.ErpJournals(), j => j.GetProperty("kind").GetString() == JournalKinds.Cash);
+        Assert.Equal(2100m, NetByAccount([cash])["1120"]);
+        var recorded = await f.Ledger.ReadStreamAsync(WorkflowReadModels.JournalStream).ToListAsync();
+        Assert.Equal(9, recorded.Count);
+        Assert.Equal(3, recorded.Count(r => r.Key.EndsWith(":cash", StringComparison.Ordinal)));
+        Assert.True((await f.Engine.VerifyReplayAsync(WorkflowInstanceIds.Remittance("MCR-B", "TRN-3101"))).IsDeterministic);
+    }
+
+    [Fact]
     public async Task A_second_different_835_with_the_same_payer_and_trace_number_is_an_exception_not_a_silent_drop()
     {
         await using var f = await WorkflowFixture.StartAsync();
@@ -184,7 +216,9 @@ public sealed class WorkflowTests
             new BuildRemittanceInput(record.Seq, remittance.IdempotencyKey, 0, new DateOnly(2026, 11, 21)), CancellationToken.None);
 
         Assert.DoesNotContain(plan.Issues, i => i is UnmatchedClaim);
-        var members = plan.Posts.SelectMany(p => p.Members).ToList();
+        var members = new List<Journal>();
+        foreach (var post in plan.Posts)
+            members.AddRange((await PlannedPostMembers.ReadAsync(f.Ledger, post, CancellationToken.None)).Select(m => m.Journal));
         Assert.Contains(members, j => j.Kind == JournalKinds.Cash);
         Assert.DoesNotContain(members, j => j.Kind == JournalKinds.UnappliedCash);
     }
