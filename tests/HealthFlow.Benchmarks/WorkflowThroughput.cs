@@ -97,7 +97,7 @@ internal static class WorkflowThroughput
         var clock = Stopwatch.StartNew();
         await SendAsync(http, encounters);
         var sent = clock.Elapsed;
-        var completed = await UntilEndedAsync(runtime, "discharge:", expected: null);
+        var completed = await UntilEndedAsync(runtime, "discharge:", Discharges(encounters));
         var elapsed = clock.Elapsed;
         var rate = completed / elapsed.TotalSeconds;
         Console.WriteLine($"discharge-to-bill end-to-end: {encounters.Count:N0} encounters ({encounters.Sum(e => e.Count):N0} HL7 messages over HTTP, sent in {sent.TotalSeconds:F1} s), " +
@@ -124,13 +124,17 @@ internal static class WorkflowThroughput
         var clock = Stopwatch.StartNew();
         await using var runtime = await LocalRuntime.StartAsync(Settings(folder, workflows: true, Backlog));
         var opened = clock.Elapsed;
-        var completed = await UntilEndedAsync(runtime, "discharge:", expected: null);
+        var completed = await UntilEndedAsync(runtime, "discharge:", Discharges(encounters));
         var elapsed = clock.Elapsed;
         var rate = completed / elapsed.TotalSeconds;
         Console.WriteLine($"discharge-to-bill engine-only: the same messages ingested first, then {completed:N0} instances completed in {elapsed.TotalSeconds:F2} s " +
             $"from the restart (opening {opened.TotalSeconds:F2} s of it) = {rate:N0} orchestrations/s, {CpuPer(cpu, completed)}");
         return rate;
     }
+
+    /// <summary>Discharge-to-bill instances the encounters start: one per discharge (A03); a cancelled admission (A11) starts none.</summary>
+    private static int Discharges(List<IReadOnlyList<Hl7GeneratedMessage>> encounters) =>
+        encounters.Count(e => e.Any(m => m.MessageType == "ADT^A03"));
 
     private static Task SendAsync(HttpClient http, List<IReadOnlyList<Hl7GeneratedMessage>> encounters) =>
         Parallel.ForEachAsync(encounters, new ParallelOptions { MaxDegreeOfParallelism = 32 }, async (messages, cancellationToken) =>
@@ -177,25 +181,26 @@ internal static class WorkflowThroughput
     }
 
     /// <summary>
-    /// Waits until every instance under <paramref name="prefix"/> has ended or waits for an operator (a mapping fix the
-    /// generated data asks for now and then), and, when given, <paramref name="expected"/> have completed; returns how many completed.
+    /// Waits until <paramref name="instances"/> instances exist under <paramref name="prefix"/> and every one has ended or
+    /// waits for an operator (a mapping fix the generated data asks for now and then); returns how many completed.
     /// </summary>
-    private static async Task<int> UntilEndedAsync(LocalRuntime runtime, string prefix, int? expected)
+    /// <remarks>Each poll lists only the instances still running, so that its cost falls as they end instead of sorting
+    /// every instance 50 times a second (about 8% of the engine-only run's CPU before).</remarks>
+    private static async Task<int> UntilEndedAsync(LocalRuntime runtime, string prefix, int instances)
     {
+        var running = new OrchestrationQuery([OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running], prefix, PageSize: 1000, FetchInputsAndOutputs: true);
         var completed = 0;
         await Poll.UntilAsync(async () =>
         {
-            var all = await ListAsync(runtime, prefix);
+            var active = await runtime.Orchestrations.ListAllInstancesAsync(running);
+            if (!active.All(i => i.SerializedCustomStatus?.Contains("waiting for a mapping fix", StringComparison.Ordinal) == true))
+                return false;
+            var all = await runtime.Orchestrations.ListAllInstancesAsync(new OrchestrationQuery(null, prefix, PageSize: 1000));
             completed = all.Count(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Completed);
-            var settled = all.Count(i => i.RuntimeStatus is not (OrchestrationRuntimeStatus.Pending or OrchestrationRuntimeStatus.Running)
-                || i.SerializedCustomStatus?.Contains("waiting for a mapping fix", StringComparison.Ordinal) == true);
-            return all.Count > 0 && settled == all.Count && (expected is null || completed >= expected);
+            return all.Count >= instances;
         }, $"the {prefix} instances to end", TimeSpan.FromMinutes(10));
         return completed;
     }
-
-    private static Task<List<OrchestrationMetadata>> ListAsync(LocalRuntime runtime, string prefix) =>
-        runtime.Orchestrations.ListAllInstancesAsync(new OrchestrationQuery(null, prefix, PageSize: 1000));
 
     private static async Task PostAsync(HttpClient http, string path, string mediaType, byte[] body, CancellationToken cancellationToken)
     {
