@@ -13,6 +13,7 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
 {
     private readonly List<HistoryEvent> _stored = [];
     private List<HistoryEvent>? _effective;
+    private OrchestrationSession? _session;
 
     public string InstanceId { get; } = instanceId;
 
@@ -79,6 +80,17 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
         if (e.Type == HistoryEventType.ExecutionRewound)
             Rewinds++;
     }
+
+    /// <summary>Its place in the <see cref="SessionCache"/> (guarded by the cache's lock).</summary>
+    internal LinkedListNode<OrchestrationInstance>? CacheNode { get; set; }
+
+    /// <summary>
+    /// Takes the kept session, if any: for one episode (under <see cref="Gate"/>), which keeps it again only after its
+    /// commit, or to evict it.
+    /// </summary>
+    public OrchestrationSession? TakeSession() => Interlocked.Exchange(ref _session, null);
+
+    public void KeepSession(OrchestrationSession session) => Volatile.Write(ref _session, session);
 
     /// <summary>Drops the stored history of an ended instance (metadata stays).</summary>
     public void Unload()
