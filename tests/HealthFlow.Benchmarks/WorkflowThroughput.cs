@@ -184,22 +184,28 @@ internal static class WorkflowThroughput
     /// Waits until <paramref name="instances"/> instances exist under <paramref name="prefix"/> and every one has ended or
     /// waits for an operator (a mapping fix the generated data asks for now and then); returns how many completed.
     /// </summary>
-    /// <remarks>Each poll lists only the instances still running, so that its cost falls as they end instead of sorting
-    /// every instance 50 times a second (about 8% of the engine-only run's CPU before).</remarks>
+    /// <remarks>
+    /// The poll lists only running instances, and polls at most about 100 times however long the run (every 20 ms, or a
+    /// hundredth of the time so far): listing sorts the instances, and polling every 20 ms cost about 8% of the
+    /// engine-only run's CPU. The end is seen at most 1% late.
+    /// </remarks>
     private static async Task<int> UntilEndedAsync(LocalRuntime runtime, string prefix, int instances)
     {
         var running = new OrchestrationQuery([OrchestrationRuntimeStatus.Pending, OrchestrationRuntimeStatus.Running], prefix, PageSize: 1000, FetchInputsAndOutputs: true);
-        var completed = 0;
-        await Poll.UntilAsync(async () =>
+        var clock = Stopwatch.StartNew();
+        while (true)
         {
             var active = await runtime.Orchestrations.ListAllInstancesAsync(running);
-            if (!active.All(i => i.SerializedCustomStatus?.Contains("waiting for a mapping fix", StringComparison.Ordinal) == true))
-                return false;
-            var all = await runtime.Orchestrations.ListAllInstancesAsync(new OrchestrationQuery(null, prefix, PageSize: 1000));
-            completed = all.Count(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Completed);
-            return all.Count >= instances;
-        }, $"the {prefix} instances to end", TimeSpan.FromMinutes(10));
-        return completed;
+            if (active.All(i => i.SerializedCustomStatus?.Contains("waiting for a mapping fix", StringComparison.Ordinal) == true))
+            {
+                var all = await runtime.Orchestrations.ListAllInstancesAsync(new OrchestrationQuery(null, prefix, PageSize: 1000));
+                if (all.Count >= instances)
+                    return all.Count(i => i.RuntimeStatus == OrchestrationRuntimeStatus.Completed);
+            }
+            if (clock.Elapsed > TimeSpan.FromMinutes(10))
+                throw new TimeoutException($"Timed out waiting for the {prefix} instances to end.");
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Max(20, clock.Elapsed.TotalMilliseconds / 100)));
+        }
     }
 
     private static async Task PostAsync(HttpClient http, string path, string mediaType, byte[] body, CancellationToken cancellationToken)
