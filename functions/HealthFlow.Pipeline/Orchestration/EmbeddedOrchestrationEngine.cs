@@ -52,7 +52,8 @@ public sealed record ReplayVerification(bool IsDeterministic, int ActionsReplaye
 /// see <see cref="HistoryEvent"/>), and the stream <c>orchestrations</c> catalogues instances. Everything in memory is
 /// rebuilt from those at <see cref="OpenAsync"/>.</para>
 /// <para>An operation on an instance (start, activity result, timer, event, terminate, rewind) holds the instance's gate,
-/// replays the orchestrator against the history plus the new event, and appends the event, an <c>OrchestratorStarted</c>
+/// runs the orchestrator on the new events (its session kept in memory resumes with them alone; without one, the whole
+/// history plus them is replayed, see <see cref="OrchestrationSession"/>), and appends the event, an <c>OrchestratorStarted</c>
 /// marker, the new actions, any completion and the work items of new activities (messages on
 /// <see cref="EmbeddedOrchestrationOptions.WorkTopic"/>) in one ledger commit: an activity is recorded and dispatched
 /// together or not at all. The other actions are carried out after the commit (follow-ups): timers put in the timer

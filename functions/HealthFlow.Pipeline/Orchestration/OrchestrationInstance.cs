@@ -8,6 +8,8 @@ namespace HealthFlow.Pipeline.Orchestration;
 /// <remarks>
 /// Memory: the history of an ended instance is dropped (<see cref="Unload"/>) and read again from the ledger only when
 /// needed (rewind, history, replay check), so memory grows with running instances, not with all instances ever run.
+/// A running instance may also hold its orchestrator's suspended code (<see cref="TakeSession"/>), at most as many as
+/// the <see cref="SessionCache"/> keeps.
 /// </remarks>
 internal sealed class OrchestrationInstance(string instanceId) : IDisposable
 {
