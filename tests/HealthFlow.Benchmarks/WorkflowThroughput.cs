@@ -54,7 +54,8 @@ internal static class WorkflowThroughput
             if (claims > 0)
             {
                 await using var runtime = await LocalRuntime.StartAsync(Settings(Path.Combine(root, "remittance")));
-                remittance = await RemittanceToGlAsync(runtime, Client(runtime), claims);
+                using var http = Client(runtime);
+                remittance = await RemittanceToGlAsync(runtime, http, claims);
             }
             Console.WriteLine($"RESULT discharge-to-bill engine-only {engineOnly:N0} orchestrations/s (goal 2,000), end-to-end with HTTP ingestion {endToEnd:N0}/s; " +
                 $"remittance-to-GL {remittance:N0} claim payments/s (goal 10,000); load {LoadAverage()}");
