@@ -22,6 +22,13 @@ public sealed class EmbeddedOrchestrationOptions
     /// </summary>
     public int ActivityConcurrency { get; init; } = 64;
 
+    /// <summary>
+    /// Waiting orchestrators kept in memory between episodes, least recently run evicted first, so that an episode hands
+    /// the code only its new events instead of replaying the whole history (Durable Functions' extended sessions). An
+    /// evicted or restarted instance replays from its history. 0: every episode replays.
+    /// </summary>
+    public int CachedOrchestrations { get; init; } = 10_000;
+
     /// <summary>Pause before retrying a timer or a follow-up (dispatch, child start) whose I/O failed.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(5);
 
@@ -45,7 +52,8 @@ public sealed record ReplayVerification(bool IsDeterministic, int ActionsReplaye
 /// see <see cref="HistoryEvent"/>), and the stream <c>orchestrations</c> catalogues instances. Everything in memory is
 /// rebuilt from those at <see cref="OpenAsync"/>.</para>
 /// <para>An operation on an instance (start, activity result, timer, event, terminate, rewind) holds the instance's gate,
-/// replays the orchestrator against the history plus the new event, and appends the event, an <c>OrchestratorStarted</c>
+/// runs the orchestrator on the new events (its session kept in memory resumes with them alone; without one, the whole
+/// history plus them is replayed, see <see cref="OrchestrationSession"/>), and appends the event, an <c>OrchestratorStarted</c>
 /// marker, the new actions, any completion and the work items of new activities (messages on
 /// <see cref="EmbeddedOrchestrationOptions.WorkTopic"/>) in one ledger commit: an activity is recorded and dispatched
 /// together or not at all. The other actions are carried out after the commit (follow-ups): timers put in the timer
@@ -72,6 +80,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     private readonly ConcurrentDictionary<string, OrchestrationInstance> _instances;
     private readonly ConcurrentDictionary<(string InstanceId, int TaskId), byte> _running = new();
     private readonly TimerTable _timers = new();
+    private readonly SessionCache _sessions;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ServiceProvider _noServices = new ServiceCollection().BuildServiceProvider();
     private IServiceProvider _services;
@@ -92,6 +101,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         _logger = (ILogger?)loggers?.CreateLogger<EmbeddedOrchestrationEngine>() ?? NullLogger.Instance;
         _processorLogger = loggers?.CreateLogger<BusProcessor>();
         _instances = instances;
+        _sessions = new SessionCache(options.CachedOrchestrations);
         _services = _noServices;
     }
 
@@ -111,6 +121,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     {
         options ??= new EmbeddedOrchestrationOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ActivityConcurrency, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfNegative(options.CachedOrchestrations, nameof(options));
         if (bus is EmbeddedTopicBus embedded && embedded.Topology.FindTopic(options.WorkTopic)?.FindSubscription(options.WorkerSubscription) is null)
             throw new InvalidOperationException($"The bus topology declares no subscription '{options.WorkerSubscription}' on topic '{options.WorkTopic}'; add it to topology.json.");
         var instances = await LoadAsync(ledger, cancellationToken);
@@ -437,38 +448,55 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     }
 
     /// <summary>
-    /// Under the instance's gate: replays the orchestrator against the history plus <paramref name="triggers"/> (unless
-    /// that ends it) and appends triggers, marker, new actions, completion and the work items of the new activities (and
-    /// of <paramref name="redispatch"/>, activities a rewind runs again) in one ledger commit; then applies them.
+    /// Under the instance's gate: runs the orchestrator on <paramref name="triggers"/> (unless they end it): its kept
+    /// session resumes with them alone, otherwise the whole history plus them is replayed. Then appends triggers, marker,
+    /// new actions, completion and the work items of the new activities (and of <paramref name="redispatch"/>,
+    /// activities a rewind runs again) in one ledger commit, and applies them.
     /// </summary>
     private async Task<List<HistoryEvent>> CommitAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> triggers, bool newInstance,
         IReadOnlyList<HistoryEvent>? redispatch = null)
     {
         var batch = new List<HistoryEvent>(triggers);
-        var effective = HistoryRules.Effective(instance.Stored.Concat(triggers));
-        if (!HistoryRules.IsTerminal(effective))
+        // Taken out: kept again only once this episode is in the ledger, so a failed commit leaves no session ahead of it.
+        var session = instance.TakeSession();
+        _sessions.Forget(instance);
+        var now = _clock.GetUtcNow();
+        var name = instance.Exists ? instance.Name : triggers[0].Name ?? "";
+        ReplayOutcome? outcome = null;
+        if (session is not null && !instance.IsTerminal && triggers.All(t => !t.IsTerminal) && session.HistoryLength == instance.Effective.Count)
         {
-            var name = effective[0].Name ?? "";
-            if (_registry.FindOrchestrator(name) is { } orchestrator)
+            outcome = session.Resume(triggers, now);
+        }
+        else
+        {
+            session = null;
+            var effective = HistoryRules.Effective(instance.Stored.Concat(triggers));
+            if (HistoryRules.IsTerminal(effective))
             {
-                var now = _clock.GetUtcNow();
-                var outcome = OrchestrationReplay.Run(instance.InstanceId, orchestrator, _services, effective, now);
-                batch.Add(new HistoryEvent(HistoryEventType.OrchestratorStarted, now));
-                batch.AddRange(outcome.NewActions);
-                if (outcome.CustomStatusChanged)
-                    batch.Add(new HistoryEvent(HistoryEventType.CustomStatusSet, now) { Result = outcome.CustomStatus });
-                if (outcome.State == ReplayState.Completed)
-                    batch.Add(new HistoryEvent(HistoryEventType.ExecutionCompleted, now) { Result = outcome.Output });
-                else if (outcome.State == ReplayState.Failed)
-                    batch.Add(new HistoryEvent(HistoryEventType.ExecutionFailed, now) { Failure = outcome.Failure });
-                if (outcome.IsNonDeterministic)
-                    Logs.NonDeterministic(_logger, instance.InstanceId, name, outcome.Failure!.ErrorMessage);
+                // Ended by a trigger (terminate): nothing to run.
+            }
+            else if (_registry.FindOrchestrator(name) is { } orchestrator)
+            {
+                (session, outcome) = OrchestrationSession.Replay(instance.InstanceId, orchestrator, _services, effective, now);
             }
             else
             {
                 // Recorded, not run: a host that registers the orchestrator will run it at start-up.
                 Logs.NotRegistered(_logger, instance.InstanceId, name);
             }
+        }
+        if (outcome is not null)
+        {
+            batch.Add(new HistoryEvent(HistoryEventType.OrchestratorStarted, now));
+            batch.AddRange(outcome.NewActions);
+            if (outcome.CustomStatusChanged)
+                batch.Add(new HistoryEvent(HistoryEventType.CustomStatusSet, now) { Result = outcome.CustomStatus });
+            if (outcome.State == ReplayState.Completed)
+                batch.Add(new HistoryEvent(HistoryEventType.ExecutionCompleted, now) { Result = outcome.Output });
+            else if (outcome.State == ReplayState.Failed)
+                batch.Add(new HistoryEvent(HistoryEventType.ExecutionFailed, now) { Failure = outcome.Failure });
+            if (outcome.IsNonDeterministic)
+                Logs.NonDeterministic(_logger, instance.InstanceId, name, outcome.Failure!.ErrorMessage);
         }
         var correlationId = newInstance ? triggers[0].CorrelationId ?? "" : instance.CorrelationId;
         var entries = new List<LedgerEntry>(batch.Count + 1);
@@ -485,7 +513,14 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         foreach (var e in batch)
             instance.Apply(e);
         if (instance.IsTerminal)
+        {
             instance.Unload();
+        }
+        else if (session is not null)
+        {
+            session.Recorded(instance.Effective.Count);
+            _sessions.Keep(instance, session);
+        }
         Signal();
         return batch;
     }

@@ -8,11 +8,14 @@ namespace HealthFlow.Pipeline.Orchestration;
 /// <remarks>
 /// Memory: the history of an ended instance is dropped (<see cref="Unload"/>) and read again from the ledger only when
 /// needed (rewind, history, replay check), so memory grows with running instances, not with all instances ever run.
+/// A running instance may also hold its orchestrator's suspended code (<see cref="TakeSession"/>), at most as many as
+/// the <see cref="SessionCache"/> keeps.
 /// </remarks>
 internal sealed class OrchestrationInstance(string instanceId) : IDisposable
 {
     private readonly List<HistoryEvent> _stored = [];
     private List<HistoryEvent>? _effective;
+    private OrchestrationSession? _session;
 
     public string InstanceId { get; } = instanceId;
 
@@ -79,6 +82,17 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
         if (e.Type == HistoryEventType.ExecutionRewound)
             Rewinds++;
     }
+
+    /// <summary>Its place in the <see cref="SessionCache"/> (guarded by the cache's lock).</summary>
+    internal LinkedListNode<OrchestrationInstance>? CacheNode { get; set; }
+
+    /// <summary>
+    /// Takes the kept session, if any: for one episode (under <see cref="Gate"/>), which keeps it again only after its
+    /// commit, or to evict it.
+    /// </summary>
+    public OrchestrationSession? TakeSession() => Interlocked.Exchange(ref _session, null);
+
+    public void KeepSession(OrchestrationSession session) => Volatile.Write(ref _session, session);
 
     /// <summary>Drops the stored history of an ended instance (metadata stays).</summary>
     public void Unload()

@@ -49,7 +49,42 @@ internal sealed record ReplayOutcome(
 /// </remarks>
 internal static class OrchestrationReplay
 {
+    /// <summary>Replays the whole history once (the session is dropped): determinism checks and tests.</summary>
     public static ReplayOutcome Run(
+        string instanceId,
+        RegisteredOrchestrator orchestrator,
+        IServiceProvider services,
+        IReadOnlyList<HistoryEvent> history,
+        DateTimeOffset episodeTime) =>
+        OrchestrationSession.Replay(instanceId, orchestrator, services, history, episodeTime).Outcome;
+}
+
+/// <summary>
+/// An orchestrator's code suspended where the history left it, kept between episodes (Durable Functions' extended
+/// sessions): the next episode hands it only the new events instead of replaying the whole history. The ledger stays the
+/// truth: an instance without a session (evicted, restarted, after a failed commit) is replayed from its history, which
+/// is also where changed code is found out as non-deterministic.
+/// </summary>
+internal sealed class OrchestrationSession
+{
+    private readonly ReplayScheduler _scheduler;
+    private readonly ReplayContext _context;
+    private readonly Task<string?> _run;
+    private string? _recordedStatus;
+
+    private OrchestrationSession(ReplayScheduler scheduler, ReplayContext context, Task<string?> run, string? recordedStatus)
+    {
+        _scheduler = scheduler;
+        _context = context;
+        _run = run;
+        _recordedStatus = recordedStatus;
+    }
+
+    /// <summary>Events of the effective history this session stands at: it can resume only an instance whose history has exactly these.</summary>
+    public int HistoryLength { get; private set; }
+
+    /// <summary>Runs the code from the beginning against <paramref name="history"/>; the session stands after its last event.</summary>
+    public static (OrchestrationSession Session, ReplayOutcome Outcome) Replay(
         string instanceId,
         RegisteredOrchestrator orchestrator,
         IServiceProvider services,
@@ -89,40 +124,75 @@ internal static class OrchestrationReplay
         var run = Task.Factory.StartNew(
             () => orchestrator.Run(services, context, history[0].Input),
             CancellationToken.None, TaskCreationOptions.DenyChildAttach, scheduler).Unwrap();
+        var session = new OrchestrationSession(scheduler, context, run, recordedStatus) { HistoryLength = history.Count };
         scheduler.Drain();
-
-        for (var i = 1; i < history.Count && context.NonDeterminism is null && !run.IsCompleted; i++)
-        {
-            var e = history[i];
-            context.Now = times[i];
-            context.Replaying = replaying[i];
-            switch (e.Type)
-            {
-                case HistoryEventType.TaskScheduled or HistoryEventType.TimerCreated or HistoryEventType.SubOrchestrationInstanceCreated:
-                    context.ExpectRecorded(e);
-                    break;
-                case HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed or HistoryEventType.TimerFired
-                    or HistoryEventType.SubOrchestrationInstanceCompleted or HistoryEventType.SubOrchestrationInstanceFailed:
-                    context.Resolve(e);
-                    break;
-                case HistoryEventType.EventRaised:
-                    context.Deliver(e.Name ?? "", e.Input);
-                    break;
-                default:
-                    // ExecutionStarted, OrchestratorStarted, CustomStatusSet, ExecutionRewound and the terminal events
-                    // carry no input for the code.
-                    break;
-            }
-            scheduler.Drain();
-        }
+        for (var i = 1; i < history.Count && !session.Stopped; i++)
+            session.Hand(history[i], times[i], replaying[i]);
         if (context.NonDeterminism is null)
             context.ExpectAllRecordedScheduled();
+        return (session, session.Outcome());
+    }
 
+    /// <summary>
+    /// The next episode: hands the code only <paramref name="triggers"/>, the events that arrived since the history this
+    /// session stands at, at <paramref name="episodeTime"/>.
+    /// </summary>
+    public ReplayOutcome Resume(IReadOnlyList<HistoryEvent> triggers, DateTimeOffset episodeTime)
+    {
+        if (Stopped)
+            throw new InvalidOperationException("The orchestrator has ended; its session cannot resume.");
+        foreach (var trigger in triggers)
+        {
+            if (Stopped)
+                break;
+            Hand(trigger, episodeTime, replaying: false);
+        }
+        return Outcome();
+    }
+
+    /// <summary>The episode's outcome is in the ledger, its history now <paramref name="historyLength"/> events: its new actions and status are recorded.</summary>
+    public void Recorded(int historyLength)
+    {
+        HistoryLength = historyLength;
+        _recordedStatus = _context.CustomStatus;
+        _context.AcceptNewActions();
+    }
+
+    private bool Stopped => _context.NonDeterminism is not null || _run.IsCompleted;
+
+    private void Hand(HistoryEvent e, DateTimeOffset time, bool replaying)
+    {
+        _context.Now = time;
+        _context.Replaying = replaying;
+        switch (e.Type)
+        {
+            case HistoryEventType.TaskScheduled or HistoryEventType.TimerCreated or HistoryEventType.SubOrchestrationInstanceCreated:
+                _context.ExpectRecorded(e);
+                break;
+            case HistoryEventType.TaskCompleted or HistoryEventType.TaskFailed or HistoryEventType.TimerFired
+                or HistoryEventType.SubOrchestrationInstanceCompleted or HistoryEventType.SubOrchestrationInstanceFailed:
+                _context.Resolve(e);
+                break;
+            case HistoryEventType.EventRaised:
+                _context.Deliver(e.Name ?? "", e.Input);
+                break;
+            default:
+                // ExecutionStarted, OrchestratorStarted, CustomStatusSet, ExecutionRewound and the terminal events
+                // carry no input for the code.
+                break;
+        }
+        _scheduler.Drain();
+    }
+
+    private ReplayOutcome Outcome()
+    {
+        var context = _context;
+        var run = _run;
         var newActions = context.Actions.Where(a => a.IsNew).Select(a => a.Event).ToList();
         var replayed = context.Actions.Count(a => !a.IsNew);
         if (context.NonDeterminism is { } nondeterminism)
             return new ReplayOutcome(ReplayState.Failed, [], null, TaskFailureDetails.FromException(nondeterminism), context.CustomStatus, false, replayed);
-        var changed = !string.Equals(context.CustomStatus, recordedStatus, StringComparison.Ordinal);
+        var changed = !string.Equals(context.CustomStatus, _recordedStatus, StringComparison.Ordinal);
         return run.Status switch
         {
             TaskStatus.RanToCompletion => new ReplayOutcome(ReplayState.Completed, newActions, run.Result, null, context.CustomStatus, changed, replayed),
@@ -138,7 +208,8 @@ internal static class OrchestrationReplay
     private sealed class ScheduledAction(HistoryEvent e, bool isNew)
     {
         public HistoryEvent Event { get; } = e;
-        public bool IsNew { get; } = isNew;
+        /// <summary>Scheduled by this episode and not recorded yet.</summary>
+        public bool IsNew { get; set; } = isNew;
         public TaskCompletionSource<string?> Completion { get; } = new();
     }
 
@@ -299,6 +370,13 @@ internal static class OrchestrationReplay
             if (!_buffered.TryGetValue(name, out var queue))
                 _buffered[name] = queue = new Queue<string?>();
             queue.Enqueue(payload);
+        }
+
+        /// <summary>The episode's new actions are in the ledger now.</summary>
+        public void AcceptNewActions()
+        {
+            foreach (var action in Actions)
+                action.IsNew = false;
         }
 
         /// <summary>At the end of the history: every recorded action must have been scheduled again.</summary>

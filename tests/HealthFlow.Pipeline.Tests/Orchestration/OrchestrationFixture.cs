@@ -18,12 +18,14 @@ namespace HealthFlow.Pipeline.Tests.Orchestration;
 internal sealed class OrchestrationFixture : IAsyncDisposable
 {
     private readonly EmbeddedBusOptions? _busOptions;
+    private readonly int? _cachedOrchestrations;
 
-    private OrchestrationFixture(string folder, Action<OrchestrationRegistry, SampleEffects> register, EmbeddedBusOptions? busOptions)
+    private OrchestrationFixture(string folder, Action<OrchestrationRegistry, SampleEffects> register, EmbeddedBusOptions? busOptions, int? cachedOrchestrations)
     {
         Folder = folder;
         Register = register;
         _busOptions = busOptions;
+        _cachedOrchestrations = cachedOrchestrations;
     }
 
     public string Folder { get; }
@@ -35,10 +37,12 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
     public EmbeddedTopicBus Bus { get; private set; } = null!;
     public EmbeddedOrchestrationEngine Engine { get; private set; } = null!;
 
-    public static async Task<OrchestrationFixture> StartAsync(Action<OrchestrationRegistry, SampleEffects>? register = null, EmbeddedBusOptions? busOptions = null)
+    /// <summary>Opens a fixture in a new temporary folder; <paramref name="cachedOrchestrations"/> sets the engine's session cache (null: its default).</summary>
+    public static async Task<OrchestrationFixture> StartAsync(Action<OrchestrationRegistry, SampleEffects>? register = null, EmbeddedBusOptions? busOptions = null,
+        int? cachedOrchestrations = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "healthflow-orch-" + Guid.NewGuid().ToString("N"));
-        var fixture = new OrchestrationFixture(folder, register ?? SampleRegistrations.All, busOptions);
+        var fixture = new OrchestrationFixture(folder, register ?? SampleRegistrations.All, busOptions, cachedOrchestrations);
         await fixture.OpenAsync();
         return fixture;
     }
@@ -101,7 +105,10 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
         Bus = await EmbeddedTopicBus.OpenAsync(Ledger, BusTopology.LoadEmbedded(), _busOptions);
         var registry = new OrchestrationRegistry();
         Register(registry, Effects);
-        Engine = await EmbeddedOrchestrationEngine.OpenAsync(Ledger, Bus, registry, new EmbeddedOrchestrationOptions { RetryDelay = TimeSpan.FromMilliseconds(100) }, Clock);
+        var options = new EmbeddedOrchestrationOptions { RetryDelay = TimeSpan.FromMilliseconds(100) };
+        if (_cachedOrchestrations is { } cached)
+            options = new EmbeddedOrchestrationOptions { RetryDelay = options.RetryDelay, CachedOrchestrations = cached };
+        Engine = await EmbeddedOrchestrationEngine.OpenAsync(Ledger, Bus, registry, options, Clock);
         await Engine.StartAsync();
     }
 

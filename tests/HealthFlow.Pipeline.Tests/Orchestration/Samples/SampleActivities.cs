@@ -21,6 +21,13 @@ internal sealed class SampleEffects
     /// <summary>Calls of the flaky activity per instance.</summary>
     public ConcurrentDictionary<string, int> FlakyCalls { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Times the counted orchestrators' code started from the beginning (a replay or a first run).</summary>
+    public int OrchestratorStarts => Volatile.Read(ref _orchestratorStarts);
+
+    private int _orchestratorStarts;
+
+    public void OrchestratorStarted() => Interlocked.Increment(ref _orchestratorStarts);
+
     /// <summary>While true, <c>Fragile</c> throws.</summary>
     public bool FragileBroken { get; set; }
 
@@ -55,6 +62,16 @@ internal static class SampleRegistrations
             .AddOrchestrator<RewindableOrchestrator>()
             .AddOrchestrator<StepsOrchestrator>()
             .AddOrchestrator<ChangingOrchestratorV1>(nameof(ChangingOrchestratorV1))
+            .AddOrchestrator("CountedSequence", _ =>
+            {
+                effects.OrchestratorStarted();
+                return new SequenceOrchestrator();
+            })
+            .AddOrchestrator("CountedWait", _ =>
+            {
+                effects.OrchestratorStarted();
+                return new WaitThenAddOrchestrator();
+            })
             .AddActivity<int, int>("Add", (context, x, _) =>
             {
                 effects.Executed(context);

@@ -16,6 +16,16 @@ internal sealed class SequenceOrchestrator : IOrchestrator<int, int>
     }
 }
 
+/// <summary>Waits for "Go" (a number), then adds it to the input with an activity.</summary>
+internal sealed class WaitThenAddOrchestrator : IOrchestrator<int, int>
+{
+    public async Task<int> RunAsync(OrchestrationContext context, int input)
+    {
+        var x = await context.WaitForExternalEvent<int>("Go");
+        return await context.CallActivityAsync<int>("Add", x + input);
+    }
+}
+
 /// <summary>Fan-out/fan-in: n activities at once, then one more on their sum.</summary>
 internal sealed class FanOutOrchestrator : IOrchestrator<int, int>
 {
