@@ -3,6 +3,7 @@ using HealthFlow.Finance.Events;
 using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Ingestion.Fhir;
 using HealthFlow.Pipeline.Ingestion.X12;
+using HealthFlow.Tests.Shared;
 using HealthFlow.X12;
 
 namespace HealthFlow.Pipeline.Tests.Reconciliation;
