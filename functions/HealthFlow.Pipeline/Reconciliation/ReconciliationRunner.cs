@@ -26,7 +26,8 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// claims and the small streams, the second the 835s and charges, which need the whole claim index (the latest submission
 /// of a claim wins, wherever it is) and the day's discharges, and the journals (the rules take facts in any order; here the
 /// claims billed are gone before the journals' state grows). Each fact goes to the rules at once, so memory follows the
-/// rules' per-item state, not the ledger's size. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
+/// rules' per-item state, not the ledger's size. A scan decodes on a reading task (JSON, claim matches, CLP01 tokens) and
+/// the caller's applies the rules in ledger order, so the two run on two cores. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
 /// the workflow builds it, one shared match per facility and payer.
 /// With a <see cref="ReportingContainer"/> (Azure, where the data folder is an instance's passing disk) the tables live
 /// in the container and the reporting folder is a working copy.
