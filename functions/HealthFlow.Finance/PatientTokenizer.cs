@@ -11,6 +11,11 @@ namespace HealthFlow.Finance;
 /// <remarks>Readers receive <see cref="Tokenize"/> as a <c>Func&lt;string, string&gt;</c> and keep only its output.</remarks>
 public sealed class PatientTokenizer
 {
+    // One keyed HMAC per thread, for the last tokenizer it served: the one-shot HMACSHA256.HashData sets the key up
+    // on every call, about half its cost, and reconciliation tokenizes a million claim payments a day.
+    [ThreadStatic]
+    private static (byte[] Key, IncrementalHash Hmac)? t_keyed;
+
     private readonly byte[] _key;
 
     /// <param name="key">At least 32 bytes of secret (Key Vault in Azure, the data folder's key file locally).</param>
@@ -23,8 +28,20 @@ public sealed class PatientTokenizer
 
     public string Tokenize(string identifier)
     {
+        var hmac = KeyedHmac();
+        hmac.AppendData(Encoding.UTF8.GetBytes(identifier.Trim().ToUpperInvariant()));
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(_key, Encoding.UTF8.GetBytes(identifier.Trim().ToUpperInvariant()), mac);
+        hmac.GetHashAndReset(mac);
         return "pt_" + Convert.ToHexStringLower(mac[..16]);
+    }
+
+    private IncrementalHash KeyedHmac()
+    {
+        if (t_keyed is { } keyed && ReferenceEquals(keyed.Key, _key))
+            return keyed.Hmac;
+        t_keyed?.Hmac.Dispose();
+        var hmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _key);
+        t_keyed = (_key, hmac);
+        return hmac;
     }
 }

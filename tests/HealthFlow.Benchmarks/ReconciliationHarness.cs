@@ -91,7 +91,7 @@ public static class ReconciliationHarness
         Console.WriteLine(FormattableString.Invariant(
             $"  reconcile + write CSVs: {reconciled.TotalSeconds:F1} s wall, {reconcileCpu.TotalSeconds:F1} s CPU"));
         Console.WriteLine(FormattableString.Invariant(
-            $"  peak working set {process.PeakWorkingSet64 / 1048576.0:F0} MB; GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen0/1/2); load {LoadAverage()}"));
+            $"  peak working set {process.PeakWorkingSet64 / 1048576.0:F0} MB; GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s; load {LoadAverage()}"));
         return report.Breaks.Count == 0 ? 0 : 1;
     }
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Journals;
 using HealthFlow.Finance.Mapping;
@@ -67,9 +68,14 @@ public sealed class DailyReconciliation
     /// <param name="matches">Claim matches by CLP01, as the workflow builds them (claim index).</param>
     /// <param name="instanceId">The workflow instance of the 835 (its exceptions name it).</param>
     /// <param name="recordedAt">When the ledger recorded the 835.</param>
-    public void AddRemittance(RemittanceReceived remittance, IReadOnlyDictionary<string, ClaimMatch> matches, string instanceId, DateTimeOffset recordedAt)
+    /// <param name="protectedClaimIds">Each claim payment's CLP01 through the identifier protection, when the caller has them
+    /// (a caller reading on another thread tokenizes there); else they are protected here.</param>
+    public void AddRemittance(RemittanceReceived remittance, IReadOnlyDictionary<string, ClaimMatch> matches, string instanceId, DateTimeOffset recordedAt,
+        IReadOnlyList<string>? protectedClaimIds = null)
     {
         ArgumentNullException.ThrowIfNull(remittance);
+        if (protectedClaimIds is not null && protectedClaimIds.Count != remittance.Claims.Count)
+            throw new ArgumentException("One protected CLP01 per claim payment.", nameof(protectedClaimIds));
         var date = remittance.PaymentDate ?? DateOnly.FromDateTime(recordedAt.UtcDateTime);
         var key = $"remit:{remittance.Payer.Trim()}:{remittance.TraceNumber.Trim()}";
         if (date != Day || (_remittances.TryGetValue(key, out var seen) && seen.HasSource))
@@ -94,10 +100,11 @@ public sealed class DailyReconciliation
 
         // The posting rule's claim references: the k-th CLP with the same CLP01 (and reversal flag) gets "#k".
         var occurrences = new Dictionary<(string, bool), int>();
-        foreach (var claim in remittance.Claims)
+        for (var i = 0; i < remittance.Claims.Count; i++)
         {
+            var claim = remittance.Claims[i];
             var occurrence = occurrences[(claim.PatientControlNumber, claim.IsReversal)] = occurrences.GetValueOrDefault((claim.PatientControlNumber, claim.IsReversal)) + 1;
-            var token = _protect(claim.PatientControlNumber.Trim());
+            var token = protectedClaimIds?[i] ?? _protect(claim.PatientControlNumber.Trim());
             var claimCheck = check.Claim(occurrence == 1 ? token : $"{token}#{occurrence}");
             if (!claimCheck.HasSource)
             {
@@ -166,14 +173,14 @@ public sealed class DailyReconciliation
         group.HasMembers = true;
         if (group.FirstRecorded is null || recordedAt < group.FirstRecorded)
             group.FirstRecorded = recordedAt;
-        ReconciliationTotals.AddJournal(group.Totals, _masterData, _revenueAccounts, journal);
         var cash = 0m;
         var revenue = 0m;
         var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
         foreach (var line in journal.Lines)
         {
             var net = checked(line.Debit - line.Credit);
-            AddNet(group.Nets, journal.LegalEntity, line, net);
+            ref var posted = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, (journal.Kind, NetKey.Of(journal.LegalEntity, line)), out _);
+            posted = checked(posted + net);
             if (cashKind && _masterData.IsCashAccount(line.Account))
                 cash = checked(cash + net);
             else if (journal.Kind == JournalKinds.RevenueAccrual && _revenueAccounts.Contains(line.Account))
@@ -354,7 +361,8 @@ public sealed class DailyReconciliation
         {
             if (!group.HasMembers)
                 continue;
-            ReconciliationTotals.Merge(posted, group.Totals);
+            var totals = Totals(group);
+            ReconciliationTotals.Merge(posted, totals);
             var ties = true;
             if (_settings.ErpKeepsCopy && !missing.Contains(correlation))
             {
@@ -372,7 +380,7 @@ public sealed class DailyReconciliation
             }
 
             if (ties && acknowledged.Contains(correlation) && !missing.Contains(correlation))
-                ReconciliationTotals.Merge(erp, group.Totals);
+                ReconciliationTotals.Merge(erp, totals);
         }
 
         foreach (var (duplicate, _) in _duplicates)
@@ -449,8 +457,24 @@ public sealed class DailyReconciliation
 
     private static void AddNet(Dictionary<NetKey, decimal> nets, string legalEntity, JournalLine line, decimal net)
     {
-        var key = new NetKey(legalEntity, line.Account, line.CostCenter ?? "", line.Facility ?? "", line.Payer ?? "");
-        nets[key] = checked(nets.GetValueOrDefault(key) + net);
+        ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(nets, NetKey.Of(legalEntity, line), out _);
+        sum = checked(sum + net);
+    }
+
+    /// <summary>A receipt group's totals (<see cref="ReconciliationTotals.AddJournal"/>'s measures, from its nets per kind and account).</summary>
+    private Dictionary<TotalsKey, decimal> Totals(ReceiptGroup group)
+    {
+        var totals = new Dictionary<TotalsKey, decimal>();
+        foreach (var ((kind, net), amount) in group.Posted)
+        {
+            if (ReconciliationTotals.LineMeasure(_masterData, _revenueAccounts, kind, net.Account, net.Payer, amount) is { } measure)
+            {
+                var key = new TotalsKey(Day, net.LegalEntity, net.Facility, net.Payer, measure.Measure);
+                totals[key] = checked(totals.GetValueOrDefault(key) + measure.Amount);
+            }
+        }
+
+        return totals;
     }
 
     /// <summary>The facility and payer all lines share (empty when they differ or are absent).</summary>
@@ -521,7 +545,10 @@ public sealed class DailyReconciliation
         public static Where Unknown { get; } = new("", "", "");
     }
 
-    private readonly record struct NetKey(string LegalEntity, string Account, string CostCenter, string Facility, string Payer);
+    private readonly record struct NetKey(string LegalEntity, string Account, string CostCenter, string Facility, string Payer)
+    {
+        public static NetKey Of(string legalEntity, JournalLine line) => new(legalEntity, line.Account, line.CostCenter ?? "", line.Facility ?? "", line.Payer ?? "");
+    }
 
     /// <summary>A source item and what was posted for it (cash for claims and 835s, revenue for encounters).</summary>
     private abstract class Check
@@ -573,14 +600,32 @@ public sealed class DailyReconciliation
         public decimal Expected { get; set; }
     }
 
-    /// <summary>One receipt's posted journals (totals and nets per account) and the ERP's copy of its posts.</summary>
+    /// <summary>One receipt's posted journals (nets per kind and account) and the ERP's copy of its posts.</summary>
     private sealed class ReceiptGroup
     {
+        private Dictionary<NetKey, decimal>? _nets;
+
         public bool HasMembers { get; set; }
         public DateTimeOffset? FirstRecorded { get; set; }
-        public Dictionary<TotalsKey, decimal> Totals { get; } = [];
-        public Dictionary<NetKey, decimal> Nets { get; } = [];
+
+        /// <summary>
+        /// The posted journals' net per journal kind, account and dimensions: one dictionary entry per line added, the
+        /// nets per account and the totals (which need the kind) follow from it once all journals are in.
+        /// </summary>
+        public Dictionary<(string Kind, NetKey Net), decimal> Posted { get; } = [];
+
+        /// <summary>The posted net per account and dimensions (read once every journal is added).</summary>
+        public Dictionary<NetKey, decimal> Nets => _nets ??= Fold(Posted);
+
         public Dictionary<NetKey, decimal> CopyNets { get; } = [];
+
+        private static Dictionary<NetKey, decimal> Fold(Dictionary<(string Kind, NetKey Net), decimal> posted)
+        {
+            var nets = new Dictionary<NetKey, decimal>();
+            foreach (var ((_, net), amount) in posted)
+                nets[net] = checked(nets.GetValueOrDefault(net) + amount);
+            return nets;
+        }
 
         public Where? AnyWhere() => Nets.Keys.Select(k => new Where(k.LegalEntity, k.Facility, k.Payer)).FirstOrDefault();
     }

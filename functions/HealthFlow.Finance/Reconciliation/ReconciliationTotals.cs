@@ -132,32 +132,29 @@ public static class ReconciliationTotals
     {
         foreach (var line in journal.Lines)
         {
-            var debitMinusCredit = checked(line.Debit - line.Credit);
-            string? measure = null;
-            var amount = 0m;
-            switch (journal.Kind)
-            {
-                case JournalKinds.RevenueAccrual when revenueAccounts.Contains(line.Account):
-                    (measure, amount) = (Charges, -debitMinusCredit);
-                    break;
-                case JournalKinds.Cash when masterData.IsCashAccount(line.Account):
-                    (measure, amount) = (Payments, debitMinusCredit);
-                    break;
-                case JournalKinds.UnappliedCash when masterData.IsCashAccount(line.Account):
-                    (measure, amount) = (Unapplied, debitMinusCredit);
-                    break;
-                case JournalKinds.ProviderAdjustment when masterData.IsCashAccount(line.Account):
-                    (measure, amount) = (ProviderAdjustments, -debitMinusCredit);
-                    break;
-                case JournalKinds.ContractualAllowance or JournalKinds.PatientResponsibility or JournalKinds.DenialWriteOff
-                    or JournalKinds.AdministrativeAdjustment or JournalKinds.BadDebt when IsPayersInsuranceAr(masterData, line):
-                    (measure, amount) = ("adjustment:" + journal.Kind, -debitMinusCredit);
-                    break;
-            }
-
-            if (measure is not null)
-                Add(totals, new TotalsKey(journal.PostingDate, journal.LegalEntity, line.Facility ?? "", line.Payer ?? "", measure), amount);
+            if (LineMeasure(masterData, revenueAccounts, journal.Kind, line.Account, line.Payer, checked(line.Debit - line.Credit)) is { } measure)
+                Add(totals, new TotalsKey(journal.PostingDate, journal.LegalEntity, line.Facility ?? "", line.Payer ?? "", measure.Measure), measure.Amount);
         }
+    }
+
+    /// <summary>
+    /// The measure a line of a <paramref name="kind"/> journal counts for, and its amount from the line's debit − credit
+    /// (or from the net of such lines: the amount is linear in it); null when the line counts for none.
+    /// </summary>
+    public static (string Measure, decimal Amount)? LineMeasure(MasterDataSet masterData, IReadOnlySet<string> revenueAccounts, string kind, string account, string? payer, decimal debitMinusCredit)
+    {
+        ArgumentNullException.ThrowIfNull(masterData);
+        ArgumentNullException.ThrowIfNull(revenueAccounts);
+        return kind switch
+        {
+            JournalKinds.RevenueAccrual when revenueAccounts.Contains(account) => (Charges, -debitMinusCredit),
+            JournalKinds.Cash when masterData.IsCashAccount(account) => (Payments, debitMinusCredit),
+            JournalKinds.UnappliedCash when masterData.IsCashAccount(account) => (Unapplied, debitMinusCredit),
+            JournalKinds.ProviderAdjustment when masterData.IsCashAccount(account) => (ProviderAdjustments, -debitMinusCredit),
+            JournalKinds.ContractualAllowance or JournalKinds.PatientResponsibility or JournalKinds.DenialWriteOff
+                or JournalKinds.AdministrativeAdjustment or JournalKinds.BadDebt when IsPayersInsuranceAr(masterData, payer, account) => ("adjustment:" + kind, -debitMinusCredit),
+            _ => null,
+        };
     }
 
     /// <summary>Adds <paramref name="more"/> into <paramref name="totals"/>.</summary>
@@ -187,8 +184,8 @@ public static class ReconciliationTotals
     }
 
     // The line's own payer's insurance AR: a self-pay payer's "insurance AR" is patient AR, so a global set would read both lines.
-    private static bool IsPayersInsuranceAr(MasterDataSet masterData, JournalLine line) =>
-        masterData.FindPayer(line.Payer)?.InsuranceArAccount == line.Account;
+    private static bool IsPayersInsuranceAr(MasterDataSet masterData, string? payer, string account) =>
+        masterData.FindPayer(payer)?.InsuranceArAccount == account;
 
     private static void Add(Dictionary<TotalsKey, decimal> totals, TotalsKey key, decimal amount) =>
         totals[key] = checked(totals.GetValueOrDefault(key) + amount);

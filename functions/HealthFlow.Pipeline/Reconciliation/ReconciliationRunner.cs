@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using System.Threading.Channels;
 using HealthFlow.Finance;
 using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Journals;
@@ -25,7 +26,8 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// claims and the small streams, the second the 835s and charges, which need the whole claim index (the latest submission
 /// of a claim wins, wherever it is) and the day's discharges, and the journals (the rules take facts in any order; here the
 /// claims billed are gone before the journals' state grows). Each fact goes to the rules at once, so memory follows the
-/// rules' per-item state, not the ledger's size. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
+/// rules' per-item state, not the ledger's size. A scan decodes on a reading task (JSON, claim matches, CLP01 tokens) and
+/// the caller's applies the rules in ledger order, so the two run on two cores. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
 /// the workflow builds it, one shared match per facility and payer.
 /// With a <see cref="ReportingContainer"/> (Azure, where the data folder is an instance's passing disk) the tables live
 /// in the container and the reporting folder is a working copy.
@@ -88,48 +90,43 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         var formats = new Dictionary<string, string>(StringComparer.Ordinal);
         var parsed = new HashSet<string>(StringComparer.Ordinal);
 
-        var independent = new Dictionary<string, Action<LedgerRecord>>(StringComparer.Ordinal)
+        var independent = new Dictionary<string, Func<LedgerRecord, Action?>>(StringComparer.Ordinal)
         {
-            [ExceptionBook.ResolutionStream] = record =>
-            {
-                if (record.Type == ExceptionBook.ResolvedType)
-                    resolved.TryAdd(record.Key, record.Time);
-            },
+            [ExceptionBook.ResolutionStream] = record => record.Type == ExceptionBook.ResolvedType ? () => { resolved.TryAdd(record.Key, record.Time); } : null,
             [BusRecords.TopicStream(ExceptionBook.Topic)] = record =>
             {
                 if (record.Type != WorkflowException.MessageType)
-                    return;
+                    return null;
                 var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
-                exceptions.TryAdd(exception.Id, exception);
+                return () => exceptions.TryAdd(exception.Id, exception);
             },
             [BusRecords.TopicStream("claims")] = record =>
             {
-                if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record) is not ClaimSubmitted claim)
-                    return;
-                if (billed.Add(claim.IdempotencyKey))
-                    all.ForEach(r => r.AddClaimBilled(claim, record.Time));
-                if (ClaimMatch.FromClaim(claim, masterData) is { } match)
-                    claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
-            },
-            [BusRecords.TopicStream("encounters")] = record =>
-            {
-                switch (WorkflowReadModels.TryReadEvent(record))
+                if (record.Type != nameof(ClaimSubmitted) || TryReadEvent(record) is not ClaimSubmitted claim)
+                    return null;
+                var match = ClaimMatch.FromClaim(claim, masterData);
+                return () =>
                 {
-                    case EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime), out var reconciliation):
-                        discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time, reconciliation));
-                        break;
-                    case DischargeCancelled cancel:
-                        cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim()));
-                        break;
-                }
+                    if (billed.Add(claim.IdempotencyKey))
+                        all.ForEach(r => r.AddClaimBilled(claim, record.Time));
+                    if (match is not null)
+                        claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
+                };
+            },
+            [BusRecords.TopicStream("encounters")] = record => TryReadEvent(record) switch
+            {
+                EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime), out var reconciliation) =>
+                    () => { discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time, reconciliation)); },
+                DischargeCancelled cancel => () => { cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim())); },
+                _ => null,
             },
             [ErpPostedRegister.Stream] = record =>
             {
                 if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
-                    return;
+                    return null;
                 var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload.Span, ErpPostedRegister.Json)!;
                 var post = new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason);
-                all.ForEach(r => r.AddErpPost(post));
+                return () => all.ForEach(r => r.AddErpPost(post));
             },
             [ReceiptRecords.ReceiptStream] = record =>
             {
@@ -137,15 +134,21 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 {
                     case ReceiptRecords.ReceiptIssued:
                         var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload.Span, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
-                        formats[record.Key] = format;
-                        OnDay(record)?.Count(CountStages.Received, format);
-                        break;
-                    case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) is { } onDay && parsed.Add(record.Key):
-                        onDay.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
-                        break;
+                        return () =>
+                        {
+                            formats[record.Key] = format;
+                            OnDay(record)?.Count(CountStages.Received, format);
+                        };
+                    case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) is { } onDay:
+                        return () =>
+                        {
+                            if (parsed.Add(record.Key))
+                                onDay.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
+                        };
                     case ReceiptRecords.ReceiptRejected:
-                        OnDay(record)?.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
-                        break;
+                        return () => OnDay(record)?.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
+                    default:
+                        return null;
                 }
             },
         };
@@ -155,10 +158,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             {
                 var source = $"{topic.Name}/{subscription.Name}";
                 independent[BusRecords.DeadLetterStream(topic.Name, subscription.Name)] = record =>
-                {
-                    if (record.Type == BusRecords.MessageDeadLettered)
-                        OnDay(record)?.Count(CountStages.InDeadLetter, source);
-                };
+                    record.Type == BusRecords.MessageDeadLettered ? () => OnDay(record)?.Count(CountStages.InDeadLetter, source) : null;
             }
         }
 
@@ -171,19 +171,19 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             all.ForEach(r => r.AddException(fact));
         }
 
+        // The claim index and the charges' encounters are complete and only read from here on: the reading side may use them.
         var charges = discharges.Keys.ToDictionary(k => k, _ => new Dictionary<string, ChargeEvent>(StringComparer.Ordinal));
-        var dependent = new Dictionary<string, Action<LedgerRecord>>(StringComparer.Ordinal)
+        var dependent = new Dictionary<string, Func<LedgerRecord, Action?>>(StringComparer.Ordinal)
         {
             [WorkflowReadModels.JournalStream] = record =>
-            {
-                if (record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload.Span) is { } journal
-                    && byDay.TryGetValue(journal.PostingDate, out var reconciliation))
-                    reconciliation.AddPostedJournal(journal, record.Time);
-            },
+                record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload.Span) is { } journal
+                    && byDay.TryGetValue(journal.PostingDate, out var reconciliation)
+                    ? () => reconciliation.AddPostedJournal(journal, record.Time)
+                    : null,
             [BusRecords.TopicStream("remittances")] = record =>
             {
-                if (record.Type != nameof(RemittanceReceived) || WorkflowReadModels.TryReadEvent(record) is not RemittanceReceived remittance)
-                    return;
+                if (record.Type != nameof(RemittanceReceived) || TryReadEvent(record) is not RemittanceReceived remittance)
+                    return null;
                 var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
                 foreach (var payment in remittance.Claims)
                 {
@@ -191,17 +191,20 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                         matches.TryAdd(payment.PatientControlNumber, match);
                 }
 
+                // The claim payments' references (one HMAC each) are made here, on the reading task, for an 835 of a day asked for.
+                var references = byDay.ContainsKey(remittance.PaymentDate ?? DateOnly.FromDateTime(record.Time.UtcDateTime))
+                    ? remittance.Claims.Select(c => tokenizer.Tokenize(c.PatientControlNumber.Trim())).ToArray()
+                    : null;
                 var instanceId = WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber);
-                all.ForEach(r => r.AddRemittance(remittance, matches, instanceId, record.Time));
+                return () => all.ForEach(r => r.AddRemittance(remittance, matches, instanceId, record.Time, references));
             },
         };
         if (charges.Count > 0)
         {
             dependent[BusRecords.TopicStream("charges")] = record =>
-            {
-                if (WorkflowReadModels.TryReadEvent(record) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter))
-                    ofEncounter.TryAdd(charge.IdempotencyKey, charge);
-            };
+                TryReadEvent(record) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter)
+                    ? () => { ofEncounter.TryAdd(charge.IdempotencyKey, charge); }
+                    : null;
         }
 
         await ScanAsync(dependent, cancellationToken);
@@ -218,38 +221,97 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     public async Task<IReadOnlyList<DateOnly>> BusinessDaysAsync(CancellationToken cancellationToken = default)
     {
         var days = new SortedSet<DateOnly>();
-        void AddEvent(LedgerRecord record)
+        Action? AddEvent(LedgerRecord record)
         {
             var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
-            switch (WorkflowReadModels.TryReadEvent(record))
+            DateOnly? day = TryReadEvent(record) switch
             {
-                case RemittanceReceived remittance:
-                    days.Add(remittance.PaymentDate ?? recorded);
-                    break;
-                case EncounterDischarged discharge:
-                    days.Add(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded);
-                    break;
-            }
+                RemittanceReceived remittance => remittance.PaymentDate ?? recorded,
+                EncounterDischarged discharge => discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded,
+                _ => null,
+            };
+            return day is { } found ? () => { days.Add(found); } : null;
         }
 
-        await ScanAsync(new Dictionary<string, Action<LedgerRecord>>(StringComparer.Ordinal)
+        await ScanAsync(new Dictionary<string, Func<LedgerRecord, Action?>>(StringComparer.Ordinal)
         {
             [BusRecords.TopicStream("remittances")] = AddEvent,
             [BusRecords.TopicStream("encounters")] = AddEvent,
             [WorkflowReadModels.JournalStream] = record =>
             {
-                if (record.Type == WorkflowReadModels.JournalRecordType)
-                    days.Add(JournalJson.Deserialize(record.Payload.Span)!.PostingDate);
+                if (record.Type != WorkflowReadModels.JournalRecordType)
+                    return null;
+                var day = JournalJson.Deserialize(record.Payload.Span)!.PostingDate;
+                return () => days.Add(day);
             },
         }, cancellationToken);
         return [.. days];
     }
 
-    /// <summary>One pass over the ledger handing each record of the handlers' streams to its stream's handler, in ledger order.</summary>
-    private async Task ScanAsync(Dictionary<string, Action<LedgerRecord>> handlers, CancellationToken cancellationToken)
+    /// <summary>
+    /// The canonical event in a topic record, or null when it is not one: <see cref="WorkflowReadModels.TryReadEvent"/>, with
+    /// the hand-written readers of the claims and 835s a day has by the million (<see cref="SourceEventJson"/>).
+    /// </summary>
+    private static CanonicalEvent? TryReadEvent(LedgerRecord record)
     {
-        await foreach (var record in ledger.ScanAsync(0, new LedgerScanFilter(handlers.Keys), cancellationToken))
-            handlers[record.Stream](record);
+        try
+        {
+            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span);
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// One pass over the ledger: each record of the handlers' streams is read by its stream's handler on a reading task
+    /// (decoding JSON is most of the work; a handler reads only what no applied step changes), and the step it returns
+    /// is applied here, in ledger order, so the rules' state has one writer and the two run on two cores.
+    /// </summary>
+    private async Task ScanAsync(Dictionary<string, Func<LedgerRecord, Action?>> handlers, CancellationToken cancellationToken)
+    {
+        const int BatchSize = 512; // steps handed over at once: the hand-over costs per batch, not per record
+        var batches = Channel.CreateBounded<List<Action>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                var batch = new List<Action>(BatchSize);
+                await foreach (var record in ledger.ScanAsync(0, new LedgerScanFilter(handlers.Keys), stop.Token))
+                {
+                    if (handlers[record.Stream](record) is not { } step)
+                        continue;
+                    batch.Add(step);
+                    if (batch.Count == BatchSize)
+                    {
+                        await batches.Writer.WriteAsync(batch, stop.Token);
+                        batch = new List<Action>(BatchSize);
+                    }
+                }
+
+                await batches.Writer.WriteAsync(batch, stop.Token);
+                batches.Writer.Complete();
+            }
+            catch (Exception e)
+            {
+                batches.Writer.Complete(e);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
+            {
+                foreach (var step in batch)
+                    step();
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync(); // a failed step stops the reading task, which may wait for room
+            await reading;
+        }
     }
 
     /// <summary>The file ERP's own copy of what it was sent, so an amount changed there shows as a break (after the posts: a duplicate's age is its post's).</summary>

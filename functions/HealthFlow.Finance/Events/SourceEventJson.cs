@@ -1,0 +1,412 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace HealthFlow.Finance.Events;
+
+/// <summary>
+/// Reads canonical events from their JSON as <see cref="EventJson.Deserialize"/> does, with a hand-written
+/// <see cref="Utf8JsonReader"/> loop for the two sources reconciliation reads by the million (<see cref="ClaimSubmitted"/>
+/// and <see cref="RemittanceReceived"/>), several times faster than the polymorphic reflection serializer. Only the shape
+/// the pipeline writes (<see cref="EventJson.Options"/>: the type first, these property names, each once, amounts as
+/// numbers) takes the fast path; anything else (another spelling, an unknown property, an amount as a string, a null
+/// where the serializer would decide, a missing required property, another event type) goes to the serializer, so the
+/// result is always the one it gives.
+/// </summary>
+public static class SourceEventJson
+{
+    /// <summary>The event in <paramref name="json"/>, as <see cref="EventJson.Deserialize"/> reads it.</summary>
+    /// <exception cref="JsonException">Not a canonical event.</exception>
+    /// <exception cref="NotSupportedException">An event type the serializer does not know.</exception>
+    public static CanonicalEvent Deserialize(ReadOnlySpan<byte> json) => TryReadWritten(json) ?? EventJson.Deserialize(json);
+
+    /// <summary>The event when <paramref name="json"/> has the written shape of a claim or an 835, else null.</summary>
+    internal static CanonicalEvent? TryReadWritten(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || !reader.ValueTextEquals("type"u8)
+                || !reader.Read() || reader.TokenType != JsonTokenType.String)
+                return null;
+            CanonicalEvent? read = reader.ValueTextEquals("ClaimSubmitted"u8) ? ReadClaim(ref reader)
+                : reader.ValueTextEquals("RemittanceReceived"u8) ? ReadRemittance(ref reader)
+                : null;
+            return read is not null && reader.TokenType == JsonTokenType.EndObject && !reader.Read() ? read : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // e.g. a string that is not valid UTF-8: the serializer decides
+        }
+    }
+
+    private static ClaimSubmitted? ReadClaim(ref Utf8JsonReader reader)
+    {
+        string? key = null, correlation = null, causation = null, claimId = null, claimKind = null, facility = null, encounter = null,
+            npi = null, payer = null, patient = null, frequency = null;
+        var total = default(Money);
+        List<string>? diagnoses = null;
+        List<ClaimLine>? lines = null;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "idempotencyKey"u8, 1) ? TryString(ref reader, out key)
+                : Property(ref reader, ref seen, "correlationId"u8, 2) ? TryString(ref reader, out correlation)
+                : Property(ref reader, ref seen, "causationId"u8, 3) ? TryString(ref reader, out causation)
+                : Property(ref reader, ref seen, "claimId"u8, 4) ? TryString(ref reader, out claimId)
+                : Property(ref reader, ref seen, "claimKind"u8, 5) ? TryString(ref reader, out claimKind)
+                : Property(ref reader, ref seen, "payer"u8, 6) ? TryString(ref reader, out payer)
+                : Property(ref reader, ref seen, "totalCharge"u8, 7) ? TryMoney(ref reader, out total)
+                : Property(ref reader, ref seen, "facility"u8, 8) ? TryString(ref reader, out facility)
+                : Property(ref reader, ref seen, "encounterId"u8, 9) ? TryString(ref reader, out encounter)
+                : Property(ref reader, ref seen, "billingProviderNpi"u8, 10) ? TryString(ref reader, out npi)
+                : Property(ref reader, ref seen, "patientToken"u8, 11) ? TryString(ref reader, out patient)
+                : Property(ref reader, ref seen, "frequencyCode"u8, 12) ? TryString(ref reader, out frequency)
+                : Property(ref reader, ref seen, "diagnosisCodes"u8, 13) ? TryStrings(ref reader, out diagnoses)
+                : Property(ref reader, ref seen, "lines"u8, 14) ? TryList(ref reader, TryClaimLine, out lines)
+                : ReadOnly(ref reader, ref seen, 15);
+            if (!ok)
+                return null;
+        }
+
+        if ((seen & 0b111_1111) != 0b111_1111)
+            return null; // a required property is missing: the serializer's error
+        return new ClaimSubmitted
+        {
+            IdempotencyKey = key!,
+            CorrelationId = correlation!,
+            CausationId = causation!,
+            ClaimId = claimId!,
+            ClaimKind = claimKind!,
+            Facility = facility,
+            EncounterId = encounter,
+            BillingProviderNpi = npi,
+            Payer = payer!,
+            PatientToken = patient,
+            TotalCharge = total,
+            FrequencyCode = frequency,
+            DiagnosisCodes = diagnoses ?? [],
+            Lines = lines ?? [],
+        };
+    }
+
+    private static bool TryClaimLine(ref Utf8JsonReader reader, out ClaimLine? line)
+    {
+        line = null;
+        string? revenue = null, procedure = null;
+        int number = 0;
+        decimal quantity = 0;
+        var charge = default(Money);
+        DateOnly? date = null;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "number"u8, 1) ? reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out number)
+                : Property(ref reader, ref seen, "quantity"u8, 2) ? TryDecimal(ref reader, out quantity)
+                : Property(ref reader, ref seen, "charge"u8, 3) ? TryMoney(ref reader, out charge)
+                : Property(ref reader, ref seen, "revenueCode"u8, 4) ? TryString(ref reader, out revenue)
+                : Property(ref reader, ref seen, "procedureCode"u8, 5) ? TryString(ref reader, out procedure)
+                : Property(ref reader, ref seen, "serviceDate"u8, 6) && TryDate(ref reader, out date);
+            if (!ok)
+                return false;
+        }
+
+        if ((seen & 0b111) != 0b111)
+            return false;
+        line = new ClaimLine(number, revenue, procedure, quantity, charge, date);
+        return true;
+    }
+
+    private static RemittanceReceived? ReadRemittance(ref Utf8JsonReader reader)
+    {
+        string? key = null, correlation = null, causation = null, payer = null, payee = null, trace = null, payerId = null, payeeNpi = null, method = null;
+        var amount = default(Money);
+        var balanced = false;
+        DateOnly? date = null;
+        decimal difference = 0;
+        List<ClaimPayment>? claims = null;
+        List<ProviderAdjustment>? adjustments = null;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "idempotencyKey"u8, 1) ? TryString(ref reader, out key)
+                : Property(ref reader, ref seen, "correlationId"u8, 2) ? TryString(ref reader, out correlation)
+                : Property(ref reader, ref seen, "causationId"u8, 3) ? TryString(ref reader, out causation)
+                : Property(ref reader, ref seen, "payer"u8, 4) ? TryString(ref reader, out payer)
+                : Property(ref reader, ref seen, "payee"u8, 5) ? TryString(ref reader, out payee)
+                : Property(ref reader, ref seen, "traceNumber"u8, 6) ? TryString(ref reader, out trace)
+                : Property(ref reader, ref seen, "paymentAmount"u8, 7) ? TryMoney(ref reader, out amount)
+                : Property(ref reader, ref seen, "balanced"u8, 8) ? TryBool(ref reader, out balanced)
+                : Property(ref reader, ref seen, "payerId"u8, 9) ? TryString(ref reader, out payerId)
+                : Property(ref reader, ref seen, "payeeNpi"u8, 10) ? TryString(ref reader, out payeeNpi)
+                : Property(ref reader, ref seen, "paymentMethod"u8, 11) ? TryString(ref reader, out method)
+                : Property(ref reader, ref seen, "paymentDate"u8, 12) ? TryDate(ref reader, out date)
+                : Property(ref reader, ref seen, "difference"u8, 13) ? TryDecimal(ref reader, out difference)
+                : Property(ref reader, ref seen, "claims"u8, 14) ? TryList(ref reader, TryClaimPayment, out claims)
+                : Property(ref reader, ref seen, "providerAdjustments"u8, 15) ? TryList(ref reader, TryProviderAdjustment, out adjustments)
+                : ReadOnly(ref reader, ref seen, 16);
+            if (!ok)
+                return null;
+        }
+
+        if ((seen & 0b1111_1111) != 0b1111_1111)
+            return null;
+        return new RemittanceReceived
+        {
+            IdempotencyKey = key!,
+            CorrelationId = correlation!,
+            CausationId = causation!,
+            Payer = payer!,
+            PayerId = payerId,
+            Payee = payee!,
+            PayeeNpi = payeeNpi,
+            TraceNumber = trace!,
+            PaymentMethod = method,
+            PaymentAmount = amount,
+            PaymentDate = date,
+            Balanced = balanced,
+            Difference = difference,
+            Claims = claims ?? [],
+            ProviderAdjustments = adjustments ?? [],
+        };
+    }
+
+    private static bool TryClaimPayment(ref Utf8JsonReader reader, out ClaimPayment? payment)
+    {
+        payment = null;
+        string? pcn = null, status = null, payerControl = null, patient = null;
+        decimal charge = 0, paid = 0, patientResponsibility = 0;
+        var balanced = true;
+        List<Adjustment>? adjustments = null;
+        List<ServiceLinePayment>? lines = null;
+        List<string>? remarks = null;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "patientControlNumber"u8, 1) ? TryString(ref reader, out pcn)
+                : Property(ref reader, ref seen, "status"u8, 2) ? TryString(ref reader, out status)
+                : Property(ref reader, ref seen, "charge"u8, 3) ? TryDecimal(ref reader, out charge)
+                : Property(ref reader, ref seen, "paid"u8, 4) ? TryDecimal(ref reader, out paid)
+                : Property(ref reader, ref seen, "patientResponsibility"u8, 5) ? TryDecimal(ref reader, out patientResponsibility)
+                : Property(ref reader, ref seen, "payerClaimControlNumber"u8, 6) ? TryString(ref reader, out payerControl)
+                : Property(ref reader, ref seen, "patientToken"u8, 7) ? TryString(ref reader, out patient)
+                : Property(ref reader, ref seen, "adjustments"u8, 8) ? TryList(ref reader, TryAdjustment, out adjustments)
+                : Property(ref reader, ref seen, "serviceLines"u8, 9) ? TryList(ref reader, TryServiceLine, out lines)
+                : Property(ref reader, ref seen, "remarkCodes"u8, 10) ? TryStrings(ref reader, out remarks)
+                : Property(ref reader, ref seen, "balanced"u8, 11) ? TryBool(ref reader, out balanced)
+                // Computed from the status: written, and skipped when read.
+                : Property(ref reader, ref seen, "isReversal"u8, 12) ? TryBool(ref reader, out _)
+                : Property(ref reader, ref seen, "isDenial"u8, 13) && TryBool(ref reader, out _);
+            if (!ok)
+                return false;
+        }
+
+        if ((seen & 0b1111) != 0b1111)
+            return false;
+        payment = new ClaimPayment
+        {
+            PatientControlNumber = pcn!,
+            Status = status!,
+            Charge = charge,
+            Paid = paid,
+            PatientResponsibility = patientResponsibility,
+            PayerClaimControlNumber = payerControl,
+            PatientToken = patient,
+            Adjustments = adjustments ?? [],
+            ServiceLines = lines ?? [],
+            RemarkCodes = remarks ?? [],
+            Balanced = balanced,
+        };
+        return true;
+    }
+
+    private static bool TryServiceLine(ref Utf8JsonReader reader, out ServiceLinePayment? line)
+    {
+        line = null;
+        string? procedure = null, revenue = null;
+        decimal charge = 0, paid = 0;
+        List<Adjustment>? adjustments = null;
+        List<string>? remarks = null;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "charge"u8, 1) ? TryDecimal(ref reader, out charge)
+                : Property(ref reader, ref seen, "paid"u8, 2) ? TryDecimal(ref reader, out paid)
+                : Property(ref reader, ref seen, "adjustments"u8, 3) ? TryList(ref reader, TryAdjustment, out adjustments)
+                : Property(ref reader, ref seen, "procedureCode"u8, 4) ? TryString(ref reader, out procedure)
+                : Property(ref reader, ref seen, "revenueCode"u8, 5) ? TryString(ref reader, out revenue)
+                : Property(ref reader, ref seen, "remarkCodes"u8, 6) && TryStrings(ref reader, out remarks);
+            if (!ok)
+                return false;
+        }
+
+        if ((seen & 0b111) != 0b111)
+            return false;
+        line = new ServiceLinePayment(procedure, revenue, charge, paid, adjustments!) { RemarkCodes = remarks ?? [] };
+        return true;
+    }
+
+    private static bool TryAdjustment(ref Utf8JsonReader reader, out Adjustment? adjustment)
+    {
+        adjustment = null;
+        string? group = null, reason = null;
+        decimal amount = 0;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "group"u8, 1) ? TryString(ref reader, out group) && group is not null
+                : Property(ref reader, ref seen, "reason"u8, 2) ? TryString(ref reader, out reason) && reason is not null
+                : Property(ref reader, ref seen, "amount"u8, 3) && TryDecimal(ref reader, out amount);
+            if (!ok)
+                return false;
+        }
+
+        if (seen != 0b111)
+            return false;
+        adjustment = new Adjustment(group!, reason!, amount);
+        return true;
+    }
+
+    private static bool TryProviderAdjustment(ref Utf8JsonReader reader, out ProviderAdjustment? adjustment)
+    {
+        adjustment = null;
+        string? reason = null, reference = null;
+        decimal amount = 0;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "reason"u8, 1) ? TryString(ref reader, out reason) && reason is not null
+                : Property(ref reader, ref seen, "amount"u8, 2) ? TryDecimal(ref reader, out amount)
+                : Property(ref reader, ref seen, "reference"u8, 3) && TryString(ref reader, out reference);
+            if (!ok)
+                return false;
+        }
+
+        if ((seen & 0b11) != 0b11)
+            return false;
+        adjustment = new ProviderAdjustment(reason!, reference, amount);
+        return true;
+    }
+
+    private delegate bool ItemReader<T>(ref Utf8JsonReader reader, out T? item);
+
+    /// <summary>An array of objects, each read by <paramref name="item"/> (which starts on the object's start).</summary>
+    private static bool TryList<T>(ref Utf8JsonReader reader, ItemReader<T> item, out List<T>? list)
+    {
+        list = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            return false;
+        var read = new List<T>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            if (!item(ref reader, out var value) || reader.TokenType != JsonTokenType.EndObject)
+                return false;
+            read.Add(value!);
+        }
+
+        if (reader.TokenType != JsonTokenType.EndArray)
+            return false;
+        list = read;
+        return true;
+    }
+
+    private static bool TryStrings(ref Utf8JsonReader reader, out List<string>? list)
+    {
+        list = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            return false;
+        var read = new List<string>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.String)
+            read.Add(reader.GetString()!);
+        if (reader.TokenType != JsonTokenType.EndArray)
+            return false;
+        list = read;
+        return true;
+    }
+
+    private static bool TryMoney(ref Utf8JsonReader reader, out Money money)
+    {
+        money = default;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            return false;
+        string? currency = null;
+        decimal amount = 0;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var ok = Property(ref reader, ref seen, "amount"u8, 1) ? TryDecimal(ref reader, out amount)
+                : Property(ref reader, ref seen, "currency"u8, 2) && TryString(ref reader, out currency) && currency is not null;
+            if (!ok)
+                return false;
+        }
+
+        if (seen != 0b11 || reader.TokenType != JsonTokenType.EndObject)
+            return false;
+        money = new Money(amount, currency!);
+        return true;
+    }
+
+    /// <summary>Whether the reader is on property <paramref name="name"/>, seen for the first time (bit <paramref name="bit"/> of <paramref name="seen"/>).</summary>
+    private static bool Property(ref Utf8JsonReader reader, ref int seen, ReadOnlySpan<byte> name, int bit)
+    {
+        if (!reader.ValueTextEquals(name))
+            return false;
+        var mask = 1 << (bit - 1);
+        if ((seen & mask) != 0)
+            throw new JsonException("A property appears twice."); // the serializer decides what that means
+        seen |= mask;
+        return true;
+    }
+
+    /// <summary>
+    /// Whether the reader is on <c>topic</c> or <c>sessionKey</c> (bits <paramref name="bit"/> and the next): every event
+    /// writes them, computed from its other properties, and the serializer skips them when reading.
+    /// </summary>
+    private static bool ReadOnly(ref Utf8JsonReader reader, ref int seen, int bit) =>
+        (Property(ref reader, ref seen, "topic"u8, bit) || Property(ref reader, ref seen, "sessionKey"u8, bit + 1)) && TryString(ref reader, out _);
+
+    private static bool TryString(ref Utf8JsonReader reader, out string? value)
+    {
+        value = null;
+        if (!reader.Read())
+            return false;
+        if (reader.TokenType == JsonTokenType.Null)
+            return true;
+        if (reader.TokenType != JsonTokenType.String)
+            return false;
+        value = reader.GetString();
+        return true;
+    }
+
+    private static bool TryDecimal(ref Utf8JsonReader reader, out decimal value)
+    {
+        value = 0;
+        return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out value);
+    }
+
+    private static bool TryBool(ref Utf8JsonReader reader, out bool value)
+    {
+        value = false;
+        if (!reader.Read() || reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
+            return false;
+        value = reader.GetBoolean();
+        return true;
+    }
+
+    private static bool TryDate(ref Utf8JsonReader reader, out DateOnly? value)
+    {
+        value = null;
+        if (!reader.Read())
+            return false;
+        if (reader.TokenType == JsonTokenType.Null)
+            return true;
+        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.ValueSpan.Length != 10
+            || !DateOnly.TryParseExact(reader.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
+            return false;
+        value = date;
+        return true;
+    }
+}
