@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Journals;
@@ -68,9 +69,11 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
         [WorkflowReadModels.JournalStream, JournalsTopicStream, BusRecords.TopicStream(ExceptionBook.Topic), ExceptionBook.ResolutionStream];
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, RegisterEntry> _register = new(StringComparer.Ordinal);
+    // By idempotency key: a slot in one array rather than an object per journal, the key held once for the journal and its document.
+    private readonly Dictionary<string, RegisterSlot> _register = new(StringComparer.Ordinal);
     private readonly List<string> _registerOrder = [];
-    private readonly Dictionary<string, string> _documents = new(StringComparer.Ordinal);
+    // The writer's: a million journals share a few kinds, entities, accounts and correlation ids.
+    private readonly Utf8StringPool _strings = new();
     private readonly Dictionary<(string LegalEntity, string Payer, string Facility, string Account), (decimal Debit, decimal Credit)> _ar = [];
     private readonly Dictionary<string, WorkflowException> _exceptions = new(StringComparer.Ordinal);
     private readonly List<string> _exceptionOrder = [];
@@ -121,14 +124,15 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
         switch (record.Stream)
         {
             case WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType:
-                AddJournal(JournalJson.Deserialize(record.Payload.Span) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."), record);
+                AddJournal(JournalJson.Deserialize(record.Payload.Span, _strings) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."), record);
                 break;
             case JournalsTopicStream when record.Type == JournalPosted.MessageType:
                 var posted = JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+                var document = string.Join(' ', posted.DocumentNumbers);
                 lock (_gate)
                 {
                     foreach (var member in posted.MemberKeys)
-                        _documents.TryAdd(member, string.Join(' ', posted.DocumentNumbers));
+                        CollectionsMarshal.GetValueRefOrAddDefault(_register, member, out _).Document ??= document;
                 }
 
                 break;
@@ -156,7 +160,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 [.. _ar.OrderBy(a => a.Key.LegalEntity, StringComparer.Ordinal).ThenBy(a => a.Key.Payer, StringComparer.Ordinal)
                     .ThenBy(a => a.Key.Facility, StringComparer.Ordinal).ThenBy(a => a.Key.Account, StringComparer.Ordinal)
                     .Select(a => new ArBalance(a.Key.LegalEntity, a.Key.Payer, a.Key.Facility, a.Key.Account, a.Value.Debit, a.Value.Credit))],
-                [.. _registerOrder.Select(key => _register[key] with { Document = _documents.GetValueOrDefault(key) })],
+                [.. _registerOrder.Select(key => _register[key].Entry(key))],
                 [.. _exceptionOrder.Select(id => _exceptions[id]).Select(e => new ExceptionEntry(e.Id, e.Reason, e.Kind, e.Reference, e.Blocking, e.InstanceId,
                     e.CorrelationId, e.RaisedAt, _resolved.TryGetValue(e.Id, out var at) ? at : null))]);
         }
@@ -164,13 +168,20 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
 
     private void AddJournal(Journal journal, LedgerRecord record)
     {
+        var amount = 0m;
+        foreach (var line in journal.Lines)
+            amount += line.Debit;
         lock (_gate)
         {
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_register, journal.IdempotencyKey, out _);
             // A journal recorded twice is a reconciliation break (posted-twice), not twice the balance.
-            if (_register.ContainsKey(journal.IdempotencyKey))
+            if (slot.JournalId is not null)
                 return;
-            _register[journal.IdempotencyKey] = new RegisterEntry(journal.JournalId, journal.IdempotencyKey, journal.Kind, journal.LegalEntity, journal.Currency,
-                journal.PostingDate, journal.Lines.Sum(l => l.Debit), journal.ReversalOf, journal.Source.CorrelationId, record.Time, null);
+            slot = slot with
+            {
+                JournalId = journal.JournalId, Kind = journal.Kind, LegalEntity = journal.LegalEntity, Currency = journal.Currency, PostingDate = journal.PostingDate,
+                Amount = amount, ReversalOf = journal.ReversalOf, CorrelationId = journal.Source.CorrelationId, RecordedAt = record.Time,
+            };
             _registerOrder.Add(journal.IdempotencyKey);
             foreach (var line in journal.Lines)
             {
@@ -181,5 +192,16 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 _ar[key] = (checked(debit + line.Debit), checked(credit + line.Credit));
             }
         }
+    }
+
+    /// <summary>
+    /// A journal's register entry without its key, and its ERP document: either may be known first (a document's post is
+    /// applied before its journal when a catch-up reads the streams in that order), so the journal's fields are null until it is.
+    /// </summary>
+    private record struct RegisterSlot(string? JournalId, string Kind, string LegalEntity, string Currency, DateOnly PostingDate, decimal Amount,
+        string? ReversalOf, string CorrelationId, DateTimeOffset RecordedAt, string? Document)
+    {
+        public readonly RegisterEntry Entry(string idempotencyKey) =>
+            new(JournalId!, idempotencyKey, Kind, LegalEntity, Currency, PostingDate, Amount, ReversalOf, CorrelationId, RecordedAt, Document);
     }
 }
