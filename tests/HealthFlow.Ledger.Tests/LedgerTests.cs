@@ -402,6 +402,30 @@ public abstract class LedgerContract
     });
 
     [Fact]
+    public Task A_scan_decodes_each_record_once_in_order_and_a_decode_failure_comes_after_the_records_before_it() => WithStoreAsync(async store =>
+    {
+        await using var ledger = await BlobLedger.OpenAsync(store, SmallSegments);
+        for (var i = 0; i < 50; i++)
+            await ledger.AppendAsync(Entry(i % 2 == 0 ? "s" : "t", $"k{i}"));
+        await using var reader = await BlobLedger.OpenReadOnlyAsync(store, SmallSegments);
+        var keys = Enumerable.Range(0, 25).Select(i => $"k{2 * i}").ToList();
+        foreach (var scanned in new[] { ledger, reader }) // records in memory, records read ahead from the segments
+        {
+            var decoded = new List<string>();
+            Assert.Equal(keys, await scanned.ScanAsync(0, new LedgerScanFilter(["s"]), r => { decoded.Add(r.Key); return r.Key; }).ToListAsync());
+            Assert.Equal(keys, decoded);
+
+            var before = new List<string>();
+            await Assert.ThrowsAsync<FormatException>(async () =>
+            {
+                await foreach (var key in scanned.ScanAsync(0, new LedgerScanFilter(["s"]), r => r.Key == "k30" ? throw new FormatException() : r.Key))
+                    before.Add(key);
+            });
+            Assert.Equal(keys.Take(15), before);
+        }
+    });
+
+    [Fact]
     public async Task A_scan_returns_the_records_before_damaged_bytes_then_names_them()
     {
         await AppendAsync(40, SmallSegments);

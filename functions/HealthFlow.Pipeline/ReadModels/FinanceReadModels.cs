@@ -62,17 +62,18 @@ public readonly record struct RebuildProgress(long Seq, long Head, long Applied)
 public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
 {
     private const string JournalsTopicStream = "topic/journals";
+    private static readonly string ExceptionsTopicStream = BusRecords.TopicStream(ExceptionBook.Topic);
     private const int ProgressEvery = 4096;
 
     /// <summary>The ledger streams the read models are built from.</summary>
     public static IReadOnlyList<string> Streams { get; } =
-        [WorkflowReadModels.JournalStream, JournalsTopicStream, BusRecords.TopicStream(ExceptionBook.Topic), ExceptionBook.ResolutionStream];
+        [WorkflowReadModels.JournalStream, JournalsTopicStream, ExceptionsTopicStream, ExceptionBook.ResolutionStream];
 
     private readonly Lock _gate = new();
     // By idempotency key: a slot in one array rather than an object per journal, the key held once for the journal and its document.
     private readonly Dictionary<string, RegisterSlot> _register = new(StringComparer.Ordinal);
     private readonly List<string> _registerOrder = [];
-    // The writer's: a million journals share a few kinds, entities, accounts and correlation ids.
+    // The writer's (a catch-up's parsing runs on one thread at a time): a million journals share a few kinds, entities, accounts and correlation ids.
     private readonly Utf8StringPool _strings = new();
     private readonly Dictionary<(string LegalEntity, string Payer, string Facility, string Account), (decimal Debit, decimal Credit)> _ar = [];
     private readonly Dictionary<string, WorkflowException> _exceptions = new(StringComparer.Ordinal);
@@ -97,18 +98,18 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
 
     /// <summary>
     /// Applies the records of <see cref="Streams"/> with sequence numbers in [<paramref name="from"/>, <paramref name="to"/>),
-    /// in one sequential scan of the ledger (<see cref="ILedger.ScanAsync"/>: the other streams' records are stepped over
-    /// unread); returns how many.
+    /// in one sequential scan of the ledger (<see cref="ILedger.ScanAsync{T}"/>: the other streams' records are stepped over
+    /// unread, and the payloads are parsed where the scan reads, ahead of applying); returns how many.
     /// </summary>
     public async Task<long> CatchUpAsync(ILedger ledger, long from, long to, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         long applied = 0;
-        await foreach (var record in ledger.ScanAsync(from, new LedgerScanFilter(Streams), cancellationToken))
+        await foreach (var (record, body) in ledger.ScanAsync(from, new LedgerScanFilter(Streams), Parse, cancellationToken))
         {
             if (record.Seq >= to)
                 break;
-            Apply(record);
+            Apply(record, body);
             if (++applied % ProgressEvery == 0)
                 progress?.Report(new RebuildProgress(record.Seq, to, applied));
         }
@@ -121,13 +122,27 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
     public void Apply(LedgerRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        switch (record.Stream)
+        Apply(record, Parse(record).Body);
+    }
+
+    /// <summary>The record and what its payload holds for the read models: a journal, a post or an exception; null for anything else.</summary>
+    private (LedgerRecord Record, object? Body) Parse(LedgerRecord record) => (record, record.Stream switch
+    {
+        WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType =>
+            JournalJson.Deserialize(record.Payload.Span, _strings) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."),
+        JournalsTopicStream when record.Type == JournalPosted.MessageType => JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!,
+        var stream when stream == ExceptionsTopicStream && record.Type == WorkflowException.MessageType => JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!,
+        _ => null,
+    });
+
+    private void Apply(LedgerRecord record, object? body)
+    {
+        switch (body)
         {
-            case WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType:
-                AddJournal(JournalJson.Deserialize(record.Payload.Span, _strings) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."), record);
+            case Journal journal:
+                AddJournal(journal, record);
                 break;
-            case JournalsTopicStream when record.Type == JournalPosted.MessageType:
-                var posted = JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+            case JournalPosted posted:
                 var document = string.Join(' ', posted.DocumentNumbers);
                 lock (_gate)
                 {
@@ -136,8 +151,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 }
 
                 break;
-            case var topic when topic == BusRecords.TopicStream(ExceptionBook.Topic) && record.Type == WorkflowException.MessageType:
-                var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+            case WorkflowException exception:
                 lock (_gate)
                 {
                     if (_exceptions.TryAdd(exception.Id, exception))
@@ -145,7 +159,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 }
 
                 break;
-            case ExceptionBook.ResolutionStream when record.Type == ExceptionBook.ResolvedType:
+            case null when record.Stream == ExceptionBook.ResolutionStream && record.Type == ExceptionBook.ResolvedType:
                 lock (_gate)
                     _resolved.TryAdd(record.Key, record.Time);
                 break;
