@@ -226,14 +226,16 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         ScanAsync(fromSeq, filter, static record => record, cancellationToken);
 
     /// <inheritdoc/>
-    public IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecord, T> decode, CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecord, T> decode, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(decode);
         var head = Head;
         var from = Math.Max(0, fromSeq);
-        return from >= head || _index.TryGetCached(from, out _)
+        var scan = from >= head || _index.TryGetCached(from, out _)
             ? ScanInOrderAsync(from, head, filter, cancellationToken).Select(decode)
             : ReadAhead.EnumerateAsync(stop => ScanInOrderAsync(from, head, filter, stop).Select(decode), ScanBatchRecords, ScanBatchesAhead, cancellationToken);
+        await foreach (var item in scan)
+            yield return item;
     }
 
     /// <summary>Records <paramref name="seq"/> to <paramref name="head"/> - 1 that <paramref name="filter"/> asks for, on the caller's thread.</summary>
