@@ -39,6 +39,14 @@ public interface ILedger
     /// <exception cref="InvalidDataException">A segment's bytes no longer hold the records indexed at start-up.</exception>
     IAsyncEnumerable<LedgerRecord> ScanAsync(long fromSeq = 0, LedgerScanFilter? filter = null, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// <see cref="ScanAsync(long, LedgerScanFilter?, CancellationToken)"/> with each record passed through <paramref name="decode"/>
+    /// where the scan reads it: for records read from the store, on another thread ahead of the caller, so that parsing a
+    /// payload overlaps what the caller does with the previous ones. <paramref name="decode"/> is called once per record, in
+    /// order, never concurrently; what it throws is thrown to the caller after the records before.
+    /// </summary>
+    IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecord, T> decode, CancellationToken cancellationToken = default);
+
     /// <summary>Every record carrying <paramref name="correlationId"/>, in order.</summary>
     IAsyncEnumerable<LedgerRecord> ReadCorrelationAsync(string correlationId, CancellationToken cancellationToken = default);
 

@@ -17,7 +17,8 @@ namespace HealthFlow.Benchmarks;
 
 /// <summary>
 /// Full rebuild of the finance read models (AR sub-ledger, journal register, exception list) from the ledger (issue 7's
-/// goal: at least 200,000 records/s): <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- rebuild [--records 1000000] [--rounds 3] [--dir PATH]</c>.
+/// goal: at least 200,000 records/s): <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- rebuild [--records 1000000] [--rounds 3] [--dir PATH] [--keep]</c>;
+/// a <c>--dir</c> that already holds a ledger (kept by an earlier run's <c>--keep</c>) is reused, not written again.
 /// </summary>
 /// <remarks>
 /// <para>Not timed: writing about <c>--records</c> read-model records as the workflows leave them, in a ledger in a
@@ -44,10 +45,15 @@ public static class RebuildHarness
         var masterData = HealthFlow.Finance.Mapping.MasterData.LoadEmbedded().Value ?? throw new InvalidOperationException("The embedded master data does not load.");
         try
         {
-            var generation = Stopwatch.StartNew();
-            var written = await GenerateAsync(folder, records, masterData);
-            Console.WriteLine(FormattableString.Invariant(
-                $"generated {written.ReadModel:N0} read-model records ({written.Journals:N0} journals, {written.Exceptions:N0} exceptions) among {written.Head:N0} ledger records in {generation.Elapsed.TotalSeconds:F0} s (not timed)"));
+            if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
+                Console.WriteLine($"reusing the ledger in {folder} (written by an earlier run with --keep)");
+            else
+            {
+                var generation = Stopwatch.StartNew();
+                var written = await GenerateAsync(folder, records, masterData);
+                Console.WriteLine(FormattableString.Invariant(
+                    $"generated {written.ReadModel:N0} read-model records ({written.Journals:N0} journals, {written.Exceptions:N0} exceptions) among {written.Head:N0} ledger records in {generation.Elapsed.TotalSeconds:F0} s (not timed)"));
+            }
 
             using var store = FileBlobStore.OpenWritable(folder);
             var opening = Stopwatch.StartNew();
@@ -57,17 +63,19 @@ public static class RebuildHarness
             for (var round = 1; round <= rounds; round++)
             {
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var (paused, collections) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
                 var clock = Stopwatch.StartNew();
                 var models = new FinanceReadModels(arAccounts);
                 var applied = await models.CatchUpAsync(ledger, 0, ledger.Head);
                 var wall = clock.Elapsed;
                 var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+                (paused, collections) = (GC.GetTotalPauseDuration() - paused, GC.CollectionCount(2) - collections);
                 var snapshot = models.Snapshot();
                 var (readWall, readCpu) = await ReadOnlyAsync(ledger);
                 Console.WriteLine(FormattableString.Invariant(
                     $"  round {round}: reading the same streams alone: {readWall.TotalSeconds:F2} s wall, {readCpu.TotalSeconds:F2} s CPU ({applied / readCpu.TotalSeconds:N0} records/CPU-s)"));
                 Console.WriteLine(FormattableString.Invariant(
-                    $"  round {round}: {applied:N0} records in {wall.TotalSeconds:F2} s wall ({applied / wall.TotalSeconds:N0} records/s), {used.TotalSeconds:F2} s CPU ({applied / used.TotalSeconds:N0} records/CPU-s); {snapshot.JournalRegister.Count:N0} journals, {snapshot.ArSubLedger.Count} AR rows, {snapshot.Exceptions.Count:N0} exceptions"));
+                    $"  round {round}: {applied:N0} records in {wall.TotalSeconds:F2} s wall ({applied / wall.TotalSeconds:N0} records/s), {used.TotalSeconds:F2} s CPU ({applied / used.TotalSeconds:N0} records/CPU-s); {snapshot.JournalRegister.Count:N0} journals, {snapshot.ArSubLedger.Count} AR rows, {snapshot.Exceptions.Count:N0} exceptions; GC paused {paused.TotalSeconds:F2} s, {collections} gen-2 collections"));
             }
 
             Console.WriteLine($"  load {LoadAverage()}");

@@ -385,16 +385,70 @@ public abstract class LedgerContract
         }
 
         Assert.True(await ledger.ReadStreamAsync("$ledger").CountAsync() > 6, "small segments must have rolled over");
-        Assert.Equal(await ledger.ReadAllAsync().Select(Fields).ToListAsync(), await ledger.ScanAsync().Select(Fields).ToListAsync());
-        Assert.Equal(await ledger.ReadAllAsync(57).Select(Fields).ToListAsync(), await ledger.ScanAsync(57).Select(Fields).ToListAsync());
-        var claimsAndRaw = new LedgerScanFilter(["topic/claims", "raw/acme"]);
-        Assert.Equal(await ledger.ReadAllAsync().Where(r => r.Stream != "$ledger").Select(Fields).ToListAsync(),
-            await ledger.ScanAsync(0, claimsAndRaw).Select(Fields).ToListAsync());
-        var raw = await ledger.ScanAsync(0, new LedgerScanFilter(null, ["RawReceived"])).ToListAsync();
-        Assert.Equal(await ledger.ReadStreamAsync("raw/acme").Select(Fields).ToListAsync(), raw.Select(Fields));
-        Assert.Equal(Entry("raw/acme", "k3", size: 40 + (3 * 13 % 300)).Payload.ToArray(), protector.Unprotect(raw[1].Payload.Span));
-        Assert.Empty(await ledger.ScanAsync(0, new LedgerScanFilter(["topic/claims"], ["RawReceived"])).ToListAsync());
+        // The writer has its records in memory; a reader opened afterwards scans the segments, reading ahead on another thread.
+        await using var reader = await BlobLedger.OpenReadOnlyAsync(store, SmallSegments);
+        foreach (var scanned in new[] { ledger, reader })
+        {
+            Assert.Equal(await ledger.ReadAllAsync().Select(Fields).ToListAsync(), await scanned.ScanAsync().Select(Fields).ToListAsync());
+            Assert.Equal(await ledger.ReadAllAsync(57).Select(Fields).ToListAsync(), await scanned.ScanAsync(57).Select(Fields).ToListAsync());
+            var claimsAndRaw = new LedgerScanFilter(["topic/claims", "raw/acme"]);
+            Assert.Equal(await ledger.ReadAllAsync().Where(r => r.Stream != "$ledger").Select(Fields).ToListAsync(),
+                await scanned.ScanAsync(0, claimsAndRaw).Select(Fields).ToListAsync());
+            var raw = await scanned.ScanAsync(0, new LedgerScanFilter(null, ["RawReceived"])).ToListAsync();
+            Assert.Equal(await ledger.ReadStreamAsync("raw/acme").Select(Fields).ToListAsync(), raw.Select(Fields));
+            Assert.Equal(Entry("raw/acme", "k3", size: 40 + (3 * 13 % 300)).Payload.ToArray(), protector.Unprotect(raw[1].Payload.Span));
+            Assert.Empty(await scanned.ScanAsync(0, new LedgerScanFilter(["topic/claims"], ["RawReceived"])).ToListAsync());
+        }
     });
+
+    [Fact]
+    public Task A_scan_decodes_each_record_once_in_order_and_a_decode_failure_comes_after_the_records_before_it() => WithStoreAsync(async store =>
+    {
+        await using var ledger = await BlobLedger.OpenAsync(store, SmallSegments);
+        for (var i = 0; i < 50; i++)
+            await ledger.AppendAsync(Entry(i % 2 == 0 ? "s" : "t", $"k{i}"));
+        await using var reader = await BlobLedger.OpenReadOnlyAsync(store, SmallSegments);
+        var keys = Enumerable.Range(0, 25).Select(i => $"k{2 * i}").ToList();
+        foreach (var scanned in new[] { ledger, reader }) // records in memory, records read ahead from the segments
+        {
+            var decoded = new List<string>();
+            Assert.Equal(keys, await scanned.ScanAsync(0, new LedgerScanFilter(["s"]), r => { decoded.Add(r.Key); return r.Key; }).ToListAsync());
+            Assert.Equal(keys, decoded);
+
+            var before = new List<string>();
+            await Assert.ThrowsAsync<FormatException>(async () =>
+            {
+                await foreach (var key in scanned.ScanAsync(0, new LedgerScanFilter(["s"]), r => r.Key == "k30" ? throw new FormatException() : r.Key))
+                    before.Add(key);
+            });
+            Assert.Equal(keys.Take(15), before);
+        }
+    });
+
+    [Fact]
+    public async Task A_scan_returns_the_records_before_damaged_bytes_then_names_them()
+    {
+        await AppendAsync(40, SmallSegments);
+        await WithStoreAsync(async store =>
+        {
+            await using var reader = await BlobLedger.OpenReadOnlyAsync(store, SmallSegments);
+            var bytes = await ReadBlobAsync(store, Segment(1));
+            var firstOfSegment = BitConverter.ToInt64(bytes, 5); // the first record's sequence number
+            var second = BitConverter.ToInt32(bytes, 0) + 4;
+            bytes[second + 30] ^= 0x20; // a byte of the second record's type
+            await RewriteAsync(Segment(1), bytes);
+
+            var scanned = new List<long>();
+            var failure = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            {
+                await foreach (var record in reader.ScanAsync())
+                    scanned.Add(record.Seq);
+            });
+
+            Assert.Contains(Segment(1), failure.Message, StringComparison.Ordinal);
+            Assert.Equal(Enumerable.Range(0, (int)firstOfSegment).Select(i => (long)i).Append(firstOfSegment), scanned);
+        });
+    }
 
     [Fact]
     public async Task A_scan_stops_at_a_torn_tail_where_reads_stop_and_skips_it_once_cut_off()

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using HealthFlow.Finance.Events;
 
@@ -14,38 +13,43 @@ namespace HealthFlow.Finance.Journals;
 public static class JournalJson
 {
     /// <summary>The journal in <paramref name="json"/>, as <c>JsonSerializer.Deserialize&lt;Journal&gt;(json, EventJson.Options)</c> reads it.</summary>
+    /// <param name="json">The journal's UTF-8 JSON.</param>
+    /// <param name="strings">
+    /// Where the low-cardinality strings (legal entity, currency, kind, source, and each line's account and dimensions)
+    /// come from, so that a reader keeping millions of journals holds one instance of each; null to allocate them.
+    /// </param>
     /// <exception cref="JsonException">Not a journal.</exception>
-    public static Journal? Deserialize(ReadOnlySpan<byte> json) =>
-        TryReadWritten(json) ?? JsonSerializer.Deserialize<Journal>(json, EventJson.Options);
+    public static Journal? Deserialize(ReadOnlySpan<byte> json, Utf8StringPool? strings = null) =>
+        TryReadWritten(json, strings) ?? JsonSerializer.Deserialize<Journal>(json, EventJson.Options);
 
-    private static Journal? TryReadWritten(ReadOnlySpan<byte> json)
+    private static Journal? TryReadWritten(ReadOnlySpan<byte> json, Utf8StringPool? strings)
     {
         try
         {
             var reader = new Utf8JsonReader(json);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 return null;
-            string? id = null, key = null, entity = null, currency = null, kind = null, reversalOf = null, date = null;
+            string? id = null, key = null, entity = null, currency = null, kind = null, reversalOf = null;
+            DateOnly? date = null;
             JournalSource? source = null;
             List<JournalLine>? lines = null;
             var seen = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var ok = Property(ref reader, ref seen, "journalId"u8, 1) ? TryString(ref reader, out id) && id is not null
-                    : Property(ref reader, ref seen, "idempotencyKey"u8, 2) ? TryString(ref reader, out key) && key is not null
-                    : Property(ref reader, ref seen, "legalEntity"u8, 3) ? TryString(ref reader, out entity) && entity is not null
-                    : Property(ref reader, ref seen, "currency"u8, 4) ? TryString(ref reader, out currency) && currency is not null
-                    : Property(ref reader, ref seen, "postingDate"u8, 5) ? TryString(ref reader, out date) && date is not null
-                    : Property(ref reader, ref seen, "kind"u8, 6) ? TryString(ref reader, out kind) && kind is not null
-                    : Property(ref reader, ref seen, "reversalOf"u8, 7) ? TryString(ref reader, out reversalOf)
-                    : Property(ref reader, ref seen, "source"u8, 8) ? TrySource(ref reader, out source)
-                    : Property(ref reader, ref seen, "lines"u8, 9) && TryLines(ref reader, out lines);
+                var ok = Property(ref reader, ref seen, "journalId"u8, 1) ? TryString(ref reader, null, out id) && id is not null
+                    : Property(ref reader, ref seen, "idempotencyKey"u8, 2) ? TryString(ref reader, null, out key) && key is not null
+                    : Property(ref reader, ref seen, "legalEntity"u8, 3) ? TryString(ref reader, strings, out entity) && entity is not null
+                    : Property(ref reader, ref seen, "currency"u8, 4) ? TryString(ref reader, strings, out currency) && currency is not null
+                    : Property(ref reader, ref seen, "postingDate"u8, 5) ? TryDate(ref reader, out date)
+                    : Property(ref reader, ref seen, "kind"u8, 6) ? TryString(ref reader, strings, out kind) && kind is not null
+                    : Property(ref reader, ref seen, "reversalOf"u8, 7) ? TryString(ref reader, null, out reversalOf)
+                    : Property(ref reader, ref seen, "source"u8, 8) ? TrySource(ref reader, strings, out source)
+                    : Property(ref reader, ref seen, "lines"u8, 9) && TryLines(ref reader, strings, out lines);
                 if (!ok)
                     return null;
             }
             if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || id is null || key is null || entity is null || currency is null
-                || kind is null || source is null || lines is null
-                || !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var postingDate))
+                || kind is null || source is null || lines is null || date is not { } postingDate)
                 return null;
             return new Journal
             {
@@ -66,7 +70,7 @@ public static class JournalJson
         }
     }
 
-    private static bool TrySource(ref Utf8JsonReader reader, out JournalSource? source)
+    private static bool TrySource(ref Utf8JsonReader reader, Utf8StringPool? strings, out JournalSource? source)
     {
         source = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -75,8 +79,8 @@ public static class JournalJson
         var seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var ok = Property(ref reader, ref seen, "receiptId"u8, 1) ? TryString(ref reader, out receipt)
-                : Property(ref reader, ref seen, "correlationId"u8, 2) && TryString(ref reader, out correlation);
+            var ok = Property(ref reader, ref seen, "receiptId"u8, 1) ? TryString(ref reader, strings, out receipt)
+                : Property(ref reader, ref seen, "correlationId"u8, 2) && TryString(ref reader, strings, out correlation);
             if (!ok)
                 return false;
         }
@@ -86,7 +90,7 @@ public static class JournalJson
         return true;
     }
 
-    private static bool TryLines(ref Utf8JsonReader reader, out List<JournalLine>? lines)
+    private static bool TryLines(ref Utf8JsonReader reader, Utf8StringPool? strings, out List<JournalLine>? lines)
     {
         lines = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
@@ -99,13 +103,13 @@ public static class JournalJson
             var seen = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                var ok = Property(ref reader, ref seen, "account"u8, 1) ? TryString(ref reader, out account)
+                var ok = Property(ref reader, ref seen, "account"u8, 1) ? TryString(ref reader, strings, out account)
                     : Property(ref reader, ref seen, "debit"u8, 2) ? TryDecimal(ref reader, out debit)
                     : Property(ref reader, ref seen, "credit"u8, 3) ? TryDecimal(ref reader, out credit)
-                    : Property(ref reader, ref seen, "costCenter"u8, 4) ? TryString(ref reader, out costCenter)
-                    : Property(ref reader, ref seen, "facility"u8, 5) ? TryString(ref reader, out facility)
-                    : Property(ref reader, ref seen, "payer"u8, 6) ? TryString(ref reader, out payer)
-                    : Property(ref reader, ref seen, "memo"u8, 7) && TryString(ref reader, out memo);
+                    : Property(ref reader, ref seen, "costCenter"u8, 4) ? TryString(ref reader, strings, out costCenter)
+                    : Property(ref reader, ref seen, "facility"u8, 5) ? TryString(ref reader, strings, out facility)
+                    : Property(ref reader, ref seen, "payer"u8, 6) ? TryString(ref reader, strings, out payer)
+                    : Property(ref reader, ref seen, "memo"u8, 7) && TryString(ref reader, strings, out memo);
                 if (!ok)
                     return false;
             }
@@ -131,7 +135,8 @@ public static class JournalJson
         return true;
     }
 
-    private static bool TryString(ref Utf8JsonReader reader, out string? value)
+    /// <summary>A string or null; from <paramref name="strings"/> when it can hold it.</summary>
+    private static bool TryString(ref Utf8JsonReader reader, Utf8StringPool? strings, out string? value)
     {
         value = null;
         if (!reader.Read())
@@ -140,8 +145,37 @@ public static class JournalJson
             return true;
         if (reader.TokenType != JsonTokenType.String)
             return false;
-        value = reader.GetString();
+        value = strings is not null && !reader.ValueIsEscaped && strings.TryGet(reader.ValueSpan, out var pooled) ? pooled : reader.GetString();
         return true;
+    }
+
+    /// <summary>A date written as the serializer writes it, <c>yyyy-MM-dd</c>, read off its bytes; anything else is left to the serializer.</summary>
+    private static bool TryDate(ref Utf8JsonReader reader, out DateOnly? value)
+    {
+        value = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
+            return false;
+        var text = reader.ValueSpan;
+        if (text.Length != 10 || text[4] != '-' || text[7] != '-')
+            return false;
+        int year = Digits(text[..4]), month = Digits(text[5..7]), day = Digits(text[8..]);
+        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
+            return false;
+        value = new DateOnly(year, month, day);
+        return true;
+    }
+
+    /// <summary>The number the ASCII digits spell; -1 when there is anything else.</summary>
+    private static int Digits(ReadOnlySpan<byte> text)
+    {
+        var number = 0;
+        foreach (var digit in text)
+        {
+            if (!char.IsAsciiDigit((char)digit))
+                return -1;
+            number = (number * 10) + (digit - '0');
+        }
+        return number;
     }
 
     private static bool TryDecimal(ref Utf8JsonReader reader, out decimal value)

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Journals;
@@ -61,16 +62,19 @@ public readonly record struct RebuildProgress(long Seq, long Head, long Applied)
 public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
 {
     private const string JournalsTopicStream = "topic/journals";
+    private static readonly string ExceptionsTopicStream = BusRecords.TopicStream(ExceptionBook.Topic);
     private const int ProgressEvery = 4096;
 
     /// <summary>The ledger streams the read models are built from.</summary>
     public static IReadOnlyList<string> Streams { get; } =
-        [WorkflowReadModels.JournalStream, JournalsTopicStream, BusRecords.TopicStream(ExceptionBook.Topic), ExceptionBook.ResolutionStream];
+        [WorkflowReadModels.JournalStream, JournalsTopicStream, ExceptionsTopicStream, ExceptionBook.ResolutionStream];
 
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, RegisterEntry> _register = new(StringComparer.Ordinal);
+    // By idempotency key: a slot in one array rather than an object per journal, the key held once for the journal and its document.
+    private readonly Dictionary<string, RegisterSlot> _register = new(StringComparer.Ordinal);
     private readonly List<string> _registerOrder = [];
-    private readonly Dictionary<string, string> _documents = new(StringComparer.Ordinal);
+    // The writer's (a catch-up's parsing runs on one thread at a time): a million journals share a few kinds, entities, accounts and correlation ids.
+    private readonly Utf8StringPool _strings = new();
     private readonly Dictionary<(string LegalEntity, string Payer, string Facility, string Account), (decimal Debit, decimal Credit)> _ar = [];
     private readonly Dictionary<string, WorkflowException> _exceptions = new(StringComparer.Ordinal);
     private readonly List<string> _exceptionOrder = [];
@@ -94,18 +98,18 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
 
     /// <summary>
     /// Applies the records of <see cref="Streams"/> with sequence numbers in [<paramref name="from"/>, <paramref name="to"/>),
-    /// in one sequential scan of the ledger (<see cref="ILedger.ScanAsync"/>: the other streams' records are stepped over
-    /// unread); returns how many.
+    /// in one sequential scan of the ledger (<see cref="ILedger.ScanAsync{T}"/>: the other streams' records are stepped over
+    /// unread, and the payloads are parsed where the scan reads, ahead of applying); returns how many.
     /// </summary>
     public async Task<long> CatchUpAsync(ILedger ledger, long from, long to, IProgress<RebuildProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         long applied = 0;
-        await foreach (var record in ledger.ScanAsync(from, new LedgerScanFilter(Streams), cancellationToken))
+        await foreach (var (record, body) in ledger.ScanAsync(from, new LedgerScanFilter(Streams), Parse, cancellationToken))
         {
             if (record.Seq >= to)
                 break;
-            Apply(record);
+            Apply(record, body);
             if (++applied % ProgressEvery == 0)
                 progress?.Report(new RebuildProgress(record.Seq, to, applied));
         }
@@ -118,22 +122,36 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
     public void Apply(LedgerRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
-        switch (record.Stream)
+        Apply(record, Parse(record).Body);
+    }
+
+    /// <summary>The record and what its payload holds for the read models: a journal, a post or an exception; null for anything else.</summary>
+    private (LedgerRecord Record, object? Body) Parse(LedgerRecord record) => (record, record.Stream switch
+    {
+        WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType =>
+            JournalJson.Deserialize(record.Payload.Span, _strings) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."),
+        JournalsTopicStream when record.Type == JournalPosted.MessageType => JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!,
+        var stream when stream == ExceptionsTopicStream && record.Type == WorkflowException.MessageType => JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!,
+        _ => null,
+    });
+
+    private void Apply(LedgerRecord record, object? body)
+    {
+        switch (body)
         {
-            case WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType:
-                AddJournal(JournalJson.Deserialize(record.Payload.Span) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."), record);
+            case Journal journal:
+                AddJournal(journal, record);
                 break;
-            case JournalsTopicStream when record.Type == JournalPosted.MessageType:
-                var posted = JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+            case JournalPosted posted:
+                var document = string.Join(' ', posted.DocumentNumbers);
                 lock (_gate)
                 {
                     foreach (var member in posted.MemberKeys)
-                        _documents.TryAdd(member, string.Join(' ', posted.DocumentNumbers));
+                        CollectionsMarshal.GetValueRefOrAddDefault(_register, member, out _).Document ??= document;
                 }
 
                 break;
-            case var topic when topic == BusRecords.TopicStream(ExceptionBook.Topic) && record.Type == WorkflowException.MessageType:
-                var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+            case WorkflowException exception:
                 lock (_gate)
                 {
                     if (_exceptions.TryAdd(exception.Id, exception))
@@ -141,7 +159,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 }
 
                 break;
-            case ExceptionBook.ResolutionStream when record.Type == ExceptionBook.ResolvedType:
+            case null when record.Stream == ExceptionBook.ResolutionStream && record.Type == ExceptionBook.ResolvedType:
                 lock (_gate)
                     _resolved.TryAdd(record.Key, record.Time);
                 break;
@@ -156,7 +174,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 [.. _ar.OrderBy(a => a.Key.LegalEntity, StringComparer.Ordinal).ThenBy(a => a.Key.Payer, StringComparer.Ordinal)
                     .ThenBy(a => a.Key.Facility, StringComparer.Ordinal).ThenBy(a => a.Key.Account, StringComparer.Ordinal)
                     .Select(a => new ArBalance(a.Key.LegalEntity, a.Key.Payer, a.Key.Facility, a.Key.Account, a.Value.Debit, a.Value.Credit))],
-                [.. _registerOrder.Select(key => _register[key] with { Document = _documents.GetValueOrDefault(key) })],
+                [.. _registerOrder.Select(key => _register[key].Entry(key))],
                 [.. _exceptionOrder.Select(id => _exceptions[id]).Select(e => new ExceptionEntry(e.Id, e.Reason, e.Kind, e.Reference, e.Blocking, e.InstanceId,
                     e.CorrelationId, e.RaisedAt, _resolved.TryGetValue(e.Id, out var at) ? at : null))]);
         }
@@ -164,13 +182,20 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
 
     private void AddJournal(Journal journal, LedgerRecord record)
     {
+        var amount = 0m;
+        foreach (var line in journal.Lines)
+            amount += line.Debit;
         lock (_gate)
         {
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_register, journal.IdempotencyKey, out _);
             // A journal recorded twice is a reconciliation break (posted-twice), not twice the balance.
-            if (_register.ContainsKey(journal.IdempotencyKey))
+            if (slot.JournalId is not null)
                 return;
-            _register[journal.IdempotencyKey] = new RegisterEntry(journal.JournalId, journal.IdempotencyKey, journal.Kind, journal.LegalEntity, journal.Currency,
-                journal.PostingDate, journal.Lines.Sum(l => l.Debit), journal.ReversalOf, journal.Source.CorrelationId, record.Time, null);
+            slot = slot with
+            {
+                JournalId = journal.JournalId, Kind = journal.Kind, LegalEntity = journal.LegalEntity, Currency = journal.Currency, PostingDate = journal.PostingDate,
+                Amount = amount, ReversalOf = journal.ReversalOf, CorrelationId = journal.Source.CorrelationId, RecordedAt = record.Time,
+            };
             _registerOrder.Add(journal.IdempotencyKey);
             foreach (var line in journal.Lines)
             {
@@ -181,5 +206,16 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 _ar[key] = (checked(debit + line.Debit), checked(credit + line.Credit));
             }
         }
+    }
+
+    /// <summary>
+    /// A journal's register entry without its key, and its ERP document: either may be known first (a document's post is
+    /// applied before its journal when a catch-up reads the streams in that order), so the journal's fields are null until it is.
+    /// </summary>
+    private record struct RegisterSlot(string? JournalId, string Kind, string LegalEntity, string Currency, DateOnly PostingDate, decimal Amount,
+        string? ReversalOf, string CorrelationId, DateTimeOffset RecordedAt, string? Document)
+    {
+        public readonly RegisterEntry Entry(string idempotencyKey) =>
+            new(JournalId!, idempotencyKey, Kind, LegalEntity, Currency, PostingDate, Amount, ReversalOf, CorrelationId, RecordedAt, Document);
     }
 }

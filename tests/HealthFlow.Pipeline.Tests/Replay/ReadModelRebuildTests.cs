@@ -1,3 +1,8 @@
+using System.Text.Json;
+using HealthFlow.Finance.Events;
+using HealthFlow.Finance.Journals;
+using HealthFlow.Ledger;
+using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.ReadModels;
 using HealthFlow.Pipeline.Tests.Support;
 using HealthFlow.Pipeline.Tests.Workflows;
@@ -42,4 +47,39 @@ public sealed class ReadModelRebuildTests
         Assert.Contains(rebuilt.Exceptions, e => e.ResolvedAt is not null);
         Assert.Contains(rebuilt.ArSubLedger, a => a is { Payer: "ACME", Facility: "RMC" } && a.Balance != 0m);
     }
+
+    [Fact]
+    public void A_journal_and_the_post_that_carried_it_give_one_register_entry_in_either_order_and_a_journal_recorded_twice_counts_once()
+    {
+        var cash = JournalRecord("k1", "JE-1", 10.25m);
+        var contractual = JournalRecord("k2", "JE-2", 4m);
+        var posted = Record(3, TopicRecords.For("journals", new BusMessage("posted:b1", JournalPosted.MessageType,
+            JsonSerializer.SerializeToUtf8Bytes(new JournalPosted("b1", "JE-B1", ["k1", "k2"], ["D-1", "D-2"], "file", false, "i1"), EventJson.Options), "", "c1", "i1")));
+        var postFirst = new FinanceReadModels(ArAccounts);
+        var postLast = new FinanceReadModels(ArAccounts);
+
+        foreach (var record in new[] { posted, cash, contractual, cash })
+            postFirst.Apply(record);
+        foreach (var record in new[] { cash, contractual, cash, posted })
+            postLast.Apply(record);
+
+        var snapshot = postFirst.Snapshot();
+        Assert.Equal(snapshot.JournalRegister, postLast.Snapshot().JournalRegister);
+        Assert.Equal(snapshot.ArSubLedger, postLast.Snapshot().ArSubLedger);
+        Assert.Equal([("k1", "JE-1", 10.25m, "D-1 D-2"), ("k2", "JE-2", 4m, "D-1 D-2")],
+            snapshot.JournalRegister.Select(j => (j.IdempotencyKey, j.JournalId, j.Amount, j.Document)));
+        Assert.Equal(new ArBalance("RHS-SOUTH", "ACME", "RMC", "1121", 14.25m, 0m), Assert.Single(snapshot.ArSubLedger));
+    }
+
+    private static readonly HashSet<string> ArAccounts = new(["1121"], StringComparer.Ordinal);
+
+    private static LedgerRecord JournalRecord(string key, string id, decimal amount) => Record(1, new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, key, "c1", "i1",
+        JsonSerializer.SerializeToUtf8Bytes(new Journal
+        {
+            JournalId = id, IdempotencyKey = key, LegalEntity = "RHS-SOUTH", Currency = "USD", PostingDate = new DateOnly(2026, 11, 20), Kind = "cash",
+            Source = new JournalSource("c1", "c1"), Lines = [new JournalLine("1121", amount, 0m, Facility: "RMC", Payer: "ACME"), new JournalLine("1202", 0m, amount)],
+        }, EventJson.Options)));
+
+    private static LedgerRecord Record(long seq, LedgerEntry entry) =>
+        new(seq, new DateTimeOffset(2026, 11, 20, 12, 0, 0, TimeSpan.Zero), entry.Stream, entry.Type, entry.Key, entry.CorrelationId, entry.CausationId, entry.Payload, new byte[32], new byte[32]);
 }

@@ -1,0 +1,90 @@
+namespace HealthFlow.Ledger.Tests;
+
+/// <summary>A sequence enumerated ahead of its consumer gives what enumerating it directly gives: the same items, failures and stops.</summary>
+public sealed class ReadAheadTests
+{
+    [Fact]
+    public async Task Items_come_in_order_across_batches_then_the_source_failure_after_the_items_before_it()
+    {
+        var received = new List<int>();
+
+        var failure = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+        {
+            await foreach (var item in ReadAhead.EnumerateAsync(_ => Numbers(failAt: 1000), batchSize: 7, batchesAhead: 2))
+                received.Add(item);
+        });
+
+        Assert.Equal("failed at 1000", failure.Message);
+        Assert.Equal(Enumerable.Range(0, 1000), received);
+    }
+
+    [Fact]
+    public async Task A_consumer_that_stops_early_stops_the_source_and_sees_no_failure_beyond_its_stop()
+    {
+        var stopped = new TaskCompletionSource();
+        var received = new List<int>();
+
+        await foreach (var item in ReadAhead.EnumerateAsync(_ => Numbers(failAt: 30, stopped), batchSize: 8, batchesAhead: 2))
+        {
+            received.Add(item);
+            if (item == 20)
+                break;
+        }
+
+        Assert.Equal(Enumerable.Range(0, 21), received);
+        Assert.True(stopped.Task.IsCompleted, "the source must have finished by the time the consumer's loop ends");
+    }
+
+    [Fact]
+    public async Task A_cancelled_consumer_gets_its_cancellation_and_stops_the_source()
+    {
+        using var cancel = new CancellationTokenSource();
+        var stopped = new TaskCompletionSource();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
+        {
+            await foreach (var item in ReadAhead.EnumerateAsync(stop => Endless(stopped, stop), batchSize: 4, batchesAhead: 2, cancel.Token))
+            {
+                if (item == 10)
+                    await cancel.CancelAsync();
+            }
+        });
+
+        Assert.True(stopped.Task.IsCompleted);
+    }
+
+    private static async IAsyncEnumerable<int> Numbers(int failAt, TaskCompletionSource? stopped = null)
+    {
+        try
+        {
+            for (var i = 0; ; i++)
+            {
+                if (i == failAt)
+                    throw new InvalidDataException($"failed at {i}");
+                if (i % 100 == 0)
+                    await Task.Yield();
+                yield return i;
+            }
+        }
+        finally
+        {
+            stopped?.TrySetResult();
+        }
+    }
+
+    private static async IAsyncEnumerable<int> Endless(TaskCompletionSource stopped, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        try
+        {
+            for (var i = 0; ; i++)
+            {
+                await Task.Delay(1, cancellationToken);
+                yield return i;
+            }
+        }
+        finally
+        {
+            stopped.TrySetResult();
+        }
+    }
+}
