@@ -1,5 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
+using static HealthFlow.Finance.Events.WrittenJson;
 
 namespace HealthFlow.Finance.Events;
 
@@ -349,64 +349,10 @@ public static class SourceEventJson
         return true;
     }
 
-    /// <summary>Whether the reader is on property <paramref name="name"/>, seen for the first time (bit <paramref name="bit"/> of <paramref name="seen"/>).</summary>
-    private static bool Property(ref Utf8JsonReader reader, ref int seen, ReadOnlySpan<byte> name, int bit)
-    {
-        if (!reader.ValueTextEquals(name))
-            return false;
-        var mask = 1 << (bit - 1);
-        if ((seen & mask) != 0)
-            throw new JsonException("A property appears twice."); // the serializer decides what that means
-        seen |= mask;
-        return true;
-    }
-
     /// <summary>
     /// Whether the reader is on <c>topic</c> or <c>sessionKey</c> (bits <paramref name="bit"/> and the next): every event
     /// writes them, computed from its other properties, and the serializer skips them when reading.
     /// </summary>
     private static bool ReadOnly(ref Utf8JsonReader reader, ref int seen, int bit) =>
         (Property(ref reader, ref seen, "topic"u8, bit) || Property(ref reader, ref seen, "sessionKey"u8, bit + 1)) && TryString(ref reader, out _);
-
-    private static bool TryString(ref Utf8JsonReader reader, out string? value)
-    {
-        value = null;
-        if (!reader.Read())
-            return false;
-        if (reader.TokenType == JsonTokenType.Null)
-            return true;
-        if (reader.TokenType != JsonTokenType.String)
-            return false;
-        value = reader.GetString();
-        return true;
-    }
-
-    private static bool TryDecimal(ref Utf8JsonReader reader, out decimal value)
-    {
-        value = 0;
-        return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out value);
-    }
-
-    private static bool TryBool(ref Utf8JsonReader reader, out bool value)
-    {
-        value = false;
-        if (!reader.Read() || reader.TokenType is not (JsonTokenType.True or JsonTokenType.False))
-            return false;
-        value = reader.GetBoolean();
-        return true;
-    }
-
-    private static bool TryDate(ref Utf8JsonReader reader, out DateOnly? value)
-    {
-        value = null;
-        if (!reader.Read())
-            return false;
-        if (reader.TokenType == JsonTokenType.Null)
-            return true;
-        if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped || reader.ValueSpan.Length != 10
-            || !DateOnly.TryParseExact(reader.GetString(), "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var date))
-            return false;
-        value = date;
-        return true;
-    }
 }

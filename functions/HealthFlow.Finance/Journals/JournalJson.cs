@@ -1,5 +1,6 @@
 using System.Text.Json;
 using HealthFlow.Finance.Events;
+using static HealthFlow.Finance.Events.WrittenJson;
 
 namespace HealthFlow.Finance.Journals;
 
@@ -121,66 +122,5 @@ public static class JournalJson
             return false;
         lines = read;
         return true;
-    }
-
-    /// <summary>Whether the reader is on property <paramref name="name"/>, seen for the first time (bit <paramref name="bit"/> of <paramref name="seen"/>).</summary>
-    private static bool Property(ref Utf8JsonReader reader, ref int seen, ReadOnlySpan<byte> name, int bit)
-    {
-        if (!reader.ValueTextEquals(name))
-            return false;
-        var mask = 1 << (bit - 1);
-        if ((seen & mask) != 0)
-            throw new JsonException("A property appears twice."); // the serializer decides what that means
-        seen |= mask;
-        return true;
-    }
-
-    /// <summary>A string or null; from <paramref name="strings"/> when it can hold it.</summary>
-    private static bool TryString(ref Utf8JsonReader reader, Utf8StringPool? strings, out string? value)
-    {
-        value = null;
-        if (!reader.Read())
-            return false;
-        if (reader.TokenType == JsonTokenType.Null)
-            return true;
-        if (reader.TokenType != JsonTokenType.String)
-            return false;
-        value = strings is not null && !reader.ValueIsEscaped && strings.TryGet(reader.ValueSpan, out var pooled) ? pooled : reader.GetString();
-        return true;
-    }
-
-    /// <summary>A date written as the serializer writes it, <c>yyyy-MM-dd</c>, read off its bytes; anything else is left to the serializer.</summary>
-    private static bool TryDate(ref Utf8JsonReader reader, out DateOnly? value)
-    {
-        value = null;
-        if (!reader.Read() || reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
-            return false;
-        var text = reader.ValueSpan;
-        if (text.Length != 10 || text[4] != '-' || text[7] != '-')
-            return false;
-        int year = Digits(text[..4]), month = Digits(text[5..7]), day = Digits(text[8..]);
-        if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month))
-            return false;
-        value = new DateOnly(year, month, day);
-        return true;
-    }
-
-    /// <summary>The number the ASCII digits spell; -1 when there is anything else.</summary>
-    private static int Digits(ReadOnlySpan<byte> text)
-    {
-        var number = 0;
-        foreach (var digit in text)
-        {
-            if (!char.IsAsciiDigit((char)digit))
-                return -1;
-            number = (number * 10) + (digit - '0');
-        }
-        return number;
-    }
-
-    private static bool TryDecimal(ref Utf8JsonReader reader, out decimal value)
-    {
-        value = 0;
-        return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetDecimal(out value);
     }
 }
