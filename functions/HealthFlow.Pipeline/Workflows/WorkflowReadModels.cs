@@ -60,6 +60,8 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     private readonly Dictionary<(string Facility, string Encounter), Dictionary<string, ChargeEvent>> _charges = [];
     // CLP01 → the claim and the position (ledger sequence, or bus sequence number) of the record it came from.
     private readonly Dictionary<string, (long Position, ClaimSubmitted Claim)> _claims = new(StringComparer.Ordinal);
+    // Message ids of the claims the router indexed: the catch-up need not read them again.
+    private readonly HashSet<string> _routedClaims = new(StringComparer.Ordinal);
     private readonly LedgerCursor _claimsCursor = new(ledger, ownAppendsToo: true);
     private readonly Dictionary<string, Journal> _journals = new(StringComparer.Ordinal);
 
@@ -98,7 +100,8 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     {
         try
         {
-            return EventJson.Deserialize(BusEnvelope.Body(record).Span);
+            // Claims and 835s take the hand-written reader: the workflows read every one of them, the 835s twice.
+            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span);
         }
         catch (JsonException)
         {
@@ -131,9 +134,10 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     /// <summary>
     /// Records a submitted claim under its CLP01. The latest submission wins (a replacement claim keeps the id): the one
-    /// at the higher <paramref name="position"/>, whatever order a redelivery or a catch-up brings them in.
+    /// at the higher <paramref name="position"/>, whatever order a redelivery or a catch-up brings them in. A claim the
+    /// router delivers passes its <paramref name="messageId"/>, so that <see cref="CatchUpClaimsAsync"/> skips its record.
     /// </summary>
-    public void AddClaim(ClaimSubmitted claim, long position)
+    public void AddClaim(ClaimSubmitted claim, long position, string? messageId = null)
     {
         ArgumentNullException.ThrowIfNull(claim);
         lock (_gate)
@@ -141,6 +145,8 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             var id = claim.ClaimId.Trim();
             if (!_claims.TryGetValue(id, out var known) || known.Position <= position)
                 _claims[id] = (position, claim);
+            if (messageId is not null)
+                _routedClaims.Add(messageId);
         }
     }
 
@@ -152,10 +158,16 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     {
         await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), from, cancellationToken))
         {
-            if (TryReadEvent(record) is ClaimSubmitted claim)
+            if (!IsRouted(record.Key) && TryReadEvent(record) is ClaimSubmitted claim)
                 AddClaim(claim, record.Seq);
         }
     }, cancellationToken);
+
+    private bool IsRouted(string messageId)
+    {
+        lock (_gate)
+            return _routedClaims.Contains(messageId);
+    }
 
     public ClaimSubmitted? FindClaim(string claimId)
     {

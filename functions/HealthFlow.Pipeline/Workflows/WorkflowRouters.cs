@@ -72,7 +72,7 @@ public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadMod
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (Read(delivery) is ClaimSubmitted claim)
-            readModels.AddClaim(claim, delivery.SequenceNumber);
+            readModels.AddClaim(claim, delivery.SequenceNumber, delivery.MessageId);
         return Task.CompletedTask;
     }
 
@@ -129,7 +129,7 @@ public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadMod
     {
         try
         {
-            return EventJson.Deserialize(delivery.Body.Span);
+            return SourceEventJson.Deserialize(delivery.Body.Span);
         }
         catch (Exception ex) when (ex is JsonException or NotSupportedException)
         {

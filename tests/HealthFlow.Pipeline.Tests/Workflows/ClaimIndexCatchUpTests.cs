@@ -1,0 +1,72 @@
+using HealthFlow.Finance;
+using HealthFlow.Finance.Events;
+using HealthFlow.Ledger;
+using HealthFlow.Ledger.Storage;
+using HealthFlow.Pipeline.Bus;
+using HealthFlow.Pipeline.Tests.Support;
+using HealthFlow.Pipeline.Workflows;
+
+namespace HealthFlow.Pipeline.Tests.Workflows;
+
+/// <summary>
+/// The claim index's catch-up reads only the claims its router has not delivered: a routed claim is not read again, and
+/// every other claim the ledger holds, a replacement of a routed one included, is found after it.
+/// </summary>
+public sealed class ClaimIndexCatchUpTests : IAsyncLifetime
+{
+    private readonly string _folder = RuntimeHost.NewFolder();
+    private FileBlobStore _store = null!;
+    private BlobLedger _ledger = null!;
+
+    public async Task InitializeAsync()
+    {
+        _store = FileBlobStore.OpenWritable(_folder);
+        _ledger = await BlobLedger.OpenAsync(_store, new LedgerOptions());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _ledger.DisposeAsync();
+        _store.Dispose();
+        Directory.Delete(_folder, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_replacement_claim_not_yet_routed_replaces_the_routed_one_after_the_catch_up()
+    {
+        var models = new WorkflowReadModels(_ledger, new PatientTokenizer(new byte[32]));
+        await models.StartAsync();
+        var original = Claim("claim-1", 100m);
+        var replacement = Claim("claim-1-replacement", 120m);
+        var routedAt = await AppendAsync("m1", original);
+        models.AddClaim(original, routedAt, "m1");
+        await AppendAsync("m2", replacement);
+
+        await models.CatchUpClaimsAsync();
+
+        Assert.Equal(("claim-1-replacement", 120m), (models.FindClaim("PCN1")?.IdempotencyKey, models.FindClaim("PCN1")?.TotalCharge.Amount));
+    }
+
+    [Fact]
+    public async Task A_routed_claim_is_still_found_after_the_catch_up_and_an_unrouted_one_is_added()
+    {
+        var models = new WorkflowReadModels(_ledger, new PatientTokenizer(new byte[32]));
+        await models.StartAsync();
+        var routed = Claim("claim-1", 100m);
+        models.AddClaim(routed, await AppendAsync("m1", routed), "m1");
+        await AppendAsync("m2", Claim("claim-2", 50m, "PCN2"));
+
+        await models.CatchUpClaimsAsync();
+
+        Assert.Equal(("claim-1", "claim-2"), (models.FindClaim("PCN1")?.IdempotencyKey, models.FindClaim("PCN2")?.IdempotencyKey));
+    }
+
+    private async Task<long> AppendAsync(string messageId, ClaimSubmitted claim) =>
+        await _ledger.AppendAsync(TopicRecords.For("claims", new BusMessage(messageId, nameof(ClaimSubmitted), EventJson.Serialize(claim))));
+
+    private static ClaimSubmitted Claim(string key, decimal total, string claimId = "PCN1") => new()
+    {
+        IdempotencyKey = key, CorrelationId = "c1", CausationId = "c1", ClaimId = claimId, ClaimKind = "837P",
+        Payer = "ACME HEALTH PLAN", TotalCharge = new Money(total, "USD"),
+    };
+}
