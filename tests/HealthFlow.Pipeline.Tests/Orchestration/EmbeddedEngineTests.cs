@@ -408,8 +408,10 @@ public sealed class A_crash_at_any_append
             if (!crashed)
             {
                 // Every write of the run was a crash point: the start and each result (each committed with the next
-                // step's work item), and each work item's settlement.
-                Assert.True(crashAfter >= 7, $"only {crashAfter} crash points: the run wrote less than expected");
+                // step's work item), and each work item's settlement: 7 writes, or as few as 4 when settlements share a
+                // group commit with the next result (they are appended at the same moment; more likely under load). The
+                // four commits that follow one another (start, results a, b and c) can never share one.
+                Assert.True(crashAfter >= 4, $"only {crashAfter} crash points: the run wrote less than expected");
                 break;
             }
         }
