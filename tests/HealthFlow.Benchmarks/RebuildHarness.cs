@@ -32,17 +32,13 @@ namespace HealthFlow.Benchmarks;
 public static class RebuildHarness
 {
     private const int PerRemittance = 1000;
-    private static readonly DateOnly Day = new(2026, 11, 20);
-    private static readonly byte[] TokenKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
-    private static readonly string[] Facilities = ["RMC", "LCH", "SVH"];
-    private static readonly (string Code, string RemitName)[] Payers = [("ACME", "ACME HEALTH PLAN"), ("BRM", "BLUE RIVER MUTUAL"), ("UCARE", "UNITED CARE")];
 
     public static async Task<int> RunAsync(string[] args)
     {
         var records = long.Parse(Option(args, "--records", "1000000"), CultureInfo.InvariantCulture);
-        var rounds = int.Parse(Option(args, "--rounds", "3"), CultureInfo.InvariantCulture);
+        var rounds = Option(args, "--rounds", 3);
         var folder = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "healthflow-rebuild-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
-        var masterData = HealthFlow.Finance.Mapping.MasterData.LoadEmbedded().Value ?? throw new InvalidOperationException("The embedded master data does not load.");
+        var day = new GeneratedRemittances();
         try
         {
             if (Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
@@ -50,7 +46,7 @@ public static class RebuildHarness
             else
             {
                 var generation = Stopwatch.StartNew();
-                var written = await GenerateAsync(folder, records, masterData);
+                var written = await GenerateAsync(folder, records, day);
                 Console.WriteLine(FormattableString.Invariant(
                     $"generated {written.ReadModel:N0} read-model records ({written.Journals:N0} journals, {written.Exceptions:N0} exceptions) among {written.Head:N0} ledger records in {generation.Elapsed.TotalSeconds:F0} s (not timed)"));
             }
@@ -59,7 +55,7 @@ public static class RebuildHarness
             var opening = Stopwatch.StartNew();
             await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
             Console.WriteLine(FormattableString.Invariant($"  open ledger (walk + index {ledger.Head:N0} records): {opening.Elapsed.TotalSeconds:F1} s (not part of the rebuild: a running runtime has it open)"));
-            var arAccounts = FinanceReadModels.ArAccounts(masterData);
+            var arAccounts = FinanceReadModels.ArAccounts(day.MasterData);
             for (var round = 1; round <= rounds; round++)
             {
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
@@ -101,41 +97,19 @@ public static class RebuildHarness
         return (clock.Elapsed, Process.GetCurrentProcess().TotalProcessorTime - cpu);
     }
 
-    private static async Task<(long ReadModel, long Journals, long Exceptions, long Head)> GenerateAsync(string folder, long target, MasterDataSet masterData)
+    private static async Task<(long ReadModel, long Journals, long Exceptions, long Head)> GenerateAsync(string folder, long target, GeneratedRemittances day)
     {
-        var tokenizer = new PatientTokenizer(TokenKey);
         using var store = FileBlobStore.OpenWritable(folder);
         await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
-        var random = new Random(20261120);
         var entries = new List<LedgerEntry>();
         long readModel = 0, journals = 0, exceptions = 0;
         for (var r = 0; readModel < target; r++)
         {
-            var (payerCode, remitName) = Payers[r % Payers.Length];
-            var trace = $"EFT{r:D7}";
-            var receipt = $"rcpt-835-{r:D7}";
-            var instance = WorkflowInstanceIds.Remittance(remitName, trace);
-            var payments = new List<ClaimPayment>(PerRemittance);
-            var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
-            for (var c = 0; c < PerRemittance; c++)
+            var remittance = day.Next(r, PerRemittance);
+            var (receipt, instance) = (remittance.Receipt, remittance.InstanceId);
+            for (var c = 0; c < remittance.Claims.Count; c++)
             {
-                var pcn = $"PCN{r:D6}{c:D4}";
-                var facility = Facilities[random.Next(Facilities.Length)];
-                var charge = random.Next(10_000, 500_000) / 100m;
-                var contractual = decimal.Round(charge * random.Next(10, 60) / 100m, 2);
-                entries.Add(Topic(new ClaimSubmitted
-                {
-                    IdempotencyKey = $"837I:{pcn}",
-                    CorrelationId = $"rcpt-837-{r:D7}",
-                    CausationId = $"rcpt-837-{r:D7}",
-                    ClaimId = pcn,
-                    ClaimKind = "837I",
-                    Facility = facility,
-                    Payer = payerCode,
-                    TotalCharge = new Money(charge, "USD"),
-                }));
-                matches[pcn] = new ClaimMatch(facility, payerCode);
-                payments.Add(new ClaimPayment { PatientControlNumber = pcn, Status = "1", Charge = charge, Paid = charge - contractual, Adjustments = [new Adjustment("CO", "45", contractual)] });
+                entries.Add(GeneratedRemittances.Topic(remittance.Claims[c]));
                 if (c % 100 == 0)
                 {
                     var id = ExceptionBook.IdFor(instance, 0, "denial-work-queue", $"claim:{c}");
@@ -155,19 +129,12 @@ public static class RebuildHarness
                 }
             }
 
-            var remittance = new RemittanceReceived
-            {
-                IdempotencyKey = $"835:{payerCode}:{trace}", CorrelationId = receipt, CausationId = receipt, Payer = remitName, Payee = "RIVERBEND MEDICAL CENTER",
-                PayeeNpi = "1234567893", TraceNumber = trace, PaymentMethod = "ACH", PaymentAmount = new Money(payments.Sum(p => p.Paid), "USD"), PaymentDate = Day,
-                Balanced = true, Claims = payments,
-            };
-            var built = RemittanceRule.Build(masterData, remittance, matches, Day, protectIdentifier: tokenizer.Tokenize);
-            foreach (var member in built.Journals)
-                entries.Add(new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, member.IdempotencyKey, receipt, instance,
-                    JsonSerializer.SerializeToUtf8Bytes(member, EventJson.Options)));
-            journals += built.Journals.Count;
-            readModel += built.Journals.Count;
-            foreach (var batch in JournalBatcher.Batch(built.Journals, masterData))
+            var built = remittance.Built.Journals;
+            foreach (var member in built)
+                entries.Add(GeneratedRemittances.MemberJournal(member, remittance));
+            journals += built.Count;
+            readModel += built.Count;
+            foreach (var batch in JournalBatcher.Batch(built, day.MasterData))
             {
                 var posted = new JournalPosted(batch.Journal.IdempotencyKey, batch.Journal.JournalId, batch.MemberKeys, ["FILE-" + batch.Journal.JournalId], "file", false, instance);
                 entries.Add(TopicRecords.For("journals", new BusMessage("posted:" + batch.Journal.IdempotencyKey, JournalPosted.MessageType,
@@ -182,7 +149,4 @@ public static class RebuildHarness
 
         return (readModel, journals, exceptions, ledger.Head);
     }
-
-    private static LedgerEntry Topic(CanonicalEvent @event) =>
-        TopicRecords.For(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, EventJson.Serialize(@event), @event.SessionKey, @event.CorrelationId, @event.CausationId));
 }

@@ -34,15 +34,10 @@ namespace HealthFlow.Benchmarks;
 /// </remarks>
 public static class ReconciliationHarness
 {
-    private static readonly DateOnly Day = new(2026, 11, 20);
-    private static readonly byte[] TokenKey = [.. Enumerable.Range(1, 32).Select(i => (byte)i)];
-    private static readonly string[] Facilities = ["RMC", "LCH", "SVH"];
-    private static readonly (string Code, string RemitName)[] Payers = [("ACME", "ACME HEALTH PLAN"), ("BRM", "BLUE RIVER MUTUAL"), ("UCARE", "UNITED CARE")];
-
     public static async Task<int> RunAsync(string[] args)
     {
-        var claims = int.Parse(Option(args, "--claims", "1000000"), CultureInfo.InvariantCulture);
-        var perRemittance = int.Parse(Option(args, "--per-835", "1000"), CultureInfo.InvariantCulture);
+        var claims = Option(args, "--claims", 1_000_000);
+        var perRemittance = Option(args, "--per-835", 1000);
         var folder = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "healthflow-reconciliation-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
         try
         {
@@ -79,13 +74,13 @@ public static class ReconciliationHarness
         await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
         var opened = clock.Elapsed;
         var openCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-        var runner = new ReconciliationRunner(ledger, folder, MasterData(), new PatientTokenizer(TokenKey), new ReconciliationOptions(), TimeProvider.System);
-        var report = await runner.RunAsync(Day);
+        var runner = new ReconciliationRunner(ledger, folder, GeneratedRemittances.LoadMasterData(), new PatientTokenizer(GeneratedRemittances.TokenKey), new ReconciliationOptions(), TimeProvider.System);
+        var report = await runner.RunAsync(GeneratedRemittances.Day);
         var reconciled = clock.Elapsed - opened;
         process.Refresh();
         var reconcileCpu = process.TotalProcessorTime - cpu - openCpu;
         Console.WriteLine(FormattableString.Invariant(
-            $"reconciliation of {Day:yyyy-MM-dd}: {report.Remittances.Sum(r => r.Claims):N0} claim payments in {report.Remittances.Count:N0} 835s, {report.Counts.Where(c => c.Stage == "posted").Sum(c => c.Count):N0} journals, {report.Breaks.Count} breaks"));
+            $"reconciliation of {GeneratedRemittances.Day:yyyy-MM-dd}: {report.Remittances.Sum(r => r.Claims):N0} claim payments in {report.Remittances.Count:N0} 835s, {report.Counts.Where(c => c.Stage == "posted").Sum(c => c.Count):N0} journals, {report.Breaks.Count} breaks"));
         Console.WriteLine(FormattableString.Invariant(
             $"  open ledger (walk + index {ledger.Head:N0} records): {opened.TotalSeconds:F1} s wall, {openCpu.TotalSeconds:F1} s CPU"));
         Console.WriteLine(FormattableString.Invariant(
@@ -97,86 +92,22 @@ public static class ReconciliationHarness
 
     private static async Task<(long Records, long Journals)> GenerateAsync(string folder, int claimCount, int perRemittance)
     {
-        var masterData = MasterData();
-        var tokenizer = new PatientTokenizer(TokenKey);
+        var day = new GeneratedRemittances();
         using var store = FileBlobStore.OpenWritable(folder);
         await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
         Directory.CreateDirectory(Path.Combine(folder, "erp"));
         await using var erpCopy = new FileStream(Path.Combine(folder, "erp", FileErpConnector.JsonLinesFile), FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
-        var random = new Random(20261120);
         var entries = new List<LedgerEntry>();
         long journalCount = 0;
-
-        async Task FlushAsync(bool force = false)
-        {
-            if (entries.Count == 0 || (!force && entries.Count < 4096))
-                return;
-            await ledger.AppendBatchAsync(entries);
-            entries.Clear();
-        }
-
         for (var r = 0; r < claimCount / perRemittance; r++)
         {
-            var (payerCode, remitName) = Payers[r % Payers.Length];
-            var trace = $"EFT{r:D7}";
-            var receipt = $"rcpt-835-{r:D7}";
-            var payments = new List<ClaimPayment>(perRemittance);
-            var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
-            for (var c = 0; c < perRemittance; c++)
-            {
-                var pcn = $"PCN{r:D6}{c:D4}";
-                var facility = Facilities[random.Next(Facilities.Length)];
-                var charge = random.Next(10_000, 500_000) / 100m;
-                var contractual = decimal.Round(charge * random.Next(10, 60) / 100m, 2);
-                var claim = new ClaimSubmitted
-                {
-                    IdempotencyKey = $"837I:{pcn}",
-                    CorrelationId = $"rcpt-837-{r:D7}",
-                    CausationId = $"rcpt-837-{r:D7}",
-                    ClaimId = pcn,
-                    ClaimKind = "837I",
-                    Facility = facility,
-                    Payer = payerCode,
-                    TotalCharge = new Money(charge, "USD"),
-                };
-                entries.Add(Topic(claim));
-                await FlushAsync();
-                matches[pcn] = new ClaimMatch(facility, payerCode);
-                payments.Add(new ClaimPayment
-                {
-                    PatientControlNumber = pcn,
-                    Status = "1",
-                    Charge = charge,
-                    Paid = charge - contractual,
-                    Adjustments = [new Adjustment("CO", "45", contractual)],
-                });
-            }
-
-            var remittance = new RemittanceReceived
-            {
-                IdempotencyKey = $"835:{payerCode}:{trace}",
-                CorrelationId = receipt,
-                CausationId = receipt,
-                Payer = remitName,
-                Payee = "RIVERBEND MEDICAL CENTER",
-                PayeeNpi = "1234567893",
-                TraceNumber = trace,
-                PaymentMethod = "ACH",
-                PaymentAmount = new Money(payments.Sum(p => p.Paid), "USD"),
-                PaymentDate = Day,
-                Balanced = true,
-                Claims = payments,
-            };
-            entries.Add(Topic(remittance));
-            var instance = WorkflowInstanceIds.Remittance(remittance.Payer, trace);
-            var built = RemittanceRule.Build(masterData, remittance, matches, Day, protectIdentifier: tokenizer.Tokenize);
-            if (built.Blocked)
-                throw new InvalidOperationException("The generated 835 does not post: " + string.Join(", ", built.Issues));
-            foreach (var member in built.Journals)
-                entries.Add(new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, member.IdempotencyKey, receipt, instance,
-                    JsonSerializer.SerializeToUtf8Bytes(member, EventJson.Options)));
-            journalCount += built.Journals.Count;
-            foreach (var batch in JournalBatcher.Batch(built.Journals, masterData))
+            var remittance = day.Next(r, perRemittance);
+            entries.AddRange(remittance.Claims.Select(GeneratedRemittances.Topic));
+            entries.Add(GeneratedRemittances.Topic(remittance.Remittance));
+            var built = remittance.Built.Journals;
+            entries.AddRange(built.Select(member => GeneratedRemittances.MemberJournal(member, remittance)));
+            journalCount += built.Count;
+            foreach (var batch in JournalBatcher.Batch(built, day.MasterData))
             {
                 var journal = batch.Journal;
                 erpCopy.Write(JournalFormat.ToJsonLines([journal]));
@@ -192,19 +123,13 @@ public static class ReconciliationHarness
                     JsonSerializer.SerializeToUtf8Bytes(acknowledgement, ErpPostedRegister.Json)));
             }
 
-            await FlushAsync();
+            foreach (var chunk in entries.Chunk(4096))
+                await ledger.AppendBatchAsync(chunk);
+            entries.Clear();
         }
 
-        await FlushAsync(force: true);
         return (ledger.Head, journalCount);
     }
-
-    private static LedgerEntry Topic(CanonicalEvent @event) =>
-        new(BusRecords.TopicStream(@event.Topic), @event.EventType, @event.IdempotencyKey, @event.CorrelationId, @event.CausationId,
-            BusEnvelope.Encode(new BusMessage(@event.IdempotencyKey, @event.EventType, EventJson.Serialize(@event), @event.SessionKey, @event.CorrelationId, @event.CausationId)));
-
-    private static MasterDataSet MasterData() =>
-        HealthFlow.Finance.Mapping.MasterData.LoadEmbedded().Value ?? throw new InvalidOperationException("The embedded master data does not load.");
 
     private static long DirectorySize(string folder) =>
         new DirectoryInfo(folder).EnumerateFiles("*", SearchOption.AllDirectories).Sum(f => f.Length);
