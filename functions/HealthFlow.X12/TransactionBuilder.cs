@@ -28,6 +28,7 @@ internal sealed class TransactionContext
     public CodeCache Codes { get; }
 
     /// <summary>Element as a string, reusing the string of short repeated codes.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public string? Code(in X12Segment segment, int element) => Codes.Get(segment.Element(element));
 
     public int PositionInSet { get; set; }
@@ -144,6 +145,7 @@ internal sealed class TransactionContext
             $"{SafeId(segment)}{element:00} is not a number", Truncate(value));
 
     /// <summary>CCYYMMDD date element; empty gives null; invalid is IK403 = 8.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public DateOnly? Date(in X12Segment segment, int element)
     {
         var value = segment.Element(element);
@@ -157,9 +159,13 @@ internal sealed class TransactionContext
             return date;
         }
 
-        ElementError(segment, element, 0, "8", $"{SafeId(segment)}{element:00} is not a valid CCYYMMDD date", Truncate(value));
+        ReportBadDate(segment, value, element);
         return null;
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ReportBadDate(in X12Segment segment, ReadOnlySpan<byte> value, int element) =>
+        ElementError(segment, element, 0, "8", $"{SafeId(segment)}{element:00} is not a valid CCYYMMDD date", Truncate(value));
 
     /// <summary>The person named by an NM1, as tokens: name and NM109 never leave this method in clear.</summary>
     public PersonTokens Person(in X12Segment segment)
