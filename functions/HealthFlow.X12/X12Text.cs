@@ -45,9 +45,6 @@ internal static class X12Text
         return component[..at];
     }
 
-    public static int ComponentCount(ReadOnlySpan<byte> element, byte separator) =>
-        element.IsEmpty ? 0 : element.Count(separator) + 1;
-
     /// <summary>X12 text is ASCII in practice; Latin-1 maps every byte so junk never throws.</summary>
     public static string? ToStringOrNull(ReadOnlySpan<byte> value) =>
         value.IsEmpty ? null : Encoding.Latin1.GetString(value);
