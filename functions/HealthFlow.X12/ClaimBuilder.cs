@@ -117,7 +117,7 @@ internal sealed class ClaimBuilder(TransactionContext context, ClaimKind kind) :
                 {
                     ProcedureQualifier = segment.Text(1, 1),
                     ProcedureCode = segment.Text(1, 2),
-                    Modifiers = Modifiers(segment, 1, 3, 6),
+                    Modifiers = Modifiers(segment, 1),
                     Charge = Context.Amount(segment, 2),
                     UnitCode = segment.Text(3),
                     Quantity = Context.OptionalAmount(segment, 4),
@@ -131,7 +131,7 @@ internal sealed class ClaimBuilder(TransactionContext context, ClaimKind kind) :
                     RevenueCode = segment.Text(1),
                     ProcedureQualifier = segment.Text(2, 1),
                     ProcedureCode = segment.Text(2, 2),
-                    Modifiers = Modifiers(segment, 2, 3, 6),
+                    Modifiers = Modifiers(segment, 2),
                     Charge = Context.Amount(segment, 3),
                     UnitCode = segment.Text(4),
                     Quantity = Context.OptionalAmount(segment, 5),

@@ -107,11 +107,15 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
                 break;
             case SegmentIds.SVC when _claim is not null:
                 CloseLine();
+
+                // SVC01 = qualifier:code:modifiers, split in one pass (initialisers run in the order written).
+                var procedure = segment.Element(1);
+                var separator = segment.Delimiters.Component;
                 _line = new ServicePayment
                 {
-                    ProcedureQualifier = Context.Code(segment, 1, 1),
-                    ProcedureCode = Context.Code(segment, 1, 2),
-                    Modifiers = Modifiers(segment, 1, 3, 6),
+                    ProcedureQualifier = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator)),
+                    ProcedureCode = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator)),
+                    Modifiers = Modifiers(procedure, separator),
                     Charge = Context.Amount(segment, 2),
                     Paid = Context.Amount(segment, 3),
                     RevenueCode = Context.Code(segment, 4),

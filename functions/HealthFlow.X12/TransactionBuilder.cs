@@ -28,9 +28,8 @@ internal sealed class TransactionContext
     public CodeCache Codes { get; }
 
     /// <summary>Element as a string, reusing the string of short repeated codes.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public string? Code(in X12Segment segment, int element) => Codes.Get(segment.Element(element));
-
-    public string? Code(in X12Segment segment, int element, int component) => Codes.Get(segment.Component(element, component));
 
     public int PositionInSet { get; set; }
 
@@ -102,6 +101,7 @@ internal sealed class TransactionContext
     }
 
     /// <summary>Amount element (X12 R). Empty gives <paramref name="fallback"/>; non-numeric is IK403 = 6.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public decimal Amount(in X12Segment segment, int element, decimal fallback = 0m)
     {
         // No decimal? on the way: this runs for most elements of CLP, SVC and CAS.
@@ -120,6 +120,7 @@ internal sealed class TransactionContext
         return fallback;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public decimal? OptionalAmount(in X12Segment segment, int element)
     {
         var value = segment.Element(element);
@@ -144,6 +145,7 @@ internal sealed class TransactionContext
             $"{SafeId(segment)}{element:00} is not a number", Truncate(value));
 
     /// <summary>CCYYMMDD date element; empty gives null; invalid is IK403 = 8.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public DateOnly? Date(in X12Segment segment, int element)
     {
         var value = segment.Element(element);
@@ -157,9 +159,13 @@ internal sealed class TransactionContext
             return date;
         }
 
-        ElementError(segment, element, 0, "8", $"{SafeId(segment)}{element:00} is not a valid CCYYMMDD date", Truncate(value));
+        ReportBadDate(segment, value, element);
         return null;
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void ReportBadDate(in X12Segment segment, ReadOnlySpan<byte> value, int element) =>
+        ElementError(segment, element, 0, "8", $"{SafeId(segment)}{element:00} is not a valid CCYYMMDD date", Truncate(value));
 
     /// <summary>The person named by an NM1, as tokens: name and NM109 never leave this method in clear.</summary>
     public PersonTokens Person(in X12Segment segment)
@@ -233,18 +239,23 @@ internal abstract class TransactionBuilder
     /// <summary>Called at SE (or where the set ended); stores the document on the set.</summary>
     public abstract void Complete(bool retainDocument);
 
-    protected IReadOnlyList<string> Modifiers(in X12Segment segment, int element, int fromComponent, int toComponent)
+    /// <summary>Modifiers: components 3–6 of the procedure composite in <paramref name="element"/>.</summary>
+    protected IReadOnlyList<string> Modifiers(in X12Segment segment, int element)
     {
-        var value = segment.Element(element);
-        if (X12Text.ComponentCount(value, segment.Delimiters.Component) < fromComponent)
-        {
-            return [];
-        }
+        var procedure = segment.Element(element);
+        var separator = segment.Delimiters.Component;
+        _ = X12Text.TakeComponent(ref procedure, separator);
+        _ = X12Text.TakeComponent(ref procedure, separator);
+        return Modifiers(procedure, separator);
+    }
 
+    /// <summary>Modifiers from what follows a procedure code in its composite: the non-empty ones of the next four components.</summary>
+    protected IReadOnlyList<string> Modifiers(ReadOnlySpan<byte> afterCode, byte separator)
+    {
         List<string>? list = null;
-        for (var c = fromComponent; c <= toComponent; c++)
+        for (var c = 0; c < 4 && !afterCode.IsEmpty; c++)
         {
-            var text = Context.Codes.Get(segment.Component(element, c));
+            var text = Context.Codes.Get(X12Text.TakeComponent(ref afterCode, separator));
             if (text is not null)
             {
                 (list ??= []).Add(text);

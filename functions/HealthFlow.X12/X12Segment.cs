@@ -52,6 +52,8 @@ public readonly ref struct X12Segment
     public bool Is(ReadOnlySpan<byte> id) => Id.SequenceEqual(id);
 
     /// <summary>Element <paramref name="index"/> (1-based); empty when absent.</summary>
+    // Inlined: the builders call it for nearly every element they read, a call each otherwise.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Element(int index)
     {
         if (index <= 0)

@@ -27,8 +27,23 @@ internal static class X12Text
         }
     }
 
-    public static int ComponentCount(ReadOnlySpan<byte> element, byte separator) =>
-        element.IsEmpty ? 0 : element.Count(separator) + 1;
+    /// <summary>
+    /// The first component of <paramref name="rest"/>, which moves on past it and its separator (empty once used up):
+    /// reading a composite's components in order this way searches each byte once.
+    /// </summary>
+    public static ReadOnlySpan<byte> TakeComponent(ref ReadOnlySpan<byte> rest, byte separator)
+    {
+        var component = rest;
+        var at = rest.IndexOf(separator);
+        if (at < 0)
+        {
+            rest = default;
+            return component;
+        }
+
+        rest = component[(at + 1)..];
+        return component[..at];
+    }
 
     /// <summary>X12 text is ASCII in practice; Latin-1 maps every byte so junk never throws.</summary>
     public static string? ToStringOrNull(ReadOnlySpan<byte> value) =>
@@ -148,42 +163,37 @@ internal static class X12Text
         var length = number.Length;
         var word = LoadLittleEndian(number);
 
-        // Byte i of the value is at bits 8i. The lowest byte equal to '.' (the exact one: only bytes above a match
-        // can be false hits); the zero bytes above the value are not '.', so they never match.
-        var dots = word ^ (Ones * '.');
-        var dotMask = unchecked(dots - Ones) & ~dots & HighBits;
-        var scale = 0;
-        if (dotMask != 0)
-        {
-            var dot = BitOperations.TrailingZeroCount(dotMask) >> 3;
-            if (dot < length)
-            {
-                // Drop the '.' byte: the bytes after it move down one place.
-                var below = (1UL << (dot * 8)) - 1;
-                word = (word & below) | ((word >> 8) & ~below);
-                scale = length - dot - 1;
-                length--;
-            }
-        }
-
-        if (length == 0)
-        {
-            return false;
-        }
-
-        // Right-align the digits as the low-order end of an 8-digit number: '0' bytes in front (the low bytes).
-        var padding = (8 - length) * 8;
-        word = (word << padding) | (Zeros & ((1UL << padding) - 1));
-
-        // Every byte '0'..'9': high nibble 3, and still 3 after adding 6 (':' to '?' would carry to 4).
-        if ((word & HighNibbles) != Zeros || (unchecked(word + (Ones * 6)) & HighNibbles) != Zeros)
-        {
-            return false;
-        }
-
-        // Eight digits to a number in three multiply steps: pairs, quads, then the whole (Lemire's SWAR parse).
         unchecked
         {
+            // Byte i of the value is at bits 8i. The lowest byte equal to '.' (the exact one: only bytes above a match
+            // can be false hits); the zero bytes above the value are not '.', so they never match. Without a point,
+            // dot = 8 (tzcnt of 0 is 64). Amounts with a point and quantities without one alternate, so the point is
+            // squeezed out by masks, not by a branch the predictor would keep missing.
+            var dots = word ^ (Ones * '.');
+            var dot = (int)(ulong.TrailingZeroCount((dots - Ones) & ~dots & HighBits) >> 3);
+            var hasDot = dot < length ? 1 : 0;
+
+            // Drop the '.' byte, if any: the bytes above it move down one place (below = all bytes when none).
+            var below = ((1UL << (dot * 8)) - 1) | (ulong)(hasDot - 1L);
+            word = (word & below) | ((word >> 8) & ~below);
+            var scale = (length - dot - 1) & -hasDot;
+            length -= hasDot;
+            if (length == 0)
+            {
+                return false;
+            }
+
+            // Right-align the digits as the low-order end of an 8-digit number: '0' bytes in front (the low bytes).
+            var padding = (8 - length) * 8;
+            word = (word << padding) | (Zeros & ((1UL << padding) - 1));
+
+            // Every byte '0'..'9': high nibble 3, and still 3 after adding 6 (':' to '?' would carry to 4).
+            if ((word & HighNibbles) != Zeros || ((word + (Ones * 6)) & HighNibbles) != Zeros)
+            {
+                return false;
+            }
+
+            // Eight digits to a number in three multiply steps: pairs, quads, then the whole (Lemire's SWAR parse).
             var digits = word & 0x0F0F_0F0F_0F0F_0F0F;
             digits = (digits * 2561) >> 8;
             digits = ((digits & 0x00FF_00FF_00FF_00FF) * 6553601) >> 16;
