@@ -23,10 +23,17 @@ internal sealed class SegmentScan
     public string? Problem { get; set; }
 }
 
-/// <summary>Reads a segment's records in order, in large chunks, and reports how the segment ends.</summary>
+/// <summary>
+/// Reads a segment's records in order, in large chunks, and reports how the segment ends. The records of a chunk are
+/// hash-checked together before any is decoded: each hash covers only its own record's bytes (the stored previous hash
+/// included), so they can be checked in any order, on several cores, and the first that fails is still named exactly.
+/// Whether each record links to the one before it is its reader's check, in order.
+/// </summary>
 internal static class SegmentScanner
 {
     private const int ChunkBytes = 1024 * 1024;
+    // Below this many bytes of records, handing some of their hashes to another thread costs more than it saves.
+    private const int ParallelVerifyBytes = 64 * 1024;
 
     /// <summary>
     /// The records of segment <paramref name="name"/> from byte <paramref name="from"/> up to <paramref name="to"/> (or its
@@ -44,19 +51,21 @@ internal static class SegmentScanner
         var bufferStart = from; // file offset of buffer[0]
         var filled = 0;
         var position = 0;       // index in buffer of the next record
+        var frames = new List<Frame>();
         while (true)
         {
-            if (filter is not null && RecordCodec.CanSkip(buffer.AsSpan(position, filled - position), filter, out var skipped))
+            var framed = FrameRecords(buffer, position, filled, filter, frames, out var status, out var problem);
+            var verified = CountVerified(buffer, frames);
+            (position, status, problem) = verified < frames.Count ? (frames[verified].Start, RecordCodec.DecodeStatus.Invalid, RecordCodec.HashMismatch) : (framed, status, problem);
+            for (var i = 0; i < verified; i++)
             {
-                position += skipped;
-                continue;
-            }
-            var status = RecordCodec.TryDecode(buffer.AsSpan(position, filled - position), out var record, out var consumed, out var problem);
-            if (status == RecordCodec.DecodeStatus.Ok)
-            {
-                yield return (record!, bufferStart + position, consumed);
-                position += consumed;
-                continue;
+                var frame = frames[i];
+                if (RecordCodec.TryDecodeVerified(buffer.AsSpan(frame.Start, frame.Length), out var record, out var invalid) != RecordCodec.DecodeStatus.Ok)
+                {
+                    (position, status, problem) = (frame.Start, RecordCodec.DecodeStatus.Invalid, invalid);
+                    break;
+                }
+                yield return (record!, bufferStart + frame.Start, frame.Length);
             }
             var offset = bufferStart + position;
             if (status == RecordCodec.DecodeStatus.Invalid)
@@ -92,6 +101,58 @@ internal static class SegmentScanner
                 filled += read;
             }
         }
+    }
+
+    /// <summary>A whole record frame in the buffer: where it starts and how long it is.</summary>
+    private readonly record struct Frame(int Start, int Length);
+
+    /// <summary>
+    /// Fills <paramref name="frames"/> with the whole records in <paramref name="buffer"/> from <paramref name="position"/> on
+    /// that <paramref name="filter"/> asks for, stepping over the others; returns where the framing stopped and why
+    /// (<see cref="RecordCodec.DecodeStatus.Incomplete"/>: read more; <see cref="RecordCodec.DecodeStatus.Invalid"/>: an impossible length).
+    /// </summary>
+    private static int FrameRecords(byte[] buffer, int position, int filled, LedgerScanFilter? filter, List<Frame> frames,
+        out RecordCodec.DecodeStatus status, out string? problem)
+    {
+        frames.Clear();
+        while (true)
+        {
+            var rest = buffer.AsSpan(position, filled - position);
+            if (filter is not null && RecordCodec.CanSkip(rest, filter, out var skipped))
+            {
+                position += skipped;
+                continue;
+            }
+            status = RecordCodec.TryFrame(rest, out var length, out problem);
+            if (status != RecordCodec.DecodeStatus.Ok)
+                return position;
+            frames.Add(new Frame(position, length));
+            position += length;
+        }
+    }
+
+    /// <summary>How many of <paramref name="frames"/>, from the first, have hashes that match: the index of the first that does not.</summary>
+    private static int CountVerified(byte[] buffer, List<Frame> frames)
+    {
+        var bytes = frames.Count == 0 ? 0 : frames[^1].Start + frames[^1].Length - frames[0].Start;
+        if (bytes < ParallelVerifyBytes || Environment.ProcessorCount == 1)
+            return FirstMismatch(buffer, frames, 0, frames.Count);
+        // A few parts per core, so that a core another process holds does not leave the rest waiting on its part.
+        var parts = 4 * Environment.ProcessorCount;
+        var firsts = new int[parts];
+        Parallel.For(0, parts, part => firsts[part] = FirstMismatch(buffer, frames, frames.Count * part / parts, frames.Count * (part + 1) / parts));
+        return firsts.Min();
+    }
+
+    /// <summary>The first of <paramref name="frames"/>[<paramref name="from"/>..<paramref name="to"/>) whose hash does not match; their count when all do.</summary>
+    private static int FirstMismatch(byte[] buffer, List<Frame> frames, int from, int to)
+    {
+        for (var i = from; i < to; i++)
+        {
+            if (!RecordCodec.HashMatches(buffer.AsSpan(frames[i].Start, frames[i].Length)))
+                return i;
+        }
+        return frames.Count;
     }
 
     private static bool IsZeroFill(ReadOnlySpan<byte> bytes) => !bytes.ContainsAnyExcept((byte)0);

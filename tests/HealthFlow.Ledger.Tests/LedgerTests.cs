@@ -451,6 +451,45 @@ public abstract class LedgerContract
     }
 
     [Fact]
+    public async Task The_first_of_several_damaged_records_in_a_large_chunk_is_named_by_verify_and_scans()
+    {
+        // Hundreds of kilobytes of records in one segment: their hashes are checked in parallel, in parts, yet the damage
+        // named is the first, and a scan returns every record before it.
+        await WithStoreAsync(async store =>
+        {
+            await using var ledger = await BlobLedger.OpenAsync(store);
+            foreach (var batch in Enumerable.Range(0, 3000).Chunk(500))
+                await ledger.AppendBatchAsync([.. batch.Select(i => Entry("s", $"k{i}", size: 200))]);
+        });
+        var bytes = await ReadBlobAsync(Segment(0));
+        var offsets = new List<int>(); // offsets[seq]: record 0 opens the segment
+        for (var at = 0; at < bytes.Length; at += BitConverter.ToInt32(bytes, at) + 4)
+            offsets.Add(at);
+        const long FirstDamaged = 900;
+        bytes[offsets[2400] + 100] ^= 0x04;
+        bytes[offsets[(int)FirstDamaged] + 100] ^= 0x04;
+
+        await WithStoreAsync(async store =>
+        {
+            await using var reader = await BlobLedger.OpenReadOnlyAsync(store);
+            await RewriteAsync(Segment(0), bytes);
+
+            var scanned = new List<long>();
+            var failure = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            {
+                await foreach (var record in reader.ScanAsync(0, new LedgerScanFilter(["s"])))
+                    scanned.Add(record.Seq);
+            });
+            Assert.Contains($"offset {offsets[(int)FirstDamaged]}:", failure.Message, StringComparison.Ordinal);
+            Assert.Equal(Enumerable.Range(1, (int)FirstDamaged - 1).Select(i => (long)i), scanned);
+        });
+        var verification = await VerifyAsync();
+        Assert.Equal(offsets[(int)FirstDamaged], verification.Fault?.Offset);
+        Assert.Equal(FirstDamaged, verification.Fault!.Seq);
+        Assert.Contains("hash", verification.Fault.Problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_scan_stops_at_a_torn_tail_where_reads_stop_and_skips_it_once_cut_off()
     {
         await AppendAsync(10);
