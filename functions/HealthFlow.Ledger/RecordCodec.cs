@@ -96,7 +96,7 @@ internal static class RecordCodec
             problem = HashMismatch;
             return DecodeStatus.Invalid;
         }
-        status = TryDecodeVerified(data[..length], out record, out problem);
+        status = TryDecodeVerified(data[..length], null, out record, out problem);
         consumed = status == DecodeStatus.Ok ? length : 0;
         return status;
     }
@@ -131,8 +131,11 @@ internal static class RecordCodec
         return computed.SequenceEqual(frame[^HashSize..]);
     }
 
-    /// <summary>Decodes the fields of the record frame <paramref name="frame"/>, whose hash <see cref="HashMatches"/> has checked.</summary>
-    public static DecodeStatus TryDecodeVerified(ReadOnlySpan<byte> frame, out LedgerRecord? record, out string? problem)
+    /// <summary>
+    /// Decodes the fields of the record frame <paramref name="frame"/>, whose hash <see cref="HashMatches"/> has checked;
+    /// with <paramref name="texts"/>, a text field equal to the same field of the record decoded before reuses its string.
+    /// </summary>
+    public static DecodeStatus TryDecodeVerified(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecord? record, out string? problem)
     {
         record = null;
         problem = null;
@@ -146,11 +149,11 @@ internal static class RecordCodec
             var seq = BinaryPrimitives.ReadInt64LittleEndian(frame[5..]);
             var time = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(frame[13..]), TimeSpan.Zero);
             var at = 21;
-            var stream = ReadText(frame, ref at);
-            var type = ReadText(frame, ref at);
-            var key = ReadText(frame, ref at);
-            var correlation = ReadText(frame, ref at);
-            var causation = ReadText(frame, ref at);
+            var stream = ReadText(frame, ref at, texts, RecentTexts.Stream);
+            var type = ReadText(frame, ref at, texts, RecentTexts.Type);
+            var key = ReadText(frame, ref at, null, 0); // an idempotency key: seldom the one before
+            var correlation = ReadText(frame, ref at, texts, RecentTexts.Correlation);
+            var causation = ReadText(frame, ref at, texts, RecentTexts.Causation);
             var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(frame[at..]);
             at += 4;
             if (payloadLength < 0 || at + payloadLength + (2 * HashSize) != frame.Length)
@@ -218,11 +221,39 @@ internal static class RecordCodec
         return written + 2;
     }
 
-    private static string ReadText(ReadOnlySpan<byte> span, ref int at)
+    private static string ReadText(ReadOnlySpan<byte> span, ref int at, RecentTexts? texts, int field)
     {
         var length = BinaryPrimitives.ReadUInt16LittleEndian(span[at..]);
-        var text = Encoding.UTF8.GetString(span.Slice(at + 2, length));
+        var utf8 = span.Slice(at + 2, length);
+        var text = texts is null ? Encoding.UTF8.GetString(utf8) : texts.Get(field, utf8);
         at += 2 + length;
         return text;
+    }
+
+    /// <summary>
+    /// The last string decoded for each of a few text fields, with its UTF-8 bytes. The records a scan reads one after
+    /// another mostly share their stream, type, correlation and causation ids (a workflow's journals, a topic's messages):
+    /// those are then decoded, and allocated, once rather than once a record.
+    /// </summary>
+    public sealed class RecentTexts
+    {
+        public const int Stream = 0;
+        public const int Type = 1;
+        public const int Correlation = 2;
+        public const int Causation = 3;
+        private readonly byte[][] _utf8 = [[], [], [], []];
+        private readonly int[] _lengths = new int[4];
+        private readonly string[] _strings = ["", "", "", ""];
+
+        public string Get(int field, ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.SequenceEqual(_utf8[field].AsSpan(0, _lengths[field])))
+                return _strings[field];
+            if (_utf8[field].Length < utf8.Length)
+                _utf8[field] = new byte[Math.Max(utf8.Length, 64)];
+            utf8.CopyTo(_utf8[field]);
+            _lengths[field] = utf8.Length;
+            return _strings[field] = Encoding.UTF8.GetString(utf8);
+        }
     }
 }

@@ -52,6 +52,7 @@ internal static class SegmentScanner
         var filled = 0;
         var position = 0;       // index in buffer of the next record
         var frames = new List<Frame>();
+        var texts = new RecordCodec.RecentTexts();
         while (true)
         {
             var framed = FrameRecords(buffer, position, filled, filter, frames, out var status, out var problem);
@@ -60,7 +61,7 @@ internal static class SegmentScanner
             for (var i = 0; i < verified; i++)
             {
                 var frame = frames[i];
-                if (RecordCodec.TryDecodeVerified(buffer.AsSpan(frame.Start, frame.Length), out var record, out var invalid) != RecordCodec.DecodeStatus.Ok)
+                if (RecordCodec.TryDecodeVerified(buffer.AsSpan(frame.Start, frame.Length), texts, out var record, out var invalid) != RecordCodec.DecodeStatus.Ok)
                 {
                     (position, status, problem) = (frame.Start, RecordCodec.DecodeStatus.Invalid, invalid);
                     break;
