@@ -10,8 +10,11 @@ namespace HealthFlow.Ledger;
 /// </summary>
 internal static class ReadAhead
 {
-    // A few parts of a batch per core, so that a core another process holds does not leave the rest waiting on its part.
-    private static readonly int Parts = Environment.ProcessorCount == 1 ? 1 : 4 * Environment.ProcessorCount;
+    /// <summary>
+    /// How many parts work done on several cores (decoding a batch, verifying a segment's chunk) is cut into: a few per core,
+    /// so that a core another process holds does not leave the rest waiting on its part.
+    /// </summary>
+    internal static readonly int Parts = Environment.ProcessorCount == 1 ? 1 : 4 * Environment.ProcessorCount;
 
     /// <summary>
     /// The items of <paramref name="source"/>, each passed through <paramref name="decode"/>, in order, produced up to

@@ -34,8 +34,7 @@ internal static class SegmentScanner
     private const int ChunkBytes = 1024 * 1024;
     // Below this many bytes of records, handing some of them to another thread costs more than it saves.
     private const int ParallelBytes = 64 * 1024;
-    // A few parts per core, so that a core another process holds does not leave the rest waiting on its part.
-    private static readonly int Parts = Environment.ProcessorCount == 1 ? 1 : 4 * Environment.ProcessorCount;
+    private static readonly int Parts = ReadAhead.Parts;
 
     /// <summary>
     /// The records of segment <paramref name="name"/> from byte <paramref name="from"/> up to <paramref name="to"/> (or its
