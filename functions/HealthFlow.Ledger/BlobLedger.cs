@@ -233,7 +233,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         var from = Math.Max(0, fromSeq);
         var scan = from >= head || _index.TryGetCached(from, out _)
             ? ScanInOrderAsync(from, head, filter, cancellationToken).Select(decode)
-            : ReadAhead.EnumerateAsync(stop => ScanInOrderAsync(from, head, filter, stop).Select(decode), ScanBatchRecords, ScanBatchesAhead, cancellationToken);
+            : ReadAhead.EnumerateAsync(stop => ScanInOrderAsync(from, head, filter, stop), decode, ScanBatchRecords, ScanBatchesAhead, cancellationToken);
         await foreach (var item in scan)
             yield return item;
     }

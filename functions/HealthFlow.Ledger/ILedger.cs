@@ -41,9 +41,10 @@ public interface ILedger
 
     /// <summary>
     /// <see cref="ScanAsync(long, LedgerScanFilter?, CancellationToken)"/> with each record passed through <paramref name="decode"/>
-    /// where the scan reads it: for records read from the store, on another thread ahead of the caller, so that parsing a
-    /// payload overlaps what the caller does with the previous ones. <paramref name="decode"/> is called once per record, in
-    /// order, never concurrently; what it throws is thrown to the caller after the records before.
+    /// where the scan reads it: for records read from the store, ahead of the caller on other threads, several records at
+    /// once, so that parsing payloads overlaps what the caller does with the previous ones and uses every core.
+    /// <paramref name="decode"/> is called once per record, possibly concurrently and out of order, so it must be
+    /// thread-safe; what it throws for the first record that fails is thrown to the caller after the records before.
     /// </summary>
     IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecord, T> decode, CancellationToken cancellationToken = default);
 

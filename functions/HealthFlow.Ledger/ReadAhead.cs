@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 
 namespace HealthFlow.Ledger;
@@ -10,16 +11,24 @@ namespace HealthFlow.Ledger;
 internal static class ReadAhead
 {
     /// <summary>
-    /// The items of <paramref name="source"/>, in order, produced up to <paramref name="batchesAhead"/> batches of
-    /// <paramref name="batchSize"/> ahead. The source's failure is thrown after the items before it, as enumerating it
-    /// directly would; a consumer that stops early stops the source and never sees a failure beyond where it stopped.
+    /// How many parts work done on several cores (decoding a batch, verifying a segment's chunk) is cut into: a few per core,
+    /// so that a core another process holds does not leave the rest waiting on its part.
     /// </summary>
-    public static async IAsyncEnumerable<T> EnumerateAsync<T>(Func<CancellationToken, IAsyncEnumerable<T>> source, int batchSize, int batchesAhead,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    internal static readonly int Parts = Environment.ProcessorCount == 1 ? 1 : 4 * Environment.ProcessorCount;
+
+    /// <summary>
+    /// The items of <paramref name="source"/>, each passed through <paramref name="decode"/>, in order, produced up to
+    /// <paramref name="batchesAhead"/> batches of <paramref name="batchSize"/> ahead. A batch is decoded in parts on several
+    /// cores, so <paramref name="decode"/> must be thread-safe. The first failure, of the source or of a decode, is thrown
+    /// after the items before it, as enumerating directly would; a consumer that stops early stops the source and never
+    /// sees a failure beyond where it stopped.
+    /// </summary>
+    public static async IAsyncEnumerable<T> EnumerateAsync<TSource, T>(Func<CancellationToken, IAsyncEnumerable<TSource>> source, Func<TSource, T> decode,
+        int batchSize, int batchesAhead, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var channel = Channel.CreateBounded<List<T>>(new BoundedChannelOptions(batchesAhead) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(source(stop.Token), channel.Writer, batchSize, stop.Token), CancellationToken.None);
+        var channel = Channel.CreateBounded<T[]>(new BoundedChannelOptions(batchesAhead) { SingleReader = true, SingleWriter = true });
+        var producer = Task.Run(() => ProduceAsync(source(stop.Token), decode, channel.Writer, batchSize, stop.Token), CancellationToken.None);
         var drained = false;
         try
         {
@@ -45,18 +54,16 @@ internal static class ReadAhead
         await producer;
     }
 
-    private static async Task ProduceAsync<T>(IAsyncEnumerable<T> source, ChannelWriter<List<T>> writer, int batchSize, CancellationToken cancellationToken)
+    private static async Task ProduceAsync<TSource, T>(IAsyncEnumerable<TSource> source, Func<TSource, T> decode, ChannelWriter<T[]> writer, int batchSize,
+        CancellationToken cancellationToken)
     {
-        var batch = new List<T>(batchSize);
+        var batch = new List<TSource>(batchSize);
         try
         {
             await foreach (var item in source)
             {
                 if (batch.Count == batchSize)
-                {
-                    await writer.WriteAsync(batch, cancellationToken);
-                    batch = new List<T>(batchSize);
-                }
+                    await HandOverAsync(batch, decode, writer, cancellationToken);
                 batch.Add(item);
             }
         }
@@ -66,7 +73,7 @@ internal static class ReadAhead
             {
                 // What the source gave before it ended, or failed, goes to the consumer first (unless it has stopped).
                 if (batch.Count > 0 && !cancellationToken.IsCancellationRequested)
-                    await writer.WriteAsync(batch, cancellationToken);
+                    await HandOverAsync(batch, decode, writer, cancellationToken);
             }
             finally
             {
@@ -74,5 +81,33 @@ internal static class ReadAhead
                 writer.Complete();
             }
         }
+    }
+
+    /// <summary>Decodes <paramref name="batch"/> and hands the items over, up to the first that fails to decode; then throws that failure.</summary>
+    private static async Task HandOverAsync<TSource, T>(List<TSource> batch, Func<TSource, T> decode, ChannelWriter<T[]> writer, CancellationToken cancellationToken)
+    {
+        var items = new T[batch.Count];
+        var failures = new (int At, ExceptionDispatchInfo? Failure)[Parts];
+        Parallel.For(0, Parts, part =>
+        {
+            failures[part] = (batch.Count, null);
+            for (var i = batch.Count * part / Parts; i < batch.Count * (part + 1) / Parts; i++)
+            {
+                try
+                {
+                    items[i] = decode(batch[i]);
+                }
+                catch (Exception ex)
+                {
+                    failures[part] = (i, ExceptionDispatchInfo.Capture(ex));
+                    return;
+                }
+            }
+        });
+        batch.Clear();
+        var (at, failure) = failures.MinBy(f => f.At);
+        if (at > 0)
+            await writer.WriteAsync(failure is null ? items : items[..at], cancellationToken);
+        failure?.Throw();
     }
 }

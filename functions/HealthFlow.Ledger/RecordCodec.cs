@@ -80,11 +80,34 @@ internal static class RecordCodec
         Invalid,
     }
 
-    /// <summary>Decodes one record at the start of <paramref name="data"/>.</summary>
+    /// <summary>What a record whose hash does not match its bytes is reported as.</summary>
+    public const string HashMismatch = "hash does not match the record's bytes";
+
+    /// <summary>Decodes one record at the start of <paramref name="data"/>, checking its hash.</summary>
     public static DecodeStatus TryDecode(ReadOnlySpan<byte> data, out LedgerRecord? record, out int consumed, out string? problem)
     {
         record = null;
         consumed = 0;
+        var status = TryFrame(data, out var length, out problem);
+        if (status != DecodeStatus.Ok)
+            return status;
+        if (!HashMatches(data[..length]))
+        {
+            problem = HashMismatch;
+            return DecodeStatus.Invalid;
+        }
+        status = TryDecodeVerified(data[..length], null, out record, out problem);
+        consumed = status == DecodeStatus.Ok ? length : 0;
+        return status;
+    }
+
+    /// <summary>
+    /// Whether a whole record frame starts <paramref name="data"/> (<see cref="DecodeStatus.Ok"/>, <paramref name="length"/> bytes),
+    /// more bytes are needed, or its length prefix is impossible. Neither its hash nor its fields are looked at.
+    /// </summary>
+    public static DecodeStatus TryFrame(ReadOnlySpan<byte> data, out int length, out string? problem)
+    {
+        length = 0;
         problem = null;
         if (data.Length < 4)
             return DecodeStatus.Incomplete;
@@ -94,45 +117,55 @@ internal static class RecordCodec
             problem = $"record length {bodyLength} is impossible";
             return DecodeStatus.Invalid;
         }
-        var length = bodyLength + 4;
-        if (data.Length < length)
+        if (data.Length < bodyLength + 4)
             return DecodeStatus.Incomplete;
-        var span = data[..length];
+        length = bodyLength + 4;
+        return DecodeStatus.Ok;
+    }
+
+    /// <summary>Whether the last 32 bytes of the record frame <paramref name="frame"/> are the SHA-256 of the bytes before them.</summary>
+    public static bool HashMatches(ReadOnlySpan<byte> frame)
+    {
         Span<byte> computed = stackalloc byte[HashSize];
-        Sha256.Hash(span[..^HashSize], computed);
-        if (!computed.SequenceEqual(span[^HashSize..]))
+        Sha256.Hash(frame[..^HashSize], computed);
+        return computed.SequenceEqual(frame[^HashSize..]);
+    }
+
+    /// <summary>
+    /// Decodes the fields of the record frame <paramref name="frame"/>, whose hash <see cref="HashMatches"/> has checked;
+    /// with <paramref name="texts"/>, a text field equal to the same field of the record decoded before reuses its string.
+    /// </summary>
+    public static DecodeStatus TryDecodeVerified(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecord? record, out string? problem)
+    {
+        record = null;
+        problem = null;
+        if (frame[4] != Version)
         {
-            problem = "hash does not match the record's bytes";
-            return DecodeStatus.Invalid;
-        }
-        if (span[4] != Version)
-        {
-            problem = $"unknown record version {span[4]}";
+            problem = $"unknown record version {frame[4]}";
             return DecodeStatus.Invalid;
         }
         try
         {
-            var seq = BinaryPrimitives.ReadInt64LittleEndian(span[5..]);
-            var time = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(span[13..]), TimeSpan.Zero);
+            var seq = BinaryPrimitives.ReadInt64LittleEndian(frame[5..]);
+            var time = new DateTimeOffset(BinaryPrimitives.ReadInt64LittleEndian(frame[13..]), TimeSpan.Zero);
             var at = 21;
-            var stream = ReadText(span, ref at);
-            var type = ReadText(span, ref at);
-            var key = ReadText(span, ref at);
-            var correlation = ReadText(span, ref at);
-            var causation = ReadText(span, ref at);
-            var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(span[at..]);
+            var stream = ReadText(frame, ref at, texts, RecentTexts.Stream);
+            var type = ReadText(frame, ref at, texts, RecentTexts.Type);
+            var key = ReadText(frame, ref at, null, 0); // an idempotency key: seldom the one before
+            var correlation = ReadText(frame, ref at, texts, RecentTexts.Correlation);
+            var causation = ReadText(frame, ref at, texts, RecentTexts.Causation);
+            var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(frame[at..]);
             at += 4;
-            if (payloadLength < 0 || at + payloadLength + (2 * HashSize) != length)
+            if (payloadLength < 0 || at + payloadLength + (2 * HashSize) != frame.Length)
             {
                 problem = "field lengths do not add up to the record length";
                 return DecodeStatus.Invalid;
             }
-            var payload = span.Slice(at, payloadLength).ToArray();
+            var payload = frame.Slice(at, payloadLength).ToArray();
             at += payloadLength;
-            var prevHash = span.Slice(at, HashSize).ToArray();
-            var hash = span[^HashSize..].ToArray();
+            var prevHash = frame.Slice(at, HashSize).ToArray();
+            var hash = frame[^HashSize..].ToArray();
             record = new LedgerRecord(seq, time, stream, type, key, correlation, causation, payload, prevHash, hash);
-            consumed = length;
             return DecodeStatus.Ok;
         }
         catch (Exception ex) when (ex is ArgumentOutOfRangeException or ArgumentException)
@@ -188,11 +221,39 @@ internal static class RecordCodec
         return written + 2;
     }
 
-    private static string ReadText(ReadOnlySpan<byte> span, ref int at)
+    private static string ReadText(ReadOnlySpan<byte> span, ref int at, RecentTexts? texts, int field)
     {
         var length = BinaryPrimitives.ReadUInt16LittleEndian(span[at..]);
-        var text = Encoding.UTF8.GetString(span.Slice(at + 2, length));
+        var utf8 = span.Slice(at + 2, length);
+        var text = texts is null ? Encoding.UTF8.GetString(utf8) : texts.Get(field, utf8);
         at += 2 + length;
         return text;
+    }
+
+    /// <summary>
+    /// The last string decoded for each of a few text fields, with its UTF-8 bytes. The records a scan reads one after
+    /// another mostly share their stream, type, correlation and causation ids (a workflow's journals, a topic's messages):
+    /// those are then decoded, and allocated, once rather than once a record.
+    /// </summary>
+    public sealed class RecentTexts
+    {
+        public const int Stream = 0;
+        public const int Type = 1;
+        public const int Correlation = 2;
+        public const int Causation = 3;
+        private readonly byte[][] _utf8 = [[], [], [], []];
+        private readonly int[] _lengths = new int[4];
+        private readonly string[] _strings = ["", "", "", ""];
+
+        public string Get(int field, ReadOnlySpan<byte> utf8)
+        {
+            if (utf8.SequenceEqual(_utf8[field].AsSpan(0, _lengths[field])))
+                return _strings[field];
+            if (_utf8[field].Length < utf8.Length)
+                _utf8[field] = new byte[Math.Max(utf8.Length, 64)];
+            utf8.CopyTo(_utf8[field]);
+            _lengths[field] = utf8.Length;
+            return _strings[field] = Encoding.UTF8.GetString(utf8);
+        }
     }
 }

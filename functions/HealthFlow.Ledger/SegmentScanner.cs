@@ -23,10 +23,18 @@ internal sealed class SegmentScan
     public string? Problem { get; set; }
 }
 
-/// <summary>Reads a segment's records in order, in large chunks, and reports how the segment ends.</summary>
+/// <summary>
+/// Reads a segment's records in order, in large chunks, and reports how the segment ends. The records of a chunk are
+/// hash-checked and decoded together, in parts on several cores: each hash covers only its own record's bytes (the stored
+/// previous hash included), so records can be checked in any order, and the first that fails is still named exactly.
+/// Whether each record links to the one before it is its reader's check, in order.
+/// </summary>
 internal static class SegmentScanner
 {
     private const int ChunkBytes = 1024 * 1024;
+    // Below this many bytes of records, handing some of them to another thread costs more than it saves.
+    private const int ParallelBytes = 64 * 1024;
+    private static readonly int Parts = ReadAhead.Parts;
 
     /// <summary>
     /// The records of segment <paramref name="name"/> from byte <paramref name="from"/> up to <paramref name="to"/> (or its
@@ -44,20 +52,17 @@ internal static class SegmentScanner
         var bufferStart = from; // file offset of buffer[0]
         var filled = 0;
         var position = 0;       // index in buffer of the next record
+        var chunk = new Chunk();
         while (true)
         {
-            if (filter is not null && RecordCodec.CanSkip(buffer.AsSpan(position, filled - position), filter, out var skipped))
-            {
-                position += skipped;
-                continue;
-            }
-            var status = RecordCodec.TryDecode(buffer.AsSpan(position, filled - position), out var record, out var consumed, out var problem);
-            if (status == RecordCodec.DecodeStatus.Ok)
-            {
-                yield return (record!, bufferStart + position, consumed);
-                position += consumed;
-                continue;
-            }
+            var framed = chunk.Frame(buffer, position, filled, filter, out var status, out var problem);
+            var (good, invalid) = chunk.Decode(buffer);
+            (position, status, problem) = good < chunk.Frames.Count
+                ? (chunk.Frames[good].Start, RecordCodec.DecodeStatus.Invalid, invalid)
+                : (framed, status, problem);
+            for (var i = 0; i < good; i++)
+                yield return (chunk.Take(i), bufferStart + chunk.Frames[i].Start, chunk.Frames[i].Length);
+            chunk.Clear();
             var offset = bufferStart + position;
             if (status == RecordCodec.DecodeStatus.Invalid)
             {
@@ -91,6 +96,84 @@ internal static class SegmentScanner
                     break;
                 filled += read;
             }
+        }
+    }
+
+    /// <summary>A whole record frame in the buffer: where it starts and how long it is.</summary>
+    private readonly record struct Frame(int Start, int Length);
+
+    /// <summary>The records a scan has framed in its buffer, then verified and decoded; reused from one chunk to the next.</summary>
+    private sealed class Chunk
+    {
+        private LedgerRecord?[] _records = [];
+        // One per part: the parts decode at once.
+        private readonly RecordCodec.RecentTexts[] _texts = [.. Enumerable.Range(0, Parts).Select(_ => new RecordCodec.RecentTexts())];
+        private readonly (int Good, string? Problem)[] _results = new (int, string?)[Parts];
+
+        public List<Frame> Frames { get; } = [];
+
+        /// <summary>
+        /// Frames the whole records in <paramref name="buffer"/> from <paramref name="position"/> on that <paramref name="filter"/>
+        /// asks for, stepping over the others; returns where the framing stopped and why (<see cref="RecordCodec.DecodeStatus.Incomplete"/>:
+        /// read more; <see cref="RecordCodec.DecodeStatus.Invalid"/>: an impossible length).
+        /// </summary>
+        public int Frame(byte[] buffer, int position, int filled, LedgerScanFilter? filter, out RecordCodec.DecodeStatus status, out string? problem)
+        {
+            while (true)
+            {
+                var rest = buffer.AsSpan(position, filled - position);
+                if (filter is not null && RecordCodec.CanSkip(rest, filter, out var skipped))
+                {
+                    position += skipped;
+                    continue;
+                }
+                status = RecordCodec.TryFrame(rest, out var length, out problem);
+                if (status != RecordCodec.DecodeStatus.Ok)
+                    return position;
+                Frames.Add(new Frame(position, length));
+                position += length;
+            }
+        }
+
+        /// <summary>Verifies and decodes the framed records: how many, from the first, are good, and what is wrong with the next.</summary>
+        public (int Good, string? Problem) Decode(byte[] buffer)
+        {
+            if (_records.Length < Frames.Count)
+                _records = new LedgerRecord?[Math.Max(Frames.Count, 2 * _records.Length)];
+            var bytes = Frames.Count == 0 ? 0 : Frames[^1].Start + Frames[^1].Length - Frames[0].Start;
+            if (bytes < ParallelBytes || Parts == 1)
+                return Decode(buffer, 0, 0, Frames.Count);
+            Parallel.For(0, Parts, part => _results[part] = Decode(buffer, part, Frames.Count * part / Parts, Frames.Count * (part + 1) / Parts));
+            return _results.MinBy(result => result.Good);
+        }
+
+        /// <summary>Decodes <see cref="Frames"/>[<paramref name="from"/>..<paramref name="to"/>): the first that fails and why, or all frames' count.</summary>
+        private (int Good, string? Problem) Decode(byte[] buffer, int part, int from, int to)
+        {
+            for (var i = from; i < to; i++)
+            {
+                var frame = buffer.AsSpan(Frames[i].Start, Frames[i].Length);
+                if (!RecordCodec.HashMatches(frame))
+                    return (i, RecordCodec.HashMismatch);
+                if (RecordCodec.TryDecodeVerified(frame, _texts[part], out _records[i], out var problem) != RecordCodec.DecodeStatus.Ok)
+                    return (i, problem);
+            }
+            return (Frames.Count, null);
+        }
+
+        /// <summary>Decoded record <paramref name="index"/>, no longer held here.</summary>
+        public LedgerRecord Take(int index)
+        {
+            var record = _records[index]!;
+            _records[index] = null;
+            return record;
+        }
+
+        /// <summary>Forgets the frames and any records decoded past a failure.</summary>
+        public void Clear()
+        {
+            Array.Clear(_records, 0, Frames.Count);
+            Frames.Clear();
         }
     }
 

@@ -59,19 +59,19 @@ public static class RebuildHarness
             for (var round = 1; round <= rounds; round++)
             {
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
-                var (paused, collections) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2));
+                var (paused, collections, allocated) = (GC.GetTotalPauseDuration(), GC.CollectionCount(2), GC.GetTotalAllocatedBytes());
                 var clock = Stopwatch.StartNew();
                 var models = new FinanceReadModels(arAccounts);
                 var applied = await models.CatchUpAsync(ledger, 0, ledger.Head);
                 var wall = clock.Elapsed;
                 var used = Process.GetCurrentProcess().TotalProcessorTime - cpu;
-                (paused, collections) = (GC.GetTotalPauseDuration() - paused, GC.CollectionCount(2) - collections);
+                (paused, collections, allocated) = (GC.GetTotalPauseDuration() - paused, GC.CollectionCount(2) - collections, GC.GetTotalAllocatedBytes() - allocated);
                 var snapshot = models.Snapshot();
                 var (readWall, readCpu) = await ReadOnlyAsync(ledger);
                 Console.WriteLine(FormattableString.Invariant(
                     $"  round {round}: reading the same streams alone: {readWall.TotalSeconds:F2} s wall, {readCpu.TotalSeconds:F2} s CPU ({applied / readCpu.TotalSeconds:N0} records/CPU-s)"));
                 Console.WriteLine(FormattableString.Invariant(
-                    $"  round {round}: {applied:N0} records in {wall.TotalSeconds:F2} s wall ({applied / wall.TotalSeconds:N0} records/s), {used.TotalSeconds:F2} s CPU ({applied / used.TotalSeconds:N0} records/CPU-s); {snapshot.JournalRegister.Count:N0} journals, {snapshot.ArSubLedger.Count} AR rows, {snapshot.Exceptions.Count:N0} exceptions; GC paused {paused.TotalSeconds:F2} s, {collections} gen-2 collections"));
+                    $"  round {round}: {applied:N0} records in {wall.TotalSeconds:F2} s wall ({applied / wall.TotalSeconds:N0} records/s), {used.TotalSeconds:F2} s CPU ({applied / used.TotalSeconds:N0} records/CPU-s); {snapshot.JournalRegister.Count:N0} journals, {snapshot.ArSubLedger.Count} AR rows, {snapshot.Exceptions.Count:N0} exceptions; GC paused {paused.TotalSeconds:F2} s, {collections} gen-2 collections, {allocated / (double)applied:N0} bytes allocated a record"));
             }
 
             Console.WriteLine($"  load {LoadAverage()}");

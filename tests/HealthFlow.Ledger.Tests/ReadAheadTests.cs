@@ -10,7 +10,7 @@ public sealed class ReadAheadTests
 
         var failure = await Assert.ThrowsAsync<InvalidDataException>(async () =>
         {
-            await foreach (var item in ReadAhead.EnumerateAsync(_ => Numbers(failAt: 1000), batchSize: 7, batchesAhead: 2))
+            await foreach (var item in ReadAhead.EnumerateAsync(_ => Numbers(failAt: 1000), Same, batchSize: 7, batchesAhead: 2))
                 received.Add(item);
         });
 
@@ -24,7 +24,7 @@ public sealed class ReadAheadTests
         var stopped = new TaskCompletionSource();
         var received = new List<int>();
 
-        await foreach (var item in ReadAhead.EnumerateAsync(_ => Numbers(failAt: 30, stopped), batchSize: 8, batchesAhead: 2))
+        await foreach (var item in ReadAhead.EnumerateAsync(_ => Numbers(failAt: 30, stopped), Same, batchSize: 8, batchesAhead: 2))
         {
             received.Add(item);
             if (item == 20)
@@ -43,7 +43,7 @@ public sealed class ReadAheadTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var item in ReadAhead.EnumerateAsync(stop => Endless(stopped, stop), batchSize: 4, batchesAhead: 2, cancel.Token))
+            await foreach (var item in ReadAhead.EnumerateAsync(stop => Endless(stopped, stop), Same, batchSize: 4, batchesAhead: 2, cancel.Token))
             {
                 if (item == 10)
                     await cancel.CancelAsync();
@@ -52,6 +52,28 @@ public sealed class ReadAheadTests
 
         Assert.True(stopped.Task.IsCompleted);
     }
+
+    [Fact]
+    public async Task Items_decoded_in_parallel_come_in_order_then_the_first_decode_failure_after_the_items_before_it()
+    {
+        var received = new List<string>();
+        var stopped = new TaskCompletionSource();
+
+        // Batches of 500 are decoded in parts on several threads: 1,400 fails in a later part of the same batch as 1,234.
+        var failure = await Assert.ThrowsAsync<FormatException>(async () =>
+        {
+            await foreach (var item in ReadAhead.EnumerateAsync(_ => Numbers(failAt: 5000, stopped), Decode, batchSize: 500, batchesAhead: 2))
+                received.Add(item);
+        });
+
+        Assert.Equal("cannot decode 1234", failure.Message);
+        Assert.Equal(Enumerable.Range(0, 1234).Select(i => $"#{i}"), received);
+        Assert.True(stopped.Task.IsCompleted, "a decode failure stops the source");
+
+        static string Decode(int item) => item is 1234 or 1400 ? throw new FormatException($"cannot decode {item}") : $"#{item}";
+    }
+
+    private static int Same(int item) => item;
 
     private static async IAsyncEnumerable<int> Numbers(int failAt, TaskCompletionSource? stopped = null)
     {

@@ -73,8 +73,10 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
     // By idempotency key: a slot in one array rather than an object per journal, the key held once for the journal and its document.
     private readonly Dictionary<string, RegisterSlot> _register = new(StringComparer.Ordinal);
     private readonly List<string> _registerOrder = [];
-    // The writer's (a catch-up's parsing runs on one thread at a time): a million journals share a few kinds, entities, accounts and correlation ids.
-    private readonly Utf8StringPool _strings = new();
+    // A million journals share a few kinds, entities, accounts and correlation ids. A catch-up parses on several threads at
+    // once (ILedger.ScanAsync<T>), so each thread has its pool: a few copies of each string at most, never a lock.
+    [ThreadStatic]
+    private static Utf8StringPool? t_strings;
     private readonly Dictionary<(string LegalEntity, string Payer, string Facility, string Account), (decimal Debit, decimal Credit)> _ar = [];
     private readonly Dictionary<string, WorkflowException> _exceptions = new(StringComparer.Ordinal);
     private readonly List<string> _exceptionOrder = [];
@@ -126,10 +128,10 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
     }
 
     /// <summary>The record and what its payload holds for the read models: a journal, a post or an exception; null for anything else.</summary>
-    private (LedgerRecord Record, object? Body) Parse(LedgerRecord record) => (record, record.Stream switch
+    private static (LedgerRecord Record, object? Body) Parse(LedgerRecord record) => (record, record.Stream switch
     {
         WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType =>
-            JournalJson.Deserialize(record.Payload.Span, _strings) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."),
+            JournalJson.Deserialize(record.Payload.Span, t_strings ??= new Utf8StringPool()) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."),
         JournalsTopicStream when record.Type == JournalPosted.MessageType => JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!,
         var stream when stream == ExceptionsTopicStream && record.Type == WorkflowException.MessageType => JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!,
         _ => null,
