@@ -23,8 +23,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     private readonly RetentionPolicy _retention;
     private readonly FileStream? _writerLock;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-    // Append blobs keep one open handle each: opening a file per group commit would cost more than the write.
-    private readonly ConcurrentDictionary<string, AppendFile> _appendHandles = new(StringComparer.Ordinal);
+    // Append blobs keep one open handle each, and their length: opening a file per group commit would cost more than the write.
+    private readonly ConcurrentDictionary<string, AppendFile> _appendFiles = new(StringComparer.Ordinal);
     private bool _disposed;
 
     private FileBlobStore(string root, RetentionPolicy retention, bool readOnly)
@@ -74,7 +74,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
                 return false;
             }
             RandomAccess.FlushToDisk(handle);
-            _appendHandles[name] = new AppendFile(handle, 0);
+            _appendFiles[name] = new AppendFile(handle, 0);
             DurableFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
             return true;
         }
@@ -120,7 +120,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     public async Task<int> ReadAsync(string name, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var path = PathOf(name);
-        if (_appendHandles.TryGetValue(name, out var cached))
+        if (_appendFiles.TryGetValue(name, out var cached))
             return await RandomAccess.ReadAsync(cached.Handle, buffer, offset, cancellationToken);
         try
         {
@@ -212,7 +212,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
             }
             File.Move(temporary, path, overwrite: true);
             DurableFileSystem.SyncDirectory(directory);
-            if (_appendHandles.TryRemove(name, out var stale))
+            if (_appendFiles.TryRemove(name, out var stale))
                 stale.Handle.Dispose();
             return new PutResult(PutStatus.Written, ETagOf(new FileInfo(path)));
         }
@@ -237,7 +237,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
                 return DeleteStatus.NotFound;
             if (ifMatch is not null && ETagOf(current) != ifMatch)
                 return DeleteStatus.Conflict;
-            if (_appendHandles.TryRemove(name, out var file))
+            if (_appendFiles.TryRemove(name, out var file))
                 file.Handle.Dispose();
             File.Delete(path);
             DurableFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
@@ -254,9 +254,9 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        foreach (var file in _appendHandles.Values)
+        foreach (var file in _appendFiles.Values)
             file.Handle.Dispose();
-        _appendHandles.Clear();
+        _appendFiles.Clear();
         _writerLock?.Dispose();
     }
 
@@ -276,12 +276,12 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
 
     private AppendFile? AppendFileOf(string name, string path)
     {
-        if (_appendHandles.TryGetValue(name, out var file))
+        if (_appendFiles.TryGetValue(name, out var file))
             return file;
         if (!File.Exists(path))
             return null;
         file = new AppendFile(File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete), AppendFile.Unknown);
-        _appendHandles[name] = file;
+        _appendFiles[name] = file;
         return file;
     }
 
