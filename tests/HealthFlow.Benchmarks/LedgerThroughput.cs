@@ -9,7 +9,7 @@ namespace HealthFlow.Benchmarks;
 
 /// <summary>
 /// Ledger group-commit throughput on the file store with fsync on, against the disk's own limit, in one run:
-/// <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- ledger [--seconds 2] [--rounds 3] [--writers 1,8,64] [--dir PATH]</c>
+/// <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- ledger [--seconds 2] [--rounds 3] [--writers 1,8,64] [--dir PATH] [--cache-records N]</c>
 /// (seconds of ledger time per round; the raw baseline gets as much again).
 /// </summary>
 /// <remarks>
@@ -25,7 +25,9 @@ namespace HealthFlow.Benchmarks;
 /// records/s is writes/s × the ledger's records per commit: what the disk allows at that batch size with zero
 /// software overhead. The ratio is ledger/baseline. Ledger and baseline alternate in 250 ms slices so load
 /// changes from other processes hit both alike. The row shows the round with the median ratio; a second line
-/// gives the median of each figure over the rounds, then each round follows.</para>
+/// gives the median of each figure over the rounds, then each round follows, with where the ledger's time goes:
+/// its store appends against the raw write+fsync at p50, the turnaround between two store appends (the disk
+/// idles meanwhile) and the garbage collector's pauses per commit.</para>
 /// </remarks>
 public static class LedgerThroughput
 {
@@ -39,6 +41,8 @@ public static class LedgerThroughput
         var writerCounts = Option(args, "--writers", "1,8,64").Split(',').Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
         var root = Option(args, "--dir", Path.Combine(Path.GetTempPath(), "healthflow-ledger-bench-" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)));
         var duration = TimeSpan.FromSeconds(seconds);
+        // As the local runtime opens it (the file store has no per-blob block limit); the recent-record cache can be resized.
+        var options = new LedgerOptions { SegmentMaxAppends = int.MaxValue, CacheRecords = Option(args, "--cache-records", new LedgerOptions().CacheRecords) };
 
         Console.WriteLine($"ledger group commit vs raw fsync, file store in {root}, {PayloadBytes}-byte payloads, {seconds:0.#} s per measurement, median of {rounds} rounds");
         Console.WriteLine($"load average at start: {LoadAverage()}");
@@ -49,7 +53,7 @@ public static class LedgerThroughput
             {
                 var results = new List<(LedgerRun Ledger, double RawRecordsPerSecond)>();
                 for (var round = 0; round < rounds; round++)
-                    results.Add(await RunRoundAsync(Path.Combine(root, $"w{writers}-r{round}"), writers, duration));
+                    results.Add(await RunRoundAsync(Path.Combine(root, $"w{writers}-r{round}"), writers, duration, options));
                 var median = results.OrderBy(r => r.Ledger.RecordsPerSecond / r.RawRecordsPerSecond).ElementAt(results.Count / 2);
                 var l = median.Ledger;
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -58,7 +62,8 @@ public static class LedgerThroughput
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"        medians over {results.Count} rounds: ledger {Median(r => r.Ledger.RecordsPerSecond):N0} rec/s, raw {Median(r => r.Raw):N0} rec/s, ratio {Median(r => r.Ledger.RecordsPerSecond / r.Raw):P0}, {Median(r => r.Ledger.RecordsPerCommit):N1} rec/commit"));
                 foreach (var (ledger, raw) in results)
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"        round: ledger {ledger.RecordsPerSecond:N0} rec/s, raw {raw:N0} rec/s, ratio {ledger.RecordsPerSecond / raw:P0}"));
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"        round: ledger {ledger.RecordsPerSecond:N0} rec/s, raw {raw:N0} rec/s, ratio {ledger.RecordsPerSecond / raw:P0}; p50 µs: store append {ledger.StoreAppendP50Us:0} + turnaround {ledger.TurnaroundP50Us:0}, raw write+fsync {ledger.RawP50Ms * 1000:0}; means µs: store append {ledger.StoreAppendMeanUs:0} + turnaround {ledger.TurnaroundMeanUs:0}, GC pause {ledger.GcPauseUsPerCommit:0.0} per commit"));
             }
         }
         finally
@@ -75,6 +80,25 @@ public static class LedgerThroughput
         /// <summary>Latency of one raw write+fsync (the inline raw writer) during the round: the disk's own tail.</summary>
         public double RawP50Ms { get; init; }
         public double RawP99Ms { get; init; }
+
+        /// <summary>The ledger's store appends (write+fsync and the file store's own work), p50: compare with <see cref="RawP50Ms"/>.</summary>
+        public double StoreAppendP50Us { get; init; }
+
+        /// <summary>From one store append's return to the next one's call, p50: the time the disk sits idle.</summary>
+        public double TurnaroundP50Us { get; init; }
+
+        public double TurnaroundMeanUs { get; init; }
+
+        public double StoreAppendMeanUs { get; init; }
+
+        /// <summary>Garbage collection pauses during the ledger's slices, per commit: the disk idles during them too.</summary>
+        public double GcPauseUsPerCommit { get; init; }
+    }
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count == 0 ? 0 : values[values.Count / 2];
     }
 
     /// <summary>
@@ -82,12 +106,11 @@ public static class LedgerThroughput
     /// for <paramref name="duration"/>, so other processes' I/O on this shared disk hits both alike. Each raw slice
     /// writes the mean commit size of the ledger slice just before it.
     /// </summary>
-    private static async Task<(LedgerRun Ledger, double RawRecordsPerSecond)> RunRoundAsync(string folder, int writers, TimeSpan duration)
+    private static async Task<(LedgerRun Ledger, double RawRecordsPerSecond)> RunRoundAsync(string folder, int writers, TimeSpan duration, LedgerOptions options)
     {
         var files = FileBlobStore.OpenWritable(folder);
         var store = new CountingBlobStore(files);
-        // As the local runtime opens it: the file store has no per-blob block limit.
-        var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
+        var ledger = await BlobLedger.OpenAsync(store, options);
         var rawPath = Path.Combine(folder, "raw.bin");
         using var raw = File.OpenHandle(rawPath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None);
         RandomAccess.FlushToDisk(raw);
@@ -102,6 +125,7 @@ public static class LedgerThroughput
             var latencies = Enumerable.Range(0, writers).Select(_ => new List<double>(65_536)).ToArray();
             long records = 0, commits = 0, bytes = 0;
             double ledgerSeconds = 0;
+            var gcPause = TimeSpan.Zero;
             // Two raw writers, because on a shared machine neither is always the faster: one thread looping on
             // write+fsync, and one write+fsync per thread-pool work item (the ledger's own pattern). The baseline is the better.
             var rawInline = new RawTally();
@@ -111,7 +135,11 @@ public static class LedgerThroughput
             {
                 var (commitsBefore, bytesBefore) = (store.Appends, store.AppendedBytes);
                 var started = Stopwatch.GetTimestamp();
+                store.StartTiming();
+                var paused = GC.GetTotalPauseDuration();
                 var counts = await Task.WhenAll(Enumerable.Range(0, writers).Select(w => WriteLoopAsync(ledger, w, payload, Slice, latencies[w])));
+                store.StopTiming();
+                gcPause += GC.GetTotalPauseDuration() - paused;
                 ledgerSeconds += Stopwatch.GetElapsedTime(started).TotalSeconds;
                 var sliceRecords = counts.Sum();
                 var sliceCommits = store.Appends - commitsBefore;
@@ -135,6 +163,11 @@ public static class LedgerThroughput
             {
                 RawP50Ms = rawLatencies[rawLatencies.Count / 2],
                 RawP99Ms = rawLatencies[Math.Min(rawLatencies.Count - 1, (int)(rawLatencies.Count * 0.99))],
+                StoreAppendP50Us = Median(store.AppendTimes),
+                TurnaroundP50Us = Median(store.Turnarounds),
+                TurnaroundMeanUs = store.Turnarounds.Average(),
+                StoreAppendMeanUs = store.AppendTimes.Average(),
+                GcPauseUsPerCommit = gcPause.TotalMicroseconds / commits,
             };
             return (run, Math.Max(rawInline.RecordsPerSecond, rawPooled.RecordsPerSecond));
         }
@@ -235,11 +268,39 @@ public static class LedgerThroughput
 
         public long AppendedBytes => Interlocked.Read(ref _bytes);
 
-        public Task<AppendResult> AppendAsync(string name, long expectedOffset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+        private long _lastReturn;
+        private bool _timing;
+
+        /// <summary>Microseconds each store append took (write+fsync and the file store's own work) since <see cref="StartTiming"/>.</summary>
+        public List<double> AppendTimes { get; } = new(1 << 16);
+
+        /// <summary>Microseconds from one append's return to the next append's call: the disk idles meanwhile.</summary>
+        public List<double> Turnarounds { get; } = new(1 << 16);
+
+        /// <summary>Times appends from now on; the slice's first append starts no gap (the raw baseline ran before it).</summary>
+        public void StartTiming()
+        {
+            _lastReturn = 0;
+            _timing = true;
+        }
+
+        public void StopTiming() => _timing = false;
+
+        public async Task<AppendResult> AppendAsync(string name, long expectedOffset, ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _appends);
             Interlocked.Add(ref _bytes, data.Length);
-            return inner.AppendAsync(name, expectedOffset, data, cancellationToken);
+            var called = Stopwatch.GetTimestamp();
+            var result = await inner.AppendAsync(name, expectedOffset, data, cancellationToken);
+            var returned = Stopwatch.GetTimestamp();
+            if (_timing)
+            {
+                if (_lastReturn != 0)
+                    Turnarounds.Add(Stopwatch.GetElapsedTime(_lastReturn, called).TotalMicroseconds);
+                AppendTimes.Add(Stopwatch.GetElapsedTime(called, returned).TotalMicroseconds);
+            }
+            _lastReturn = returned;
+            return result;
         }
 
         public Task<bool> CreateIfAbsentAsync(string name, CancellationToken cancellationToken = default) => inner.CreateIfAbsentAsync(name, cancellationToken);

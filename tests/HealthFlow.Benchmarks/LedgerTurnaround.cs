@@ -10,7 +10,7 @@ namespace HealthFlow.Benchmarks;
 
 /// <summary>
 /// The ledger's software overhead per group commit, without the disk:
-/// <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- ledger-turnaround [--seconds 2] [--rounds 3] [--writers 64] [--sleep-us 200]</c>.
+/// <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- ledger-turnaround [--seconds 2] [--rounds 3] [--writers 64] [--sleep-us 200] [--cache-records N]</c>.
 /// </summary>
 /// <remarks>
 /// The same closed-loop writers as <see cref="LedgerThroughput"/> (512-byte payloads), on a store whose append
@@ -18,7 +18,8 @@ namespace HealthFlow.Benchmarks;
 /// the time from one append's return to the next append's call: the time the disk would sit idle, which sets the
 /// ratio to the raw baseline (ratio ≈ fsync / (fsync + turnaround), docs/PERFORMANCE.md "Ledger (issue 3)").
 /// Unlike that ratio it does not depend on other processes' I/O, so old and new builds can be compared on a busy
-/// machine; CPU time and bytes allocated per record are printed with it.
+/// machine; CPU time and bytes allocated per record are printed with it, and the garbage collector's pauses per commit
+/// (the disk idles during them too: most of the gap between the turnaround's mean and its median).
 /// </remarks>
 public static partial class LedgerTurnaround
 {
@@ -31,20 +32,23 @@ public static partial class LedgerTurnaround
         var rounds = Option(args, "--rounds", 3);
         var writers = Option(args, "--writers", 64);
         var sleep = Option(args, "--sleep-us", 200);
+        var cacheRecords = Option(args, "--cache-records", new LedgerOptions().CacheRecords);
         Console.WriteLine($"ledger turnaround, {writers} writers, {PayloadBytes}-byte payloads, appends sleep {sleep} µs, {seconds:0.#} s per round; load average {LoadAverage()}");
-        Console.WriteLine("round | rec/s | rec/commit | append p50 µs | turnaround p50 (mean) µs | ratio at 0.24 ms fsync, p50 (mean) | CPU µs/rec | alloc B/rec");
+        Console.WriteLine("round | rec/s | rec/commit | append p50 µs | turnaround p50 (mean) µs | ratio at 0.24 ms fsync, p50 (mean) | CPU µs/rec | alloc B/rec | GC pause µs/commit (GCs gen0/1/2) | turnaround p90/p99 µs");
         var payload = new byte[PayloadBytes];
         Random.Shared.NextBytes(payload);
         for (var round = 0; round < rounds; round++)
         {
             var store = new SleepingBlobStore(sleep);
-            var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
+            var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue, CacheRecords = cacheRecords });
             try
             {
                 await RunWritersAsync(ledger, writers, payload, TimeSpan.FromSeconds(2)); // warm-up: JIT tiering, thread pool growth
                 store.Reset();
                 var cpu = Process.GetCurrentProcess().TotalProcessorTime;
                 var allocated = GC.GetTotalAllocatedBytes(precise: true);
+                var paused = GC.GetTotalPauseDuration();
+                int[] collections = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
                 var started = Stopwatch.GetTimestamp();
                 var records = await RunWritersAsync(ledger, writers, payload, TimeSpan.FromSeconds(seconds));
                 var elapsed = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -52,10 +56,11 @@ public static partial class LedgerTurnaround
                 var allocatedPerRecord = (double)(GC.GetTotalAllocatedBytes(precise: true) - allocated) / records;
                 var turnarounds = store.Turnarounds.Order().ToArray();
                 var appends = store.Appends.Order().ToArray();
+                var gcPerCommit = (GC.GetTotalPauseDuration() - paused).TotalMicroseconds / appends.Length;
                 var p50 = turnarounds[turnarounds.Length / 2];
                 var mean = turnarounds.Average();
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{round,5} | {records / elapsed,9:N0} | {(double)records / appends.Length,10:N1} | {appends[appends.Length / 2],13:0} | {p50,10:0} ({mean:0}) | {Ratio(p50),14:P0} ({Ratio(mean):P0}) | {cpuPerRecord,10:0.00} | {allocatedPerRecord,11:0}"));
+                    $"{round,5} | {records / elapsed,9:N0} | {(double)records / appends.Length,10:N1} | {appends[appends.Length / 2],13:0} | {p50,10:0} ({mean:0}) | {Ratio(p50),14:P0} ({Ratio(mean):P0}) | {cpuPerRecord,10:0.00} | {allocatedPerRecord,11:0} | {gcPerCommit,8:0.0} ({GC.CollectionCount(0) - collections[0]}/{GC.CollectionCount(1) - collections[1]}/{GC.CollectionCount(2) - collections[2]}) | {turnarounds[turnarounds.Length * 9 / 10]:0}/{turnarounds[turnarounds.Length * 99 / 100]:0}"));
             }
             finally
             {

@@ -23,8 +23,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     private readonly RetentionPolicy _retention;
     private readonly FileStream? _writerLock;
     private readonly ConcurrentDictionary<string, SemaphoreSlim> _locks = new(StringComparer.Ordinal);
-    // Append blobs keep one open handle each: opening a file per group commit would cost more than the write.
-    private readonly ConcurrentDictionary<string, SafeFileHandle> _appendHandles = new(StringComparer.Ordinal);
+    // Append blobs keep one open handle each, and their length: opening a file per group commit would cost more than the write.
+    private readonly ConcurrentDictionary<string, AppendFile> _appendFiles = new(StringComparer.Ordinal);
     private bool _disposed;
 
     private FileBlobStore(string root, RetentionPolicy retention, bool readOnly)
@@ -74,7 +74,7 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
                 return false;
             }
             RandomAccess.FlushToDisk(handle);
-            _appendHandles[name] = handle;
+            _appendFiles[name] = new AppendFile(handle, 0);
             DurableFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
             return true;
         }
@@ -92,19 +92,24 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
         await gate.WaitAsync(cancellationToken);
         try
         {
-            var handle = AppendHandleOf(name, path);
-            if (handle is null)
+            var file = AppendFileOf(name, path);
+            if (file is null)
                 return new AppendResult(AppendStatus.NotFound, 0);
-            var length = RandomAccess.GetLength(handle);
+            // Only this store writes the file (the writer lock) and only under the blob's gate, so the length it keeps
+            // is the file's: an append is a pwrite and an fsync, like the raw baseline, with no fstat before them.
+            var length = file.Length >= 0 ? file.Length : RandomAccess.GetLength(file.Handle);
             if (length != expectedOffset)
                 return new AppendResult(AppendStatus.Conflict, length);
             // Synchronous write: the handle is not opened for asynchronous I/O, so WriteAsync would only queue the same
             // blocking pwrite to another thread-pool thread, and the fsync right after blocks this thread anyway. Inline,
             // a group commit costs one thread and no hop between write and fsync.
             cancellationToken.ThrowIfCancellationRequested();
-            RandomAccess.Write(handle, data.Span, expectedOffset);
-            RandomAccess.FlushToDisk(handle);
-            return new AppendResult(AppendStatus.Appended, expectedOffset + data.Length);
+            // A failed write may have left part of its bytes: the next append reads the length from the file.
+            file.Length = AppendFile.Unknown;
+            RandomAccess.Write(file.Handle, data.Span, expectedOffset);
+            RandomAccess.FlushToDisk(file.Handle);
+            file.Length = expectedOffset + data.Length;
+            return new AppendResult(AppendStatus.Appended, file.Length);
         }
         finally
         {
@@ -115,8 +120,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
     public async Task<int> ReadAsync(string name, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var path = PathOf(name);
-        if (_appendHandles.TryGetValue(name, out var cached))
-            return await RandomAccess.ReadAsync(cached, buffer, offset, cancellationToken);
+        if (_appendFiles.TryGetValue(name, out var cached))
+            return await RandomAccess.ReadAsync(cached.Handle, buffer, offset, cancellationToken);
         try
         {
             using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
@@ -207,8 +212,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
             }
             File.Move(temporary, path, overwrite: true);
             DurableFileSystem.SyncDirectory(directory);
-            if (_appendHandles.TryRemove(name, out var stale))
-                stale.Dispose();
+            if (_appendFiles.TryRemove(name, out var stale))
+                stale.Handle.Dispose();
             return new PutResult(PutStatus.Written, ETagOf(new FileInfo(path)));
         }
         finally
@@ -232,8 +237,8 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
                 return DeleteStatus.NotFound;
             if (ifMatch is not null && ETagOf(current) != ifMatch)
                 return DeleteStatus.Conflict;
-            if (_appendHandles.TryRemove(name, out var handle))
-                handle.Dispose();
+            if (_appendFiles.TryRemove(name, out var file))
+                file.Handle.Dispose();
             File.Delete(path);
             DurableFileSystem.SyncDirectory(Path.GetDirectoryName(path)!);
             return DeleteStatus.Deleted;
@@ -249,9 +254,9 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        foreach (var handle in _appendHandles.Values)
-            handle.Dispose();
-        _appendHandles.Clear();
+        foreach (var file in _appendFiles.Values)
+            file.Handle.Dispose();
+        _appendFiles.Clear();
         _writerLock?.Dispose();
     }
 
@@ -269,15 +274,26 @@ public sealed class FileBlobStore : IBlobStore, IDisposable
 
     private SemaphoreSlim LockOf(string name) => _locks.GetOrAdd(name, static _ => new SemaphoreSlim(1, 1));
 
-    private SafeFileHandle? AppendHandleOf(string name, string path)
+    private AppendFile? AppendFileOf(string name, string path)
     {
-        if (_appendHandles.TryGetValue(name, out var handle))
-            return handle;
+        if (_appendFiles.TryGetValue(name, out var file))
+            return file;
         if (!File.Exists(path))
             return null;
-        handle = File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-        _appendHandles[name] = handle;
-        return handle;
+        file = new AppendFile(File.OpenHandle(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete), AppendFile.Unknown);
+        _appendFiles[name] = file;
+        return file;
+    }
+
+    /// <summary>An append blob's open handle and its length, kept by the appends (under the blob's gate).</summary>
+    private sealed class AppendFile(SafeFileHandle handle, long length)
+    {
+        public const long Unknown = -1;
+
+        public SafeFileHandle Handle { get; } = handle;
+
+        /// <summary>The file's length, or <see cref="Unknown"/> until it is read from the file.</summary>
+        public long Length { get; set; } = length;
     }
 
     private void CreateDirectoryDurably(string directory)
