@@ -277,8 +277,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     private async Task ScanAsync(Dictionary<string, RecordHandler> handlers, CancellationToken cancellationToken)
     {
         const int Decoders = 2;
-        const int ChunkRecords = 512; // the hand-over costs per chunk, not per record
-        const int ChunkBytes = 1 << 20; // an 835 can be 300 KB: chunks in flight stay a few MB
+        const int ChunkRecords = 2048; // the hand-over (and waking a pool thread) costs per chunk, not per record
+        const int ChunkBytes = 1 << 21; // an 835 can be 300 KB: the chunks in flight stay under 20 MB
         var chunks = Channel.CreateBounded<Task<List<Action>>>(new BoundedChannelOptions(4 * Decoders) { SingleReader = true, SingleWriter = true });
         // Decoder k takes chunks k, k + Decoders, …, one after another, with its own string pool.
         var decoders = new Task[Decoders];
