@@ -104,7 +104,7 @@ public sealed class DailyReconciliation
         for (var i = 0; i < remittance.Claims.Count; i++)
         {
             var claim = remittance.Claims[i];
-            var occurrence = occurrences[(claim.PatientControlNumber, claim.IsReversal)] = occurrences.GetValueOrDefault((claim.PatientControlNumber, claim.IsReversal)) + 1;
+            var occurrence = ++CollectionsMarshal.GetValueRefOrAddDefault(occurrences, (claim.PatientControlNumber, claim.IsReversal), out _);
             var token = protectedClaimIds?[i] ?? _protect(claim.PatientControlNumber.Trim());
             ref var claimCheck = ref check.Claim(occurrence == 1 ? token : $"{token}#{occurrence}", withSource: true);
             claimCheck.Expected = checked(claimCheck.Expected + claim.Paid);
@@ -171,8 +171,9 @@ public sealed class DailyReconciliation
         var cash = 0m;
         var revenue = 0m;
         var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
-        foreach (var line in journal.Lines)
+        for (var i = 0; i < journal.Lines.Count; i++) // no enumerator per journal
         {
+            var line = journal.Lines[i];
             var net = checked(line.Debit - line.Credit);
             ref var posted = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, (journal.Kind, NetKey.Of(journal.LegalEntity, line)), out _);
             posted = checked(posted + net);
@@ -448,7 +449,7 @@ public sealed class DailyReconciliation
     }
 
     private void Increment(string stage, string source, long count) =>
-        _counts[(stage, source)] = _counts.GetValueOrDefault((stage, source)) + count;
+        CollectionsMarshal.GetValueRefOrAddDefault(_counts, (stage, source), out _) += count;
 
     private static void AddNet(Dictionary<NetKey, decimal> nets, string legalEntity, JournalLine line, decimal net)
     {
