@@ -26,8 +26,8 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// claims and the small streams, the second the 835s and charges, which need the whole claim index (the latest submission
 /// of a claim wins, wherever it is) and the day's discharges, and the journals (the rules take facts in any order; here the
 /// claims billed are gone before the journals' state grows). Each fact goes to the rules at once, so memory follows the
-/// rules' per-item state, not the ledger's size. A scan decodes on a reading task (JSON, claim matches, CLP01 tokens) and
-/// the caller's applies the rules in ledger order, so the two run on two cores. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
+/// rules' per-item state, not the ledger's size. A scan decodes on two tasks, chunk by chunk in turn (JSON, claim matches,
+/// CLP01 tokens), and the caller applies the rules in ledger order, so the work spreads over the cores. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
 /// the workflow builds it, one shared match per facility and payer.
 /// With a <see cref="ReportingContainer"/> (Azure, where the data folder is an instance's passing disk) the tables live
 /// in the container and the reporting folder is a working copy.
@@ -277,9 +277,10 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     private async Task ScanAsync(Dictionary<string, RecordHandler> handlers, CancellationToken cancellationToken)
     {
         const int Decoders = 2;
-        const int ChunkRecords = 2048; // the hand-over (and waking a pool thread) costs per chunk, not per record
-        const int ChunkBytes = 1 << 21; // an 835 can be 300 KB: the chunks in flight stay under 20 MB
-        var chunks = Channel.CreateBounded<Task<List<Action>>>(new BoundedChannelOptions(4 * Decoders) { SingleReader = true, SingleWriter = true });
+        const int ChunkRecords = 1024; // the hand-over (and waking a pool thread) costs per chunk, not per record
+        const int ChunkBytes = 1 << 20; // an 835 can be 300 KB
+        // Decoded chunks waiting to be applied hold their facts (the peak is close to the 1 GB goal): two per decoder.
+        var chunks = Channel.CreateBounded<Task<List<Action>>>(new BoundedChannelOptions(2 * Decoders) { SingleReader = true, SingleWriter = true });
         // Decoder k takes chunks k, k + Decoders, …, one after another, with its own string pool.
         var decoders = new Task[Decoders];
         var pools = new Utf8StringPool[Decoders];
