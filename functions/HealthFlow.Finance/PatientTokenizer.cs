@@ -28,8 +28,14 @@ public sealed class PatientTokenizer
 
     public string Tokenize(string identifier)
     {
+        ArgumentNullException.ThrowIfNull(identifier);
         var hmac = KeyedHmac();
-        hmac.AppendData(Encoding.UTF8.GetBytes(identifier.Trim().ToUpperInvariant()));
+        // identifier.Trim().ToUpperInvariant() in UTF-8, without the two intermediate strings and the byte array.
+        var text = identifier.AsSpan().Trim();
+        Span<char> upper = text.Length <= 128 ? stackalloc char[text.Length] : new char[text.Length];
+        text.ToUpperInvariant(upper);
+        Span<byte> utf8 = upper.Length <= 128 ? stackalloc byte[Encoding.UTF8.GetMaxByteCount(upper.Length)] : new byte[Encoding.UTF8.GetMaxByteCount(upper.Length)];
+        hmac.AppendData(utf8[..Encoding.UTF8.GetBytes(upper, utf8)]);
         Span<byte> mac = stackalloc byte[32];
         hmac.GetHashAndReset(mac);
         return "pt_" + Convert.ToHexStringLower(mac[..16]);

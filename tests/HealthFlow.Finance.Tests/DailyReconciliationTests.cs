@@ -45,6 +45,25 @@ public sealed class DailyReconciliationTests
         Assert.Equal(day.Dropped!.Lines.Sum(l => l.Debit), found.Difference);
         Assert.StartsWith("remit:", found.Reference, StringComparison.Ordinal);
         Assert.Contains(":pt_", found.Reference, StringComparison.Ordinal);
+        Assert.Equal(day.Dropped.IdempotencyKey[..day.Dropped.IdempotencyKey.LastIndexOf(':')], found.Reference); // the claim's key: its journal's without the kind
+    }
+
+    [Fact]
+    public void A_dropped_journal_of_the_second_payment_of_a_claim_in_an_835_is_one_break_of_that_payment()
+    {
+        var remittance = Remittance("TRN-TWICE", [Claim("PCN-T1", 300m), Claim("PCN-T1", 200m), Claim("PCN-T2", 100m)]) with { PaymentDate = Day };
+        var matches = Matches(("PCN-T1", "RMC", "ACME"), ("PCN-T2", "RMC", "ACME"));
+        var journals = RemittanceRule.Build(Sample, remittance, matches, Day, protectIdentifier: Tokenizer.Tokenize).Journals;
+        var dropped = Assert.Single(journals, j => j.Kind == JournalKinds.Cash && j.IdempotencyKey.Contains("#2:", StringComparison.Ordinal));
+        var reconciliation = new DailyReconciliation(Sample, Day, Tokenizer.Tokenize);
+        reconciliation.AddRemittance(remittance, matches, "remit:TRN-TWICE", Morning);
+        foreach (var journal in journals.Where(j => j != dropped))
+            reconciliation.AddPostedJournal(journal, Morning.AddMinutes(5));
+
+        var found = Assert.Single(reconciliation.Finish(Morning.AddHours(1)).Breaks);
+
+        Assert.Equal((BreakCauses.Unposted, BreakLevels.Claim, 200m), (found.Cause, found.Level, found.Difference));
+        Assert.Equal($"remit:ACME HEALTH PLAN:TRN-TWICE:{Tokenizer.Tokenize("PCN-T1")}#2", found.Reference);
     }
 
     [Fact]

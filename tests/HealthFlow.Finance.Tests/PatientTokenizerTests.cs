@@ -13,7 +13,7 @@ public sealed class PatientTokenizerTests
     {
         var keys = new[] { Key(1), Key(7) };
         var tokenizers = keys.Select(k => new PatientTokenizer(k)).ToArray();
-        foreach (var identifier in new[] { "PCN0000000001", " mbr1001 ", "DOE|JANE|Q", "é", "" })
+        foreach (var identifier in new[] { "PCN0000000001", " mbr1001 ", "DOE|JANE|Q", "é", "", " " + new string('x', 300) })
         {
             for (var i = 0; i < 2; i++) // alternating keys on one thread, twice
             {

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using HealthFlow.Finance.Journals;
 using static HealthFlow.Finance.Events.WrittenJson;
 
 namespace HealthFlow.Finance.Events;
@@ -15,12 +16,17 @@ namespace HealthFlow.Finance.Events;
 public static class SourceEventJson
 {
     /// <summary>The event in <paramref name="json"/>, as <see cref="EventJson.Deserialize"/> reads it.</summary>
+    /// <param name="json">The event's UTF-8 JSON.</param>
+    /// <param name="strings">
+    /// Where the low-cardinality strings of claims and 835s (kinds, payers, facilities, currencies, codes, receipt ids)
+    /// come from, so that reading a million of them does not allocate each again; null to allocate them.
+    /// </param>
     /// <exception cref="JsonException">Not a canonical event.</exception>
     /// <exception cref="NotSupportedException">An event type the serializer does not know.</exception>
-    public static CanonicalEvent Deserialize(ReadOnlySpan<byte> json) => TryReadWritten(json) ?? EventJson.Deserialize(json);
+    public static CanonicalEvent Deserialize(ReadOnlySpan<byte> json, Utf8StringPool? strings = null) => TryReadWritten(json, strings) ?? EventJson.Deserialize(json);
 
     /// <summary>The event when <paramref name="json"/> has the written shape of a claim or an 835, else null.</summary>
-    internal static CanonicalEvent? TryReadWritten(ReadOnlySpan<byte> json)
+    internal static CanonicalEvent? TryReadWritten(ReadOnlySpan<byte> json, Utf8StringPool? strings = null)
     {
         try
         {
@@ -28,8 +34,8 @@ public static class SourceEventJson
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !reader.Read() || !reader.ValueTextEquals("type"u8)
                 || !reader.Read() || reader.TokenType != JsonTokenType.String)
                 return null;
-            CanonicalEvent? read = reader.ValueTextEquals("ClaimSubmitted"u8) ? ReadClaim(ref reader)
-                : reader.ValueTextEquals("RemittanceReceived"u8) ? ReadRemittance(ref reader)
+            CanonicalEvent? read = reader.ValueTextEquals("ClaimSubmitted"u8) ? ReadClaim(ref reader, strings)
+                : reader.ValueTextEquals("RemittanceReceived"u8) ? ReadRemittance(ref reader, strings)
                 : null;
             return read is not null && reader.TokenType == JsonTokenType.EndObject && !reader.Read() ? read : null;
         }
@@ -43,7 +49,7 @@ public static class SourceEventJson
         }
     }
 
-    private static ClaimSubmitted? ReadClaim(ref Utf8JsonReader reader)
+    private static ClaimSubmitted? ReadClaim(ref Utf8JsonReader reader, Utf8StringPool? strings)
     {
         string? key = null, correlation = null, causation = null, claimId = null, claimKind = null, facility = null, encounter = null,
             npi = null, payer = null, patient = null, frequency = null;
@@ -54,19 +60,19 @@ public static class SourceEventJson
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var ok = Property(ref reader, ref seen, "idempotencyKey"u8, 1) ? TryString(ref reader, out key)
-                : Property(ref reader, ref seen, "correlationId"u8, 2) ? TryString(ref reader, out correlation)
-                : Property(ref reader, ref seen, "causationId"u8, 3) ? TryString(ref reader, out causation)
+                : Property(ref reader, ref seen, "correlationId"u8, 2) ? TryString(ref reader, strings, out correlation)
+                : Property(ref reader, ref seen, "causationId"u8, 3) ? TryString(ref reader, strings, out causation)
                 : Property(ref reader, ref seen, "claimId"u8, 4) ? TryString(ref reader, out claimId)
-                : Property(ref reader, ref seen, "claimKind"u8, 5) ? TryString(ref reader, out claimKind)
-                : Property(ref reader, ref seen, "payer"u8, 6) ? TryString(ref reader, out payer)
-                : Property(ref reader, ref seen, "totalCharge"u8, 7) ? TryMoney(ref reader, out total)
-                : Property(ref reader, ref seen, "facility"u8, 8) ? TryString(ref reader, out facility)
+                : Property(ref reader, ref seen, "claimKind"u8, 5) ? TryString(ref reader, strings, out claimKind)
+                : Property(ref reader, ref seen, "payer"u8, 6) ? TryString(ref reader, strings, out payer)
+                : Property(ref reader, ref seen, "totalCharge"u8, 7) ? TryMoney(ref reader, strings, out total)
+                : Property(ref reader, ref seen, "facility"u8, 8) ? TryString(ref reader, strings, out facility)
                 : Property(ref reader, ref seen, "encounterId"u8, 9) ? TryString(ref reader, out encounter)
-                : Property(ref reader, ref seen, "billingProviderNpi"u8, 10) ? TryString(ref reader, out npi)
+                : Property(ref reader, ref seen, "billingProviderNpi"u8, 10) ? TryString(ref reader, strings, out npi)
                 : Property(ref reader, ref seen, "patientToken"u8, 11) ? TryString(ref reader, out patient)
-                : Property(ref reader, ref seen, "frequencyCode"u8, 12) ? TryString(ref reader, out frequency)
-                : Property(ref reader, ref seen, "diagnosisCodes"u8, 13) ? TryStrings(ref reader, out diagnoses)
-                : Property(ref reader, ref seen, "lines"u8, 14) ? TryList(ref reader, TryClaimLine, out lines)
+                : Property(ref reader, ref seen, "frequencyCode"u8, 12) ? TryString(ref reader, strings, out frequency)
+                : Property(ref reader, ref seen, "diagnosisCodes"u8, 13) ? TryStrings(ref reader, strings, out diagnoses)
+                : Property(ref reader, ref seen, "lines"u8, 14) ? TryList(ref reader, strings, TryClaimLine, out lines)
                 : ReadOnly(ref reader, ref seen, 15);
             if (!ok)
                 return null;
@@ -93,7 +99,7 @@ public static class SourceEventJson
         };
     }
 
-    private static bool TryClaimLine(ref Utf8JsonReader reader, out ClaimLine? line)
+    private static bool TryClaimLine(ref Utf8JsonReader reader, Utf8StringPool? strings, out ClaimLine? line)
     {
         line = null;
         string? revenue = null, procedure = null;
@@ -106,9 +112,9 @@ public static class SourceEventJson
         {
             var ok = Property(ref reader, ref seen, "number"u8, 1) ? reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out number)
                 : Property(ref reader, ref seen, "quantity"u8, 2) ? TryDecimal(ref reader, out quantity)
-                : Property(ref reader, ref seen, "charge"u8, 3) ? TryMoney(ref reader, out charge)
-                : Property(ref reader, ref seen, "revenueCode"u8, 4) ? TryString(ref reader, out revenue)
-                : Property(ref reader, ref seen, "procedureCode"u8, 5) ? TryString(ref reader, out procedure)
+                : Property(ref reader, ref seen, "charge"u8, 3) ? TryMoney(ref reader, strings, out charge)
+                : Property(ref reader, ref seen, "revenueCode"u8, 4) ? TryString(ref reader, strings, out revenue)
+                : Property(ref reader, ref seen, "procedureCode"u8, 5) ? TryString(ref reader, strings, out procedure)
                 : Property(ref reader, ref seen, "serviceDate"u8, 6) && TryDate(ref reader, out date);
             if (!ok)
                 return false;
@@ -120,7 +126,7 @@ public static class SourceEventJson
         return true;
     }
 
-    private static RemittanceReceived? ReadRemittance(ref Utf8JsonReader reader)
+    private static RemittanceReceived? ReadRemittance(ref Utf8JsonReader reader, Utf8StringPool? strings)
     {
         string? key = null, correlation = null, causation = null, payer = null, payee = null, trace = null, payerId = null, payeeNpi = null, method = null;
         var amount = default(Money);
@@ -133,20 +139,20 @@ public static class SourceEventJson
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var ok = Property(ref reader, ref seen, "idempotencyKey"u8, 1) ? TryString(ref reader, out key)
-                : Property(ref reader, ref seen, "correlationId"u8, 2) ? TryString(ref reader, out correlation)
-                : Property(ref reader, ref seen, "causationId"u8, 3) ? TryString(ref reader, out causation)
-                : Property(ref reader, ref seen, "payer"u8, 4) ? TryString(ref reader, out payer)
-                : Property(ref reader, ref seen, "payee"u8, 5) ? TryString(ref reader, out payee)
+                : Property(ref reader, ref seen, "correlationId"u8, 2) ? TryString(ref reader, strings, out correlation)
+                : Property(ref reader, ref seen, "causationId"u8, 3) ? TryString(ref reader, strings, out causation)
+                : Property(ref reader, ref seen, "payer"u8, 4) ? TryString(ref reader, strings, out payer)
+                : Property(ref reader, ref seen, "payee"u8, 5) ? TryString(ref reader, strings, out payee)
                 : Property(ref reader, ref seen, "traceNumber"u8, 6) ? TryString(ref reader, out trace)
-                : Property(ref reader, ref seen, "paymentAmount"u8, 7) ? TryMoney(ref reader, out amount)
+                : Property(ref reader, ref seen, "paymentAmount"u8, 7) ? TryMoney(ref reader, strings, out amount)
                 : Property(ref reader, ref seen, "balanced"u8, 8) ? TryBool(ref reader, out balanced)
-                : Property(ref reader, ref seen, "payerId"u8, 9) ? TryString(ref reader, out payerId)
-                : Property(ref reader, ref seen, "payeeNpi"u8, 10) ? TryString(ref reader, out payeeNpi)
-                : Property(ref reader, ref seen, "paymentMethod"u8, 11) ? TryString(ref reader, out method)
+                : Property(ref reader, ref seen, "payerId"u8, 9) ? TryString(ref reader, strings, out payerId)
+                : Property(ref reader, ref seen, "payeeNpi"u8, 10) ? TryString(ref reader, strings, out payeeNpi)
+                : Property(ref reader, ref seen, "paymentMethod"u8, 11) ? TryString(ref reader, strings, out method)
                 : Property(ref reader, ref seen, "paymentDate"u8, 12) ? TryDate(ref reader, out date)
                 : Property(ref reader, ref seen, "difference"u8, 13) ? TryDecimal(ref reader, out difference)
-                : Property(ref reader, ref seen, "claims"u8, 14) ? TryList(ref reader, TryClaimPayment, out claims)
-                : Property(ref reader, ref seen, "providerAdjustments"u8, 15) ? TryList(ref reader, TryProviderAdjustment, out adjustments)
+                : Property(ref reader, ref seen, "claims"u8, 14) ? TryList(ref reader, strings, TryClaimPayment, out claims)
+                : Property(ref reader, ref seen, "providerAdjustments"u8, 15) ? TryList(ref reader, strings, TryProviderAdjustment, out adjustments)
                 : ReadOnly(ref reader, ref seen, 16);
             if (!ok)
                 return null;
@@ -174,7 +180,7 @@ public static class SourceEventJson
         };
     }
 
-    private static bool TryClaimPayment(ref Utf8JsonReader reader, out ClaimPayment? payment)
+    private static bool TryClaimPayment(ref Utf8JsonReader reader, Utf8StringPool? strings, out ClaimPayment? payment)
     {
         payment = null;
         string? pcn = null, status = null, payerControl = null, patient = null;
@@ -187,15 +193,15 @@ public static class SourceEventJson
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var ok = Property(ref reader, ref seen, "patientControlNumber"u8, 1) ? TryString(ref reader, out pcn)
-                : Property(ref reader, ref seen, "status"u8, 2) ? TryString(ref reader, out status)
+                : Property(ref reader, ref seen, "status"u8, 2) ? TryString(ref reader, strings, out status)
                 : Property(ref reader, ref seen, "charge"u8, 3) ? TryDecimal(ref reader, out charge)
                 : Property(ref reader, ref seen, "paid"u8, 4) ? TryDecimal(ref reader, out paid)
                 : Property(ref reader, ref seen, "patientResponsibility"u8, 5) ? TryDecimal(ref reader, out patientResponsibility)
                 : Property(ref reader, ref seen, "payerClaimControlNumber"u8, 6) ? TryString(ref reader, out payerControl)
                 : Property(ref reader, ref seen, "patientToken"u8, 7) ? TryString(ref reader, out patient)
-                : Property(ref reader, ref seen, "adjustments"u8, 8) ? TryList(ref reader, TryAdjustment, out adjustments)
-                : Property(ref reader, ref seen, "serviceLines"u8, 9) ? TryList(ref reader, TryServiceLine, out lines)
-                : Property(ref reader, ref seen, "remarkCodes"u8, 10) ? TryStrings(ref reader, out remarks)
+                : Property(ref reader, ref seen, "adjustments"u8, 8) ? TryList(ref reader, strings, TryAdjustment, out adjustments)
+                : Property(ref reader, ref seen, "serviceLines"u8, 9) ? TryList(ref reader, strings, TryServiceLine, out lines)
+                : Property(ref reader, ref seen, "remarkCodes"u8, 10) ? TryStrings(ref reader, strings, out remarks)
                 : Property(ref reader, ref seen, "balanced"u8, 11) ? TryBool(ref reader, out balanced)
                 // Computed from the status: written, and skipped when read.
                 : Property(ref reader, ref seen, "isReversal"u8, 12) ? TryBool(ref reader, out _)
@@ -223,7 +229,7 @@ public static class SourceEventJson
         return true;
     }
 
-    private static bool TryServiceLine(ref Utf8JsonReader reader, out ServiceLinePayment? line)
+    private static bool TryServiceLine(ref Utf8JsonReader reader, Utf8StringPool? strings, out ServiceLinePayment? line)
     {
         line = null;
         string? procedure = null, revenue = null;
@@ -235,10 +241,10 @@ public static class SourceEventJson
         {
             var ok = Property(ref reader, ref seen, "charge"u8, 1) ? TryDecimal(ref reader, out charge)
                 : Property(ref reader, ref seen, "paid"u8, 2) ? TryDecimal(ref reader, out paid)
-                : Property(ref reader, ref seen, "adjustments"u8, 3) ? TryList(ref reader, TryAdjustment, out adjustments)
-                : Property(ref reader, ref seen, "procedureCode"u8, 4) ? TryString(ref reader, out procedure)
-                : Property(ref reader, ref seen, "revenueCode"u8, 5) ? TryString(ref reader, out revenue)
-                : Property(ref reader, ref seen, "remarkCodes"u8, 6) && TryStrings(ref reader, out remarks);
+                : Property(ref reader, ref seen, "adjustments"u8, 3) ? TryList(ref reader, strings, TryAdjustment, out adjustments)
+                : Property(ref reader, ref seen, "procedureCode"u8, 4) ? TryString(ref reader, strings, out procedure)
+                : Property(ref reader, ref seen, "revenueCode"u8, 5) ? TryString(ref reader, strings, out revenue)
+                : Property(ref reader, ref seen, "remarkCodes"u8, 6) && TryStrings(ref reader, strings, out remarks);
             if (!ok)
                 return false;
         }
@@ -249,7 +255,7 @@ public static class SourceEventJson
         return true;
     }
 
-    private static bool TryAdjustment(ref Utf8JsonReader reader, out Adjustment? adjustment)
+    private static bool TryAdjustment(ref Utf8JsonReader reader, Utf8StringPool? strings, out Adjustment? adjustment)
     {
         adjustment = null;
         string? group = null, reason = null;
@@ -257,8 +263,8 @@ public static class SourceEventJson
         var seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var ok = Property(ref reader, ref seen, "group"u8, 1) ? TryString(ref reader, out group) && group is not null
-                : Property(ref reader, ref seen, "reason"u8, 2) ? TryString(ref reader, out reason) && reason is not null
+            var ok = Property(ref reader, ref seen, "group"u8, 1) ? TryString(ref reader, strings, out group) && group is not null
+                : Property(ref reader, ref seen, "reason"u8, 2) ? TryString(ref reader, strings, out reason) && reason is not null
                 : Property(ref reader, ref seen, "amount"u8, 3) && TryDecimal(ref reader, out amount);
             if (!ok)
                 return false;
@@ -270,7 +276,7 @@ public static class SourceEventJson
         return true;
     }
 
-    private static bool TryProviderAdjustment(ref Utf8JsonReader reader, out ProviderAdjustment? adjustment)
+    private static bool TryProviderAdjustment(ref Utf8JsonReader reader, Utf8StringPool? strings, out ProviderAdjustment? adjustment)
     {
         adjustment = null;
         string? reason = null, reference = null;
@@ -278,7 +284,7 @@ public static class SourceEventJson
         var seen = 0;
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            var ok = Property(ref reader, ref seen, "reason"u8, 1) ? TryString(ref reader, out reason) && reason is not null
+            var ok = Property(ref reader, ref seen, "reason"u8, 1) ? TryString(ref reader, strings, out reason) && reason is not null
                 : Property(ref reader, ref seen, "amount"u8, 2) ? TryDecimal(ref reader, out amount)
                 : Property(ref reader, ref seen, "reference"u8, 3) && TryString(ref reader, out reference);
             if (!ok)
@@ -291,10 +297,10 @@ public static class SourceEventJson
         return true;
     }
 
-    private delegate bool ItemReader<T>(ref Utf8JsonReader reader, out T? item);
+    private delegate bool ItemReader<T>(ref Utf8JsonReader reader, Utf8StringPool? strings, out T? item);
 
     /// <summary>An array of objects, each read by <paramref name="item"/> (which starts on the object's start).</summary>
-    private static bool TryList<T>(ref Utf8JsonReader reader, ItemReader<T> item, out List<T>? list)
+    private static bool TryList<T>(ref Utf8JsonReader reader, Utf8StringPool? strings, ItemReader<T> item, out List<T>? list)
     {
         list = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
@@ -302,7 +308,7 @@ public static class SourceEventJson
         var read = new List<T>();
         while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
         {
-            if (!item(ref reader, out var value) || reader.TokenType != JsonTokenType.EndObject)
+            if (!item(ref reader, strings, out var value) || reader.TokenType != JsonTokenType.EndObject)
                 return false;
             read.Add(value!);
         }
@@ -313,21 +319,21 @@ public static class SourceEventJson
         return true;
     }
 
-    private static bool TryStrings(ref Utf8JsonReader reader, out List<string>? list)
+    private static bool TryStrings(ref Utf8JsonReader reader, Utf8StringPool? strings, out List<string>? list)
     {
         list = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
             return false;
         var read = new List<string>();
         while (reader.Read() && reader.TokenType == JsonTokenType.String)
-            read.Add(reader.GetString()!);
+            read.Add(strings is not null && !reader.ValueIsEscaped && strings.TryGet(reader.ValueSpan, out var pooled) ? pooled : reader.GetString()!);
         if (reader.TokenType != JsonTokenType.EndArray)
             return false;
         list = read;
         return true;
     }
 
-    private static bool TryMoney(ref Utf8JsonReader reader, out Money money)
+    private static bool TryMoney(ref Utf8JsonReader reader, Utf8StringPool? strings, out Money money)
     {
         money = default;
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -338,7 +344,7 @@ public static class SourceEventJson
         while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
             var ok = Property(ref reader, ref seen, "amount"u8, 1) ? TryDecimal(ref reader, out amount)
-                : Property(ref reader, ref seen, "currency"u8, 2) && TryString(ref reader, out currency) && currency is not null;
+                : Property(ref reader, ref seen, "currency"u8, 2) && TryString(ref reader, strings, out currency) && currency is not null;
             if (!ok)
                 return false;
         }
@@ -354,5 +360,5 @@ public static class SourceEventJson
     /// writes them, computed from its other properties, and the serializer skips them when reading.
     /// </summary>
     private static bool ReadOnly(ref Utf8JsonReader reader, ref int seen, int bit) =>
-        (Property(ref reader, ref seen, "topic"u8, bit) || Property(ref reader, ref seen, "sessionKey"u8, bit + 1)) && TryString(ref reader, out _);
+        (Property(ref reader, ref seen, "topic"u8, bit) || Property(ref reader, ref seen, "sessionKey"u8, bit + 1)) && reader.Read() && reader.TokenType is JsonTokenType.String or JsonTokenType.Null; // skipped, not allocated
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using HealthFlow.Finance.Events;
@@ -103,15 +104,9 @@ public sealed class DailyReconciliation
         for (var i = 0; i < remittance.Claims.Count; i++)
         {
             var claim = remittance.Claims[i];
-            var occurrence = occurrences[(claim.PatientControlNumber, claim.IsReversal)] = occurrences.GetValueOrDefault((claim.PatientControlNumber, claim.IsReversal)) + 1;
+            var occurrence = ++CollectionsMarshal.GetValueRefOrAddDefault(occurrences, (claim.PatientControlNumber, claim.IsReversal), out _);
             var token = protectedClaimIds?[i] ?? _protect(claim.PatientControlNumber.Trim());
-            var claimCheck = check.Claim(occurrence == 1 ? token : $"{token}#{occurrence}");
-            if (!claimCheck.HasSource)
-            {
-                claimCheck.HasSource = true;
-                check.Claims.Add(claimCheck);
-            }
-
+            ref var claimCheck = ref check.Claim(occurrence == 1 ? token : $"{token}#{occurrence}", withSource: true);
             claimCheck.Expected = checked(claimCheck.Expected + claim.Paid);
             claimCheck.Where = matches.TryGetValue(claim.PatientControlNumber, out var match) && !match.WasUnapplied
                 ? Place(_masterData.FindFacility(match.Facility), _masterData.FindPayer(match.Payer)?.Code ?? match.Payer, match.Facility)
@@ -176,8 +171,9 @@ public sealed class DailyReconciliation
         var cash = 0m;
         var revenue = 0m;
         var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
-        foreach (var line in journal.Lines)
+        for (var i = 0; i < journal.Lines.Count; i++) // no enumerator per journal
         {
+            var line = journal.Lines[i];
             var net = checked(line.Debit - line.Credit);
             ref var posted = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, (journal.Kind, NetKey.Of(journal.LegalEntity, line)), out _);
             posted = checked(posted + net);
@@ -193,7 +189,7 @@ public sealed class DailyReconciliation
             var remittance = Remittance(key[..remitEnd]);
             remittance.Posted(cash, recordedAt);
             if (cashKind && ColonAt(key, 4) is var claimEnd and > 0)
-                remittance.Claim(key[(remitEnd + 1)..claimEnd]).Posted(cash, recordedAt);
+                remittance.Claim(key[(remitEnd + 1)..claimEnd]).Posted(cash);
         }
         else if (key.StartsWith("discharge:", StringComparison.Ordinal) && ColonAt(key, 3) is var encounterEnd and > 0)
         {
@@ -323,12 +319,12 @@ public sealed class DailyReconciliation
             }
 
             var explained = 0m;
-            foreach (var claim in remittance.Claims)
+            foreach (var claim in remittance.ClaimsWithSource())
             {
                 if (claim.Expected == claim.PostedCash)
                     continue;
                 explained += claim.Expected - claim.PostedCash;
-                Break(claim.Where, claim.AnyPosted ? BreakCauses.AmountMismatch : BreakCauses.Unposted, BreakLevels.Claim, claim.Key, claim.Expected, claim.PostedCash,
+                Break(claim.Where, claim.AnyPosted ? BreakCauses.AmountMismatch : BreakCauses.Unposted, BreakLevels.Claim, remittance.ClaimKey(claim), claim.Expected, claim.PostedCash,
                     remittance.Since, claim.AnyPosted ? "CLP04 differs from the posted cash line" : "no cash journal for the claim payment");
             }
 
@@ -453,7 +449,7 @@ public sealed class DailyReconciliation
     }
 
     private void Increment(string stage, string source, long count) =>
-        _counts[(stage, source)] = _counts.GetValueOrDefault((stage, source)) + count;
+        CollectionsMarshal.GetValueRefOrAddDefault(_counts, (stage, source), out _) += count;
 
     private static void AddNet(Dictionary<NetKey, decimal> nets, string legalEntity, JournalLine line, decimal net)
     {
@@ -569,11 +565,55 @@ public sealed class DailyReconciliation
         }
     }
 
-    /// <summary>A claim payment of an 835, known by its reference there (the patient token, <c>#k</c> for the k-th repeat): its key is built only for a break.</summary>
-    private sealed class ClaimCheck(RemittanceCheck remittance, string reference) : Check
+    /// <summary>
+    /// A claim payment of an 835, known by its reference there (<see cref="ClaimReference"/>); its key is built only for a
+    /// break. A struct in its 835's list: a day's million claim payments are not a million objects for the collector to trace.
+    /// </summary>
+    private struct ClaimCheck(ClaimReference reference)
     {
-        public override string Key => $"{remittance.Key}:{reference}";
-        public decimal Expected { get; set; }
+        public readonly ClaimReference Reference = reference;
+        public bool HasSource;
+        public Where Where = Where.Unknown;
+        public decimal Expected;
+        public decimal PostedCash;
+        public bool AnyPosted;
+
+        public void Posted(decimal amount)
+        {
+            PostedCash = checked(PostedCash + amount);
+            AnyPosted = true;
+        }
+    }
+
+    /// <summary>
+    /// A claim payment's reference in its 835: the posting rule's patient token of its CLP01 (<c>pt_</c> and 32 hex digits,
+    /// kept as its 128 bits), and <c>#k</c> for the k-th CLP with that CLP01 (k &gt; 1); any other text as it is.
+    /// </summary>
+    private readonly record struct ClaimReference(UInt128 Token, int Occurrence, string? Text)
+    {
+        private const string Prefix = "pt_";
+        private const int TokenLength = 35;
+        private static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
+
+        public static ClaimReference Parse(ReadOnlySpan<char> reference)
+        {
+            if (reference.StartsWith(Prefix, StringComparison.Ordinal) && reference.Length >= TokenLength
+                && !reference[Prefix.Length..TokenLength].ContainsAnyExcept(LowerHex)
+                && UInt128.TryParse(reference[Prefix.Length..TokenLength], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var token)
+                && Repeat(reference[TokenLength..]) is var occurrence and > 0)
+                return new ClaimReference(token, occurrence, null);
+            return new ClaimReference(0, 0, reference.ToString());
+        }
+
+        /// <summary>1 for nothing, k for <c>#k</c> written as the rule writes it (k &gt; 1, no leading zero), else 0.</summary>
+        private static int Repeat(ReadOnlySpan<char> suffix) =>
+            suffix.IsEmpty ? 1
+            : suffix.Length is > 1 and <= 10 && suffix[0] == '#' && suffix[1] != '0' && !suffix[1..].ContainsAnyExceptInRange('0', '9')
+                && int.TryParse(suffix[1..], NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k > 1 ? k
+            : 0;
+
+        public override string ToString() =>
+            Text ?? (Occurrence > 1 ? string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Token:x32}#{Occurrence}") : string.Create(CultureInfo.InvariantCulture, $"{Prefix}{Token:x32}"));
     }
 
     private abstract class DocumentCheck(string key) : Check
@@ -589,10 +629,34 @@ public sealed class DailyReconciliation
         public decimal Bpr { get; set; }
         public int ClaimCount { get; set; }
         public bool ExpectsJournals { get; set; }
-        public List<ClaimCheck> Claims { get; } = [];
-        private readonly Dictionary<string, ClaimCheck> _byReference = new(StringComparer.Ordinal);
+        private readonly List<ClaimCheck> _claims = [];
+        private readonly Dictionary<ClaimReference, int> _byReference = [];
+        private readonly List<int> _withSource = []; // in the order their 835 named them
 
-        public ClaimCheck Claim(ReadOnlySpan<char> reference) => GetOrAdd(_byReference, reference, r => new ClaimCheck(this, r));
+        /// <summary>The claim payment with <paramref name="reference"/>, added on first mention; <paramref name="withSource"/> when its 835 names it.</summary>
+        public ref ClaimCheck Claim(ReadOnlySpan<char> reference, bool withSource = false)
+        {
+            var parsed = ClaimReference.Parse(reference);
+            ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_byReference, parsed, out var known);
+            if (!known)
+            {
+                index = _claims.Count;
+                _claims.Add(new ClaimCheck(parsed));
+            }
+
+            ref var claim = ref CollectionsMarshal.AsSpan(_claims)[index];
+            if (withSource && !claim.HasSource)
+            {
+                claim.HasSource = true;
+                _withSource.Add(index);
+            }
+
+            return ref claim;
+        }
+
+        public IEnumerable<ClaimCheck> ClaimsWithSource() => _withSource.Select(i => _claims[i]);
+
+        public string ClaimKey(ClaimCheck claim) => $"{Key}:{claim.Reference}";
     }
 
     private sealed class EncounterCheck(string key) : DocumentCheck(key)

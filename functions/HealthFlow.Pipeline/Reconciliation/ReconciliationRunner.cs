@@ -26,8 +26,8 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// claims and the small streams, the second the 835s and charges, which need the whole claim index (the latest submission
 /// of a claim wins, wherever it is) and the day's discharges, and the journals (the rules take facts in any order; here the
 /// claims billed are gone before the journals' state grows). Each fact goes to the rules at once, so memory follows the
-/// rules' per-item state, not the ledger's size. A scan decodes on a reading task (JSON, claim matches, CLP01 tokens) and
-/// the caller's applies the rules in ledger order, so the two run on two cores. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
+/// rules' per-item state, not the ledger's size. A scan decodes on two tasks, chunk by chunk in turn (JSON, claim matches,
+/// CLP01 tokens), and the caller applies the rules in ledger order, so the work spreads over the cores. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
 /// the workflow builds it, one shared match per facility and payer.
 /// With a <see cref="ReportingContainer"/> (Azure, where the data folder is an instance's passing disk) the tables live
 /// in the container and the reporting folder is a working copy.
@@ -90,19 +90,19 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         var formats = new Dictionary<string, string>(StringComparer.Ordinal);
         var parsed = new HashSet<string>(StringComparer.Ordinal);
 
-        var independent = new Dictionary<string, Func<LedgerRecord, Action?>>(StringComparer.Ordinal)
+        var independent = new Dictionary<string, RecordHandler>(StringComparer.Ordinal)
         {
-            [ExceptionBook.ResolutionStream] = record => record.Type == ExceptionBook.ResolvedType ? () => { resolved.TryAdd(record.Key, record.Time); } : null,
-            [BusRecords.TopicStream(ExceptionBook.Topic)] = record =>
+            [ExceptionBook.ResolutionStream] = (record, strings) => record.Type == ExceptionBook.ResolvedType ? () => { resolved.TryAdd(record.Key, record.Time); } : null,
+            [BusRecords.TopicStream(ExceptionBook.Topic)] = (record, strings) =>
             {
                 if (record.Type != WorkflowException.MessageType)
                     return null;
                 var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
                 return () => exceptions.TryAdd(exception.Id, exception);
             },
-            [BusRecords.TopicStream("claims")] = record =>
+            [BusRecords.TopicStream("claims")] = (record, strings) =>
             {
-                if (record.Type != nameof(ClaimSubmitted) || TryReadEvent(record) is not ClaimSubmitted claim)
+                if (record.Type != nameof(ClaimSubmitted) || TryReadEvent(record, strings) is not ClaimSubmitted claim)
                     return null;
                 var match = ClaimMatch.FromClaim(claim, masterData);
                 return () =>
@@ -113,14 +113,14 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                         claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
                 };
             },
-            [BusRecords.TopicStream("encounters")] = record => TryReadEvent(record) switch
+            [BusRecords.TopicStream("encounters")] = (record, strings) => TryReadEvent(record, strings) switch
             {
                 EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime), out var reconciliation) =>
                     () => { discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time, reconciliation)); },
                 DischargeCancelled cancel => () => { cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim())); },
                 _ => null,
             },
-            [ErpPostedRegister.Stream] = record =>
+            [ErpPostedRegister.Stream] = (record, strings) =>
             {
                 if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
                     return null;
@@ -128,7 +128,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 var post = new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason);
                 return () => all.ForEach(r => r.AddErpPost(post));
             },
-            [ReceiptRecords.ReceiptStream] = record =>
+            [ReceiptRecords.ReceiptStream] = (record, strings) =>
             {
                 switch (record.Type)
                 {
@@ -157,7 +157,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             foreach (var subscription in topic.Subscriptions)
             {
                 var source = $"{topic.Name}/{subscription.Name}";
-                independent[BusRecords.DeadLetterStream(topic.Name, subscription.Name)] = record =>
+                independent[BusRecords.DeadLetterStream(topic.Name, subscription.Name)] = (record, strings) =>
                     record.Type == BusRecords.MessageDeadLettered ? () => OnDay(record)?.Count(CountStages.InDeadLetter, source) : null;
             }
         }
@@ -173,16 +173,16 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
 
         // The claim index and the charges' encounters are complete and only read from here on: the reading side may use them.
         var charges = discharges.Keys.ToDictionary(k => k, _ => new Dictionary<string, ChargeEvent>(StringComparer.Ordinal));
-        var dependent = new Dictionary<string, Func<LedgerRecord, Action?>>(StringComparer.Ordinal)
+        var dependent = new Dictionary<string, RecordHandler>(StringComparer.Ordinal)
         {
-            [WorkflowReadModels.JournalStream] = record =>
-                record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload.Span) is { } journal
+            [WorkflowReadModels.JournalStream] = (record, strings) =>
+                record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload.Span, strings) is { } journal
                     && byDay.TryGetValue(journal.PostingDate, out var reconciliation)
                     ? () => reconciliation.AddPostedJournal(journal, record.Time)
                     : null,
-            [BusRecords.TopicStream("remittances")] = record =>
+            [BusRecords.TopicStream("remittances")] = (record, strings) =>
             {
-                if (record.Type != nameof(RemittanceReceived) || TryReadEvent(record) is not RemittanceReceived remittance)
+                if (record.Type != nameof(RemittanceReceived) || TryReadEvent(record, strings) is not RemittanceReceived remittance)
                     return null;
                 var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
                 foreach (var payment in remittance.Claims)
@@ -201,8 +201,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         };
         if (charges.Count > 0)
         {
-            dependent[BusRecords.TopicStream("charges")] = record =>
-                TryReadEvent(record) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter)
+            dependent[BusRecords.TopicStream("charges")] = (record, strings) =>
+                TryReadEvent(record, strings) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter)
                     ? () => { ofEncounter.TryAdd(charge.IdempotencyKey, charge); }
                     : null;
         }
@@ -221,10 +221,10 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     public async Task<IReadOnlyList<DateOnly>> BusinessDaysAsync(CancellationToken cancellationToken = default)
     {
         var days = new SortedSet<DateOnly>();
-        Action? AddEvent(LedgerRecord record)
+        Action? AddEvent(LedgerRecord record, Utf8StringPool strings)
         {
             var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
-            DateOnly? day = TryReadEvent(record) switch
+            DateOnly? day = TryReadEvent(record, strings) switch
             {
                 RemittanceReceived remittance => remittance.PaymentDate ?? recorded,
                 EncounterDischarged discharge => discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded,
@@ -233,15 +233,15 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             return day is { } found ? () => { days.Add(found); } : null;
         }
 
-        await ScanAsync(new Dictionary<string, Func<LedgerRecord, Action?>>(StringComparer.Ordinal)
+        await ScanAsync(new Dictionary<string, RecordHandler>(StringComparer.Ordinal)
         {
             [BusRecords.TopicStream("remittances")] = AddEvent,
             [BusRecords.TopicStream("encounters")] = AddEvent,
-            [WorkflowReadModels.JournalStream] = record =>
+            [WorkflowReadModels.JournalStream] = (record, strings) =>
             {
                 if (record.Type != WorkflowReadModels.JournalRecordType)
                     return null;
-                var day = JournalJson.Deserialize(record.Payload.Span)!.PostingDate;
+                var day = JournalJson.Deserialize(record.Payload.Span, strings)!.PostingDate;
                 return () => days.Add(day);
             },
         }, cancellationToken);
@@ -252,11 +252,11 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     /// The canonical event in a topic record, or null when it is not one: <see cref="WorkflowReadModels.TryReadEvent"/>, with
     /// the hand-written readers of the claims and 835s a day has by the million (<see cref="SourceEventJson"/>).
     /// </summary>
-    private static CanonicalEvent? TryReadEvent(LedgerRecord record)
+    private static CanonicalEvent? TryReadEvent(LedgerRecord record, Utf8StringPool strings)
     {
         try
         {
-            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span);
+            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span, strings);
         }
         catch (Exception e) when (e is JsonException or NotSupportedException)
         {
@@ -264,46 +264,81 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         }
     }
 
+    /// <summary>Reads one record on a decoding task (what no applied step changes) and returns the step to apply, if any.</summary>
+    /// <param name="record">A record of the handler's stream.</param>
+    /// <param name="strings">The decoding task's own pool for the records' low-cardinality strings.</param>
+    private delegate Action? RecordHandler(LedgerRecord record, Utf8StringPool strings);
+
     /// <summary>
-    /// One pass over the ledger: each record of the handlers' streams is read by its stream's handler on a reading task
-    /// (decoding JSON is most of the work; a handler reads only what no applied step changes), and the step it returns
-    /// is applied here, in ledger order, so the rules' state has one writer and the two run on two cores.
+    /// One pass over the ledger: the records of the handlers' streams are cut into chunks, which two decoding tasks take
+    /// in turn (decoding JSON is most of the work); the steps they return are applied here, chunk after chunk in ledger
+    /// order, so the rules' state has one writer while both cores decode.
     /// </summary>
-    private async Task ScanAsync(Dictionary<string, Func<LedgerRecord, Action?>> handlers, CancellationToken cancellationToken)
+    private async Task ScanAsync(Dictionary<string, RecordHandler> handlers, CancellationToken cancellationToken)
     {
-        const int BatchSize = 512; // steps handed over at once: the hand-over costs per batch, not per record
-        var batches = Channel.CreateBounded<List<Action>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+        const int Decoders = 2;
+        const int ChunkRecords = 1024; // the hand-over (and waking a pool thread) costs per chunk, not per record
+        const int ChunkBytes = 1 << 20; // an 835 can be 300 KB
+        // Decoded chunks waiting to be applied hold their facts (the peak is close to the 1 GB goal): two per decoder.
+        var chunks = Channel.CreateBounded<Task<List<Action>>>(new BoundedChannelOptions(2 * Decoders) { SingleReader = true, SingleWriter = true });
+        // Decoder k takes chunks k, k + Decoders, …, one after another, with its own string pool.
+        var decoders = new Task[Decoders];
+        var pools = new Utf8StringPool[Decoders];
+        for (var k = 0; k < Decoders; k++)
+            (decoders[k], pools[k]) = (Task.CompletedTask, new Utf8StringPool());
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reading = Task.Run(async () =>
         {
             try
             {
-                var batch = new List<Action>(BatchSize);
+                var count = 0;
+                async Task Hand(List<LedgerRecord> records)
+                {
+                    var k = count++ % Decoders;
+                    var pool = pools[k];
+                    var decoded = decoders[k].ContinueWith(_ => Decode(records, pool), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+                    decoders[k] = decoded;
+                    await chunks.Writer.WriteAsync(decoded, stop.Token);
+                }
+
+                var chunk = new List<LedgerRecord>(ChunkRecords);
+                var bytes = 0;
                 await foreach (var record in ledger.ScanAsync(0, new LedgerScanFilter(handlers.Keys), stop.Token))
                 {
-                    if (handlers[record.Stream](record) is not { } step)
-                        continue;
-                    batch.Add(step);
-                    if (batch.Count == BatchSize)
+                    chunk.Add(record);
+                    bytes += record.Payload.Length;
+                    if (chunk.Count == ChunkRecords || bytes >= ChunkBytes)
                     {
-                        await batches.Writer.WriteAsync(batch, stop.Token);
-                        batch = new List<Action>(BatchSize);
+                        await Hand(chunk);
+                        (chunk, bytes) = (new List<LedgerRecord>(ChunkRecords), 0);
                     }
                 }
 
-                await batches.Writer.WriteAsync(batch, stop.Token);
-                batches.Writer.Complete();
+                await Hand(chunk);
+                chunks.Writer.Complete();
             }
             catch (Exception e)
             {
-                batches.Writer.Complete(e);
+                chunks.Writer.Complete(e);
             }
         }, CancellationToken.None);
+        List<Action> Decode(List<LedgerRecord> records, Utf8StringPool strings)
+        {
+            var steps = new List<Action>(records.Count);
+            foreach (var record in records)
+            {
+                if (handlers[record.Stream](record, strings) is { } step)
+                    steps.Add(step);
+            }
+
+            return steps;
+        }
+
         try
         {
-            await foreach (var batch in batches.Reader.ReadAllAsync(cancellationToken))
+            await foreach (var decoded in chunks.Reader.ReadAllAsync(cancellationToken))
             {
-                foreach (var step in batch)
+                foreach (var step in await decoded)
                     step();
             }
         }
@@ -311,6 +346,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         {
             await stop.CancelAsync(); // a failed step stops the reading task, which may wait for room
             await reading;
+            await Task.WhenAll(decoders).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // none still reads the caller's state
         }
     }
 
