@@ -734,31 +734,30 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     /// <summary>An activity worker: runs queued activities one after another until the engine stops.</summary>
     private async Task RunActivitiesAsync(CancellationToken stopping)
     {
-        while (await _activities.Reader.WaitToReadAsync(stopping))
+        while (true)
         {
-            while (_activities.Reader.TryRead(out var work))
+            // ReadAsync, not WaitToReadAsync: a queued activity wakes one idle worker, not all of them.
+            var work = await _activities.Reader.ReadAsync(stopping);
+            var key = (work.Instance.InstanceId, work.Scheduled.EventId);
+            try
             {
-                var key = (work.Instance.InstanceId, work.Scheduled.EventId);
-                try
-                {
-                    await RunActivityAsync(work, stopping);
-                }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
-                    // Stopping: the activity is unresolved in the history, so the next start-up runs it again.
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    // The result did not reach the ledger: the task stays unresolved, and a recovery runs it again.
-                    Logs.FollowUpFailed(_logger, work.Instance.InstanceId, "activity result", ex.GetType().Name);
-                    _timers.Add(new TimerEntry(work.Instance.InstanceId, TimerEntry.Recovery, _clock.GetUtcNow() + _options.RetryDelay));
-                }
-                finally
-                {
-                    if (_dispatched.AddOrUpdate(key, 0, (_, n) => n - 1) <= 0)
-                        _dispatched.TryRemove(new KeyValuePair<(string, int), int>(key, 0));
-                }
+                await RunActivityAsync(work, stopping);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                // Stopping: the activity is unresolved in the history, so the next start-up runs it again.
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // The result did not reach the ledger: the task stays unresolved, and a recovery runs it again.
+                Logs.FollowUpFailed(_logger, work.Instance.InstanceId, "activity result", ex.GetType().Name);
+                _timers.Add(new TimerEntry(work.Instance.InstanceId, TimerEntry.Recovery, _clock.GetUtcNow() + _options.RetryDelay));
+            }
+            finally
+            {
+                if (_dispatched.AddOrUpdate(key, 0, (_, n) => n - 1) <= 0)
+                    _dispatched.TryRemove(new KeyValuePair<(string, int), int>(key, 0));
             }
         }
     }
