@@ -767,7 +767,9 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     {
         var (instance, scheduled, attempt) = work;
         var taskId = scheduled.EventId;
-        if (!await IsPendingAsync(instance, taskId, stopping))
+        // Queued by the commit that scheduled it, nothing but its own result resolves the task, so only an ended instance
+        // stops it, and the gate that commit still holds is not waited for. Queued by a recovery, it may have run since.
+        if (attempt == 1 ? instance.IsTerminal : !await IsPendingAsync(instance, taskId, stopping))
         {
             Logs.Skipped(_logger, instance.InstanceId, taskId, "its task is resolved or its instance has ended");
             return;
