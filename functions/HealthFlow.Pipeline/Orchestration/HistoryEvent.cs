@@ -108,7 +108,7 @@ internal static class HistoryStreams
     public const string Catalog = "orchestrations";
     public const string InstanceCreated = "InstanceCreated";
 
-    /// <summary>Longest instance id: it becomes part of a ledger stream name and bus message ids.</summary>
+    /// <summary>Longest instance id: it becomes part of a ledger stream name.</summary>
     public const int InstanceIdMaxLength = 256;
 
     public static string Of(string instanceId) => $"orchestrations/{instanceId}";

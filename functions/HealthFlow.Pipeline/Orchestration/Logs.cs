@@ -52,7 +52,7 @@ internal static partial class Logs
     [LoggerMessage(EventId = 6013, Level = LogLevel.Information, Message = "Event {EventName} raised for {InstanceId}")]
     public static partial void EventRaised(ILogger logger, string instanceId, string eventName);
 
-    [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Orchestration engine recovered {Instances} instance(s): {Running} running, {Dispatched} unfinished activit(y/ies) run again, {Timers} timer(s) rebuilt")]
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Orchestration engine recovered {Instances} instance(s): {Running} running, {Dispatched} unfinished activities run again, {Timers} timer(s) rebuilt")]
     public static partial void Recovered(ILogger logger, int instances, int running, int dispatched, int timers);
 
     [LoggerMessage(EventId = 6015, Level = LogLevel.Warning, Message = "Follow-up ({Step}) of {InstanceId} failed: {ErrorType}; retried later")]
