@@ -95,15 +95,6 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
     public async ValueTask<IReadOnlyList<LedgerEntry>> PrepareBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default) =>
         (await EncodeAsync(topic, messages, cancellationToken)).Entries;
 
-    public IReadOnlyList<LedgerEntry> PrepareBatch(string topic, IReadOnlyList<BusMessage> messages) => Encode(TopicOf(topic), messages);
-
-    public async Task<IReadOnlySet<string>> UnsettledMessageIdsAsync(string topic, string subscription, CancellationToken cancellationToken = default)
-    {
-        var (state, sub) = SubscriptionOf(topic, subscription);
-        await CatchUpAsync(state, cancellationToken);
-        return sub.UnsettledMessageIds();
-    }
-
     private async ValueTask<(LedgerEntry[] Entries, bool BackPressured)> EncodeAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken)
     {
         var state = TopicOf(topic);

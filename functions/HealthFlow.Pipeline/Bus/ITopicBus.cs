@@ -73,16 +73,6 @@ public interface ILedgerTopicBus : ITopicBus
 {
     /// <summary>The entries whose commit publishes <paramref name="messages"/> to <paramref name="topic"/>, after the back-pressure wait.</summary>
     ValueTask<IReadOnlyList<LedgerEntry>> PrepareBatchAsync(string topic, IReadOnlyList<BusMessage> messages, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// As <see cref="PrepareBatchAsync"/> without the back-pressure wait: for work the system's own consumers generate
-    /// (the durable engine's activity work items), where waiting only slows the drain it waits for. Back-pressure belongs
-    /// at the edge, where a sender can be slowed.
-    /// </summary>
-    IReadOnlyList<LedgerEntry> PrepareBatch(string topic, IReadOnlyList<BusMessage> messages);
-
-    /// <summary>The message ids a subscription holds unsettled (due, scheduled or locked), up to the ledger's head.</summary>
-    Task<IReadOnlySet<string>> UnsettledMessageIdsAsync(string topic, string subscription, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

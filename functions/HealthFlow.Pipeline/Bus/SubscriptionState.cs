@@ -62,12 +62,6 @@ internal sealed class SubscriptionState(string topic, SubscriptionDefinition def
         }
     }
 
-    public HashSet<string> UnsettledMessageIds()
-    {
-        lock (_gate)
-            return [.. _unsettled.Values.Select(e => e.MessageId)];
-    }
-
     /// <summary>Adds a message read from the topic stream (at start-up or when tailing).</summary>
     public void Add(Entry entry, DateTimeOffset now)
     {

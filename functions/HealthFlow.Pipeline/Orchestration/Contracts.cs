@@ -23,7 +23,7 @@ public interface IOrchestrator<in TInput, TOutput>
 /// <remarks>
 /// An exception thrown by <see cref="RunAsync"/> becomes a <c>TaskFailed</c> record and a <see cref="TaskFailedException"/>
 /// in the orchestrator (which may retry). Expected business outcomes (unmapped department, ERP 4xx) should be returned
-/// as values, not thrown. The cancellation token fires when the host stops; the work item is then run again later.
+/// as values, not thrown. The cancellation token fires when the host stops; the activity is then run again later.
 /// </remarks>
 public interface IActivity<in TInput, TOutput>
 {
@@ -35,7 +35,7 @@ public interface IActivity<in TInput, TOutput>
 /// <param name="Name">The activity's registered name.</param>
 /// <param name="InstanceId">The orchestration instance that scheduled it.</param>
 /// <param name="TaskId">The task's position in the instance's history (its <c>TaskScheduled</c> event id); −1 under Durable Functions, whose activity trigger does not expose it.</param>
-/// <param name="DeliveryCount">1 on the first execution of this work item; more when it is run again after a crash or failure of the host (always 1 under Durable Functions, which does not expose it).</param>
+/// <param name="DeliveryCount">1 when dispatched by the commit that scheduled it; 2 when dispatched again by a recovery (after a crash or a failed commit of its result), so it may have run before (always 1 under Durable Functions, which does not expose it).</param>
 public sealed record ActivityContext(string Name, string InstanceId, int TaskId, int DeliveryCount)
 {
     /// <summary>

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
+using System.Threading.Channels;
 using HealthFlow.Ledger;
-using HealthFlow.Pipeline.Bus;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -10,12 +10,6 @@ namespace HealthFlow.Pipeline.Orchestration;
 /// <summary>Settings of the embedded durable engine.</summary>
 public sealed class EmbeddedOrchestrationOptions
 {
-    /// <summary>Topic activity work items are published to (declared in <c>topology.json</c>).</summary>
-    public string WorkTopic { get; init; } = "orchestration-work";
-
-    /// <summary>The subscription of <see cref="WorkTopic"/> this engine's activity worker receives from.</summary>
-    public string WorkerSubscription { get; init; } = "activity-worker";
-
     /// <summary>
     /// Activities run at once. They mostly wait on I/O (ERP calls, fsync'd ledger commits), so more in flight means bigger
     /// group commits: 64 posted 1.5 × the claim payments per second of 16 on the 2-core benchmark machine (docs/PERFORMANCE.md).
@@ -29,11 +23,8 @@ public sealed class EmbeddedOrchestrationOptions
     /// </summary>
     public int CachedOrchestrations { get; init; } = 10_000;
 
-    /// <summary>Pause before retrying a timer or a follow-up (dispatch, child start) whose I/O failed.</summary>
+    /// <summary>Pause before retrying a timer, a follow-up (child start, parent report) or an activity whose result's commit failed.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(5);
-
-    /// <summary>The bus's clock, for the worker's lock renewal; the engine's own clock drives orchestration time and timers.</summary>
-    public TimeProvider? BusClock { get; init; }
 }
 
 /// <summary>Result of <see cref="EmbeddedOrchestrationEngine.VerifyReplayAsync"/>.</summary>
@@ -44,8 +35,7 @@ public sealed record ReplayVerification(bool IsDeterministic, int ActionsReplaye
 
 /// <summary>
 /// The embedded durable engine: runs orchestrators written against <see cref="OrchestrationContext"/> on one machine,
-/// with histories in the ledger and activities dispatched through the embedded bus (which lives in the same ledger).
-/// <see cref="IOrchestrationClient"/> is its API.
+/// with histories in the ledger and activities run in-process. <see cref="IOrchestrationClient"/> is its API.
 /// </summary>
 /// <remarks>
 /// <para>Storage: each instance's history is the ledger stream <c>orchestrations/{instanceId}</c> (Durable-Task-like events,
@@ -54,65 +44,61 @@ public sealed record ReplayVerification(bool IsDeterministic, int ActionsReplaye
 /// <para>An operation on an instance (start, activity result, timer, event, terminate, rewind) holds the instance's gate,
 /// runs the orchestrator on the new events (its session kept in memory resumes with them alone; without one, the whole
 /// history plus them is replayed, see <see cref="OrchestrationSession"/>), and appends the event, an <c>OrchestratorStarted</c>
-/// marker, the new actions, any completion and the work items of new activities (messages on
-/// <see cref="EmbeddedOrchestrationOptions.WorkTopic"/>) in one ledger commit: an activity is recorded and dispatched
-/// together or not at all. The other actions are carried out after the commit (follow-ups): timers put in the timer
-/// table, children started, the parent told of a child's end.</para>
-/// <para>Crash safety: a crash before the commit loses nothing recorded (the bus redelivers the activity result's work item,
-/// so the activity runs again: at-least-once); a crash after it leaves follow-ups undone, which <see cref="StartAsync"/>
-/// redoes from the histories: timers rebuilt, missing children started, finished children reported. Unresolved
-/// activities are the bus's to deliver again, not the recovery's to publish again: after a long outage the work topic
-/// holds thousands of them, and publishing copies would double the backlog. Only an activity whose work item the bus no
-/// longer holds (dead-lettered, or a history written before work items were committed with it) is dispatched again.
-/// The worker runs a work item only while its task is unresolved in the history, and a second result for a resolved
-/// task is ignored, so a duplicate dispatch costs at most a second execution. Dispatch never waits on the bus's
-/// back-pressure: work items are the engine's own backlog, which only its worker drains.</para>
+/// marker, the new actions and any completion in one ledger commit. Once that commit is durable, its new activities
+/// are queued in memory for the engine's activity workers (<see cref="EmbeddedOrchestrationOptions.ActivityConcurrency"/>
+/// of them), and each result is committed to the history before the orchestrator sees it. The other actions are carried
+/// out after the commit (follow-ups): timers put in the timer table, children started, the parent told of a child's end.</para>
+/// <para>Crash safety: the history is the only record of pending work. A crash before a result's commit loses only the
+/// result; one after a commit leaves follow-ups undone. <see cref="StartAsync"/> redoes both from the histories: every
+/// scheduled activity without a result runs again (at-least-once; effects keyed on
+/// <see cref="ActivityContext.IdempotencyKey"/> happen once), timers are rebuilt, missing children started, finished
+/// children reported. A worker runs an activity only while its task is unresolved in the history, and a second result
+/// for a resolved task is ignored, so a duplicate dispatch costs at most a second execution. The queue is the engine's
+/// own backlog, bounded by the histories in memory; ingestion's back-pressure stays on the bus topics that start and
+/// feed the instances.</para>
 /// </remarks>
 public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDisposable
 {
     private readonly ILedger _ledger;
-    private readonly ILedgerTopicBus _bus;
     private readonly OrchestrationRegistry _registry;
     private readonly EmbeddedOrchestrationOptions _options;
     private readonly TimeProvider _clock;
     private readonly ILogger _logger;
-    private readonly ILogger<BusProcessor>? _processorLogger;
     private readonly ConcurrentDictionary<string, OrchestrationInstance> _instances;
-    private readonly ConcurrentDictionary<(string InstanceId, int TaskId), byte> _running = new();
+    private readonly Channel<ActivityWork> _activities = Channel.CreateUnbounded<ActivityWork>(new UnboundedChannelOptions { SingleReader = false, SingleWriter = false });
+    // Activities queued or running, by task (a count: a rewind may queue a task again while its last run ends), so that
+    // a recovery does not queue them twice.
+    private readonly ConcurrentDictionary<(string InstanceId, int TaskId), int> _dispatched = new();
     private readonly TimerTable _timers = new();
     private readonly SessionCache _sessions;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ServiceProvider _noServices = new ServiceCollection().BuildServiceProvider();
     private IServiceProvider _services;
-    private Task _worker = Task.CompletedTask;
+    private Task _workers = Task.CompletedTask;
     private Task _timerLoop = Task.CompletedTask;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _started;
     private int _disposed;
 
-    private EmbeddedOrchestrationEngine(ILedger ledger, ILedgerTopicBus bus, OrchestrationRegistry registry, EmbeddedOrchestrationOptions options, TimeProvider clock,
+    private EmbeddedOrchestrationEngine(ILedger ledger, OrchestrationRegistry registry, EmbeddedOrchestrationOptions options, TimeProvider clock,
         ILoggerFactory? loggers, ConcurrentDictionary<string, OrchestrationInstance> instances)
     {
         _ledger = ledger;
-        _bus = bus;
         _registry = registry;
         _options = options;
         _clock = clock;
         _logger = (ILogger?)loggers?.CreateLogger<EmbeddedOrchestrationEngine>() ?? NullLogger.Instance;
-        _processorLogger = loggers?.CreateLogger<BusProcessor>();
         _instances = instances;
         _sessions = new SessionCache(options.CachedOrchestrations);
         _services = _noServices;
     }
 
     /// <summary>
-    /// Opens the engine: checks that the bus declares the work topic, and rebuilds every instance from the ledger.
-    /// Nothing runs until <see cref="StartAsync"/>; queries and starts work at once.
+    /// Opens the engine: rebuilds every instance from the ledger. Nothing runs until <see cref="StartAsync"/>; queries
+    /// and starts work at once (their activities wait for it).
     /// </summary>
-    /// <exception cref="InvalidOperationException">The bus topology lacks the work topic or subscription.</exception>
     public static async Task<EmbeddedOrchestrationEngine> OpenAsync(
         ILedger ledger,
-        ILedgerTopicBus bus,
         OrchestrationRegistry registry,
         EmbeddedOrchestrationOptions? options = null,
         TimeProvider? clock = null,
@@ -122,16 +108,13 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         options ??= new EmbeddedOrchestrationOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ActivityConcurrency, 1, nameof(options));
         ArgumentOutOfRangeException.ThrowIfNegative(options.CachedOrchestrations, nameof(options));
-        if (bus is EmbeddedTopicBus embedded && embedded.Topology.FindTopic(options.WorkTopic)?.FindSubscription(options.WorkerSubscription) is null)
-            throw new InvalidOperationException($"The bus topology declares no subscription '{options.WorkerSubscription}' on topic '{options.WorkTopic}'; add it to topology.json.");
         var instances = await LoadAsync(ledger, cancellationToken);
-        return new EmbeddedOrchestrationEngine(ledger, bus, registry, options, clock ?? TimeProvider.System, loggers, instances);
+        return new EmbeddedOrchestrationEngine(ledger, registry, options, clock ?? TimeProvider.System, loggers, instances);
     }
 
     /// <summary>
-    /// Starts the activity worker and the timer loop, then recovers: rebuilds timers, starts missing children, reports
-    /// finished children to their parents, runs instances never run, and dispatches the unresolved activities whose
-    /// work item the bus no longer holds. Nothing here waits on the bus's back-pressure.
+    /// Starts the activity workers and the timer loop, then recovers: runs again the activities scheduled without a
+    /// result, rebuilds timers, starts missing children, reports finished children to their parents, runs instances never run.
     /// </summary>
     /// <param name="services">Where activity and orchestrator instances get their dependencies; null: none.</param>
     /// <param name="cancellationToken">Cancels the recovery (not the engine: <see cref="DisposeAsync"/> stops it).</param>
@@ -140,16 +123,10 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         if (Interlocked.Exchange(ref _started, 1) != 0)
             throw new InvalidOperationException("The engine is already started.");
         _services = services ?? _noServices;
-        // Found before the worker starts, while nothing runs: then a work item the bus does not hold is really missing.
-        var missing = await MissingWorkItemsAsync(cancellationToken);
-        if (missing.Count > 0)
-            await _ledger.AppendBatchAsync([.. _bus.PrepareBatch(_options.WorkTopic, missing)], cancellationToken);
-        var processor = new BusProcessor(_bus, _options.WorkTopic, _options.WorkerSubscription, HandleWorkItemAsync,
-            new BusProcessorOptions { MaxConcurrency = _options.ActivityConcurrency }, _options.BusClock ?? TimeProvider.System, _processorLogger);
-        _worker = Task.Run(() => processor.RunAsync(_stopping.Token), CancellationToken.None);
+        _workers = Task.WhenAll(Enumerable.Range(0, _options.ActivityConcurrency).Select(_ => Task.Run(() => RunActivitiesAsync(_stopping.Token), CancellationToken.None)));
         _timerLoop = Task.Run(() => RunTimersAsync(_stopping.Token), CancellationToken.None);
 
-        var (running, dispatched, timers) = (0, missing.Count, 0);
+        var (running, dispatched, timers) = (0, 0, 0);
         foreach (var instance in _instances.Values.ToList())
         {
             var (wasRunning, d, t) = await RecoverAsync(instance, cancellationToken);
@@ -348,7 +325,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         }
     }
 
-    /// <summary>Stops the worker and the timer loop (waiting for running activities); the ledger and bus stay open.</summary>
+    /// <summary>Stops the activity workers and the timer loop (waiting for running activities); the ledger stays open.</summary>
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
@@ -356,7 +333,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         await _stopping.CancelAsync();
         try
         {
-            await Task.WhenAll(_worker, _timerLoop);
+            await Task.WhenAll(_workers, _timerLoop);
         }
         catch (OperationCanceledException)
         {
@@ -450,8 +427,8 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     /// <summary>
     /// Under the instance's gate: runs the orchestrator on <paramref name="triggers"/> (unless they end it): its kept
     /// session resumes with them alone, otherwise the whole history plus them is replayed. Then appends triggers, marker,
-    /// new actions, completion and the work items of the new activities (and of <paramref name="redispatch"/>,
-    /// activities a rewind runs again) in one ledger commit, and applies them.
+    /// new actions and completion in one ledger commit, applies them, and queues the new activities (and
+    /// <paramref name="redispatch"/>, activities a rewind runs again): only now, with their scheduling durable.
     /// </summary>
     private async Task<List<HistoryEvent>> CommitAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> triggers, bool newInstance,
         IReadOnlyList<HistoryEvent>? redispatch = null)
@@ -502,16 +479,19 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         var entries = new List<LedgerEntry>(batch.Count + 1);
         if (newInstance)
             entries.Add(HistoryStreams.CatalogEntry(instance.InstanceId, triggers[0].Name ?? "", correlationId));
-        entries.AddRange(batch.Select(e => HistoryStreams.Encode(instance.InstanceId, correlationId, e)));
-        List<HistoryEvent> activities = [.. batch.Where(e => e.Type == HistoryEventType.TaskScheduled), .. redispatch ?? []];
-        if (activities.Count > 0)
-            entries.AddRange(_bus.PrepareBatch(_options.WorkTopic, [.. activities.Select(a => WorkItemMessage(instance.InstanceId, correlationId, a))]));
+        foreach (var e in batch)
+            entries.Add(HistoryStreams.Encode(instance.InstanceId, correlationId, e));
         // Not cancellable: once the append may have reached the ledger, memory must follow it.
         await _ledger.AppendBatchAsync(entries, CancellationToken.None);
-        foreach (var a in activities)
-            Logs.Dispatched(_logger, instance.InstanceId, a.EventId, a.Name ?? "");
         foreach (var e in batch)
             instance.Apply(e);
+        foreach (var e in batch)
+        {
+            if (e.Type == HistoryEventType.TaskScheduled)
+                Dispatch(instance, e, attempt: 1);
+        }
+        foreach (var a in redispatch ?? [])
+            Dispatch(instance, a, attempt: 1);
         if (instance.IsTerminal)
         {
             instance.Unload();
@@ -526,8 +506,8 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     }
 
     /// <summary>
-    /// Carries out what a commit recorded, activities aside (their work items were committed with them). Failures are
-    /// logged and retried later by a recovery of the instance.
+    /// Carries out what a commit recorded, activities aside (the commit queued them). Failures are logged and retried
+    /// later by a recovery of the instance.
     /// </summary>
     private async Task FollowUpAsync(OrchestrationInstance instance, IReadOnlyList<HistoryEvent> batch)
     {
@@ -559,41 +539,6 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
             Logs.FollowUpFailed(_logger, instance.InstanceId, "follow-up", ex.GetType().Name);
             _timers.Add(new TimerEntry(instance.InstanceId, TimerEntry.Recovery, _clock.GetUtcNow() + _options.RetryDelay));
         }
-    }
-
-    private static BusMessage WorkItemMessage(string instanceId, string correlationId, HistoryEvent activity) => new(
-        $"{instanceId}/{activity.EventId}",
-        "ActivityScheduled",
-        HistoryStreams.EncodeWorkItem(new WorkItem(instanceId, activity.EventId, activity.Name ?? "")),
-        CorrelationId: correlationId,
-        CausationId: instanceId);
-
-    /// <summary>
-    /// Work items of unresolved activities that the bus does not hold: dead-lettered after failed deliveries, or never
-    /// committed (a history written before work items were committed with their activity). Called before anything runs.
-    /// </summary>
-    private async Task<List<BusMessage>> MissingWorkItemsAsync(CancellationToken cancellationToken)
-    {
-        var held = await _bus.UnsettledMessageIdsAsync(_options.WorkTopic, _options.WorkerSubscription, cancellationToken);
-        var missing = new List<BusMessage>();
-        foreach (var instance in _instances.Values)
-        {
-            await instance.Gate.WaitAsync(cancellationToken);
-            try
-            {
-                if (!instance.Exists || instance.IsTerminal)
-                    continue;
-                missing.AddRange(HistoryRules.Unresolved(instance.Effective)
-                    .Where(a => a.Type == HistoryEventType.TaskScheduled)
-                    .Select(a => WorkItemMessage(instance.InstanceId, instance.CorrelationId, a))
-                    .Where(m => !held.Contains(m.MessageId)));
-            }
-            finally
-            {
-                instance.Gate.Release();
-            }
-        }
-        return missing;
     }
 
     private async Task StartChildAsync(OrchestrationInstance parent, HistoryEvent created)
@@ -734,13 +679,15 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
     }
 
     /// <summary>
-    /// Redoes an instance's follow-ups from its history (start-up, or after a failed follow-up): runs it if it never ran,
-    /// rebuilds its timers, starts missing children, reports its end to its parent. Unresolved activities are left to the bus.
+    /// Redoes an instance's follow-ups from its history (start-up, or after a failed follow-up or result commit): runs it
+    /// if it never ran, queues its unresolved activities that are not queued or running, rebuilds its timers, starts
+    /// missing children, reports its end to its parent.
     /// </summary>
     private async Task<(bool Running, int Dispatched, int Timers)> RecoverAsync(OrchestrationInstance instance, CancellationToken cancellationToken)
     {
         List<HistoryEvent>? batch = null;
         List<HistoryEvent> unresolved = [];
+        var dispatched = 0;
         bool terminal;
         await instance.Gate.WaitAsync(cancellationToken);
         try
@@ -752,6 +699,11 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
                 batch = await CommitAsync(instance, [], newInstance: false);
             else if (!terminal)
                 unresolved = HistoryRules.Unresolved(instance.Effective);
+            foreach (var activity in unresolved.Where(a => a.Type == HistoryEventType.TaskScheduled && !_dispatched.ContainsKey((instance.InstanceId, a.EventId))))
+            {
+                Dispatch(instance, activity, attempt: 2);
+                dispatched++;
+            }
         }
         finally
         {
@@ -768,84 +720,101 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
             return (false, 0, 0);
         }
         await FollowUpAsync(instance, unresolved);
-        return (true, 0, unresolved.Count(e => e.Type == HistoryEventType.TimerCreated));
+        return (true, dispatched, unresolved.Count(e => e.Type == HistoryEventType.TimerCreated));
     }
 
-    /// <summary>The activity worker: runs one work item if its task is still unresolved, then records its result.</summary>
-    private async Task HandleWorkItemAsync(BusDelivery delivery, CancellationToken stopping)
+    /// <summary>Queues a scheduled activity for the workers; called once its <c>TaskScheduled</c> is in the ledger.</summary>
+    private void Dispatch(OrchestrationInstance instance, HistoryEvent scheduled, int attempt)
     {
-        if (HistoryStreams.DecodeWorkItem(delivery.Body) is not { } item)
+        _dispatched.AddOrUpdate((instance.InstanceId, scheduled.EventId), 1, (_, n) => n + 1);
+        _activities.Writer.TryWrite(new ActivityWork(instance, scheduled, attempt));
+        Logs.Dispatched(_logger, instance.InstanceId, scheduled.EventId, scheduled.Name ?? "");
+    }
+
+    /// <summary>An activity worker: runs queued activities one after another until the engine stops.</summary>
+    private async Task RunActivitiesAsync(CancellationToken stopping)
+    {
+        while (true)
         {
-            Logs.BadWorkItem(_logger, delivery.MessageId, delivery.SequenceNumber);
-            return;
-        }
-        var key = (item.InstanceId, item.TaskId);
-        // Claim first, then check: a copy that finds the claim taken leaves the work to the copy holding it.
-        if (!_running.TryAdd(key, 0))
-        {
-            Logs.Skipped(_logger, item.InstanceId, item.TaskId, "another delivery of it is running");
-            return;
-        }
-        try
-        {
-            if (await PendingTaskAsync(item, stopping) is not { } scheduled)
+            // ReadAsync, not WaitToReadAsync: a queued activity wakes one idle worker, not all of them.
+            var work = await _activities.Reader.ReadAsync(stopping);
+            var key = (work.Instance.InstanceId, work.Scheduled.EventId);
+            try
             {
-                Logs.Skipped(_logger, item.InstanceId, item.TaskId, "its task is resolved or its instance has ended");
-                return;
+                await RunActivityAsync(work, stopping);
             }
-            var context = new ActivityContext(scheduled.Name ?? "", item.InstanceId, item.TaskId, delivery.DeliveryCount);
-            HistoryEvent result;
-            if (_registry.FindActivity(scheduled.Name ?? "") is not { } activity)
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
             {
-                result = new HistoryEvent(HistoryEventType.TaskFailed, _clock.GetUtcNow())
-                {
-                    TaskScheduledId = item.TaskId,
-                    Failure = new TaskFailureDetails("ActivityNotFound", $"No activity is registered as '{scheduled.Name}'."),
-                };
+                // Stopping: the activity is unresolved in the history, so the next start-up runs it again.
+                throw;
             }
-            else
+            catch (Exception ex)
             {
-                try
-                {
-                    var output = await activity.Run(_services, context, scheduled.Input, stopping);
-                    result = new HistoryEvent(HistoryEventType.TaskCompleted, _clock.GetUtcNow()) { TaskScheduledId = item.TaskId, Result = output };
-                }
-                catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-                {
-                    // Stopping: the bus delivers the work item again after the restart.
-                    throw;
-                }
-                catch (Exception ex)
-                {
-                    // The activity's failure is the orchestrator's to handle (retry, compensate); its message stays out of logs.
-                    result = new HistoryEvent(HistoryEventType.TaskFailed, _clock.GetUtcNow()) { TaskScheduledId = item.TaskId, Failure = TaskFailureDetails.FromException(ex) };
-                }
+                // The result did not reach the ledger: the task stays unresolved, and a recovery runs it again.
+                Logs.FollowUpFailed(_logger, work.Instance.InstanceId, "activity result", ex.GetType().Name);
+                _timers.Add(new TimerEntry(work.Instance.InstanceId, TimerEntry.Recovery, _clock.GetUtcNow() + _options.RetryDelay));
             }
-            if (result.Type == HistoryEventType.TaskFailed)
-                Logs.ActivityFailed(_logger, item.InstanceId, item.TaskId, context.Name, result.Failure!.ErrorType);
-            else
-                Logs.ActivityCompleted(_logger, item.InstanceId, item.TaskId, context.Name);
-            await DeliverAsync(item.InstanceId, result, CancellationToken.None);
-        }
-        finally
-        {
-            _running.TryRemove(key, out _);
+            finally
+            {
+                if (_dispatched.AddOrUpdate(key, 0, (_, n) => n - 1) <= 0)
+                    _dispatched.TryRemove(new KeyValuePair<(string, int), int>(key, 0));
+            }
         }
     }
 
-    private async Task<HistoryEvent?> PendingTaskAsync(WorkItem item, CancellationToken cancellationToken)
+    /// <summary>Runs one activity if its task is still unresolved, then commits its result to the history.</summary>
+    private async Task RunActivityAsync(ActivityWork work, CancellationToken stopping)
     {
-        if (!_instances.TryGetValue(item.InstanceId, out var instance))
-            return null;
+        var (instance, scheduled, attempt) = work;
+        var taskId = scheduled.EventId;
+        // Queued by the commit that scheduled it, nothing but its own result resolves the task, so only an ended instance
+        // stops it, and the gate that commit still holds is not waited for. Queued by a recovery, it may have run since.
+        if (attempt == 1 ? instance.IsTerminal : !await IsPendingAsync(instance, taskId, stopping))
+        {
+            Logs.Skipped(_logger, instance.InstanceId, taskId, "its task is resolved or its instance has ended");
+            return;
+        }
+        var name = scheduled.Name ?? "";
+        var context = new ActivityContext(name, instance.InstanceId, taskId, attempt);
+        HistoryEvent result;
+        if (_registry.FindActivity(name) is not { } activity)
+        {
+            result = new HistoryEvent(HistoryEventType.TaskFailed, _clock.GetUtcNow())
+            {
+                TaskScheduledId = taskId,
+                Failure = new TaskFailureDetails("ActivityNotFound", $"No activity is registered as '{name}'."),
+            };
+        }
+        else
+        {
+            try
+            {
+                var output = await activity.Run(_services, context, scheduled.Input, stopping);
+                result = new HistoryEvent(HistoryEventType.TaskCompleted, _clock.GetUtcNow()) { TaskScheduledId = taskId, Result = output };
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                // The activity's failure is the orchestrator's to handle (retry, compensate); its message stays out of logs.
+                result = new HistoryEvent(HistoryEventType.TaskFailed, _clock.GetUtcNow()) { TaskScheduledId = taskId, Failure = TaskFailureDetails.FromException(ex) };
+            }
+        }
+        if (result.Type == HistoryEventType.TaskFailed)
+            Logs.ActivityFailed(_logger, instance.InstanceId, taskId, name, result.Failure!.ErrorType);
+        else
+            Logs.ActivityCompleted(_logger, instance.InstanceId, taskId, name);
+        await DeliverAsync(instance.InstanceId, result, CancellationToken.None);
+    }
+
+    private static async Task<bool> IsPendingAsync(OrchestrationInstance instance, int taskId, CancellationToken cancellationToken)
+    {
         await instance.Gate.WaitAsync(cancellationToken);
         try
         {
-            if (!instance.Exists || instance.IsTerminal)
-                return null;
-            var effective = instance.Effective;
-            if (HistoryRules.IsResolved(effective, item.TaskId))
-                return null;
-            return HistoryRules.Action(effective, item.TaskId) is { Type: HistoryEventType.TaskScheduled } scheduled ? scheduled : null;
+            return instance.Exists && !instance.IsTerminal && !HistoryRules.IsResolved(instance.Effective, taskId);
         }
         finally
         {
@@ -901,6 +870,9 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         var previous = Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         previous.TrySetResult();
     }
+
+    /// <summary>A scheduled activity for the workers; <see cref="Attempt"/> 1 when dispatched by its commit, 2 by a recovery (it may have run before).</summary>
+    private readonly record struct ActivityWork(OrchestrationInstance Instance, HistoryEvent Scheduled, int Attempt);
 
     /// <summary>A durable timer due at <see cref="FireAt"/>, or (<see cref="Recovery"/>) a retry of an instance's follow-ups.</summary>
     private readonly record struct TimerEntry(string InstanceId, int TimerId, DateTimeOffset FireAt)

@@ -97,14 +97,10 @@ public sealed record HistoryEvent(HistoryEventType Type, DateTimeOffset Timestam
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(HistoryEvent))]
 [JsonSerializable(typeof(InstanceCatalogEntry))]
-[JsonSerializable(typeof(WorkItem))]
 internal sealed partial class HistoryJson : JsonSerializerContext;
 
 /// <summary>Catalog record (stream <see cref="HistoryStreams.Catalog"/>): which instances exist, so start-up and queries find them.</summary>
 internal sealed record InstanceCatalogEntry(string InstanceId, string Name);
-
-/// <summary>An activity work item on the bus: ids only (claim-check); the input is read from the instance's history.</summary>
-internal sealed record WorkItem(string InstanceId, int TaskId, string Name);
 
 /// <summary>Ledger stream names and record encoding of histories.</summary>
 internal static class HistoryStreams
@@ -112,7 +108,7 @@ internal static class HistoryStreams
     public const string Catalog = "orchestrations";
     public const string InstanceCreated = "InstanceCreated";
 
-    /// <summary>Longest instance id: it becomes part of a ledger stream name and bus message ids.</summary>
+    /// <summary>Longest instance id: it becomes part of a ledger stream name.</summary>
     public const int InstanceIdMaxLength = 256;
 
     public static string Of(string instanceId) => $"orchestrations/{instanceId}";
@@ -133,19 +129,6 @@ internal static class HistoryStreams
         JsonSerializer.Deserialize(record.Payload.Span, HistoryJson.Default.InstanceCatalogEntry)
         ?? throw new InvalidDataException($"Ledger record {record.Seq} of {record.Stream} is not a catalog entry.");
 
-    public static byte[] EncodeWorkItem(WorkItem item) => JsonSerializer.SerializeToUtf8Bytes(item, HistoryJson.Default.WorkItem);
-
-    public static WorkItem? DecodeWorkItem(ReadOnlyMemory<byte> body)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(body.Span, HistoryJson.Default.WorkItem);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>The record key: the event's identity within the instance (e.g. <c>{id}/TaskCompleted/3</c>).</summary>
     private static string KeyOf(string instanceId, HistoryEvent history)

@@ -43,7 +43,7 @@ internal static partial class Logs
     [LoggerMessage(EventId = 6010, Level = LogLevel.Debug, Message = "Ignored {EventType} for action {TaskId} of {InstanceId}: {Reason}")]
     public static partial void Ignored(ILogger logger, string instanceId, HistoryEventType eventType, int taskId, string reason);
 
-    [LoggerMessage(EventId = 6011, Level = LogLevel.Debug, Message = "Skipped work item for task {TaskId} of {InstanceId}: {Reason}")]
+    [LoggerMessage(EventId = 6011, Level = LogLevel.Debug, Message = "Skipped activity of task {TaskId} of {InstanceId}: {Reason}")]
     public static partial void Skipped(ILogger logger, string instanceId, int taskId, string reason);
 
     [LoggerMessage(EventId = 6012, Level = LogLevel.Debug, Message = "Timer {TimerId} of {InstanceId} fired")]
@@ -52,7 +52,7 @@ internal static partial class Logs
     [LoggerMessage(EventId = 6013, Level = LogLevel.Information, Message = "Event {EventName} raised for {InstanceId}")]
     public static partial void EventRaised(ILogger logger, string instanceId, string eventName);
 
-    [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Orchestration engine recovered {Instances} instance(s): {Running} running, {Dispatched} activity work item(s) dispatched again, {Timers} timer(s) rebuilt")]
+    [LoggerMessage(EventId = 6014, Level = LogLevel.Information, Message = "Orchestration engine recovered {Instances} instance(s): {Running} running, {Dispatched} unfinished activities run again, {Timers} timer(s) rebuilt")]
     public static partial void Recovered(ILogger logger, int instances, int running, int dispatched, int timers);
 
     [LoggerMessage(EventId = 6015, Level = LogLevel.Warning, Message = "Follow-up ({Step}) of {InstanceId} failed: {ErrorType}; retried later")]
@@ -60,7 +60,4 @@ internal static partial class Logs
 
     [LoggerMessage(EventId = 6016, Level = LogLevel.Warning, Message = "Orchestration {InstanceId} needs orchestrator {Name}, which this host does not register; recorded, not run")]
     public static partial void NotRegistered(ILogger logger, string instanceId, string name);
-
-    [LoggerMessage(EventId = 6017, Level = LogLevel.Error, Message = "Work item {MessageId} (sequence {Seq}) is not an activity work item; dropped")]
-    public static partial void BadWorkItem(ILogger logger, string messageId, long seq);
 }

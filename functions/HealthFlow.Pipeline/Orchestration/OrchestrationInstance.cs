@@ -39,8 +39,8 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
 
     public OrchestrationMetadata? Metadata { get; private set; }
 
-    /// <summary>The history with rewinds applied (cached until the next append).</summary>
-    public IReadOnlyList<HistoryEvent> Effective => _effective ??= HistoryRules.Effective(_stored);
+    /// <summary>The history with rewinds applied (cached until the next append); without a rewind, the stored history itself.</summary>
+    public IReadOnlyList<HistoryEvent> Effective => Rewinds == 0 ? _stored : _effective ??= HistoryRules.Effective(_stored);
 
     public string Name => Metadata?.Name ?? "";
 

@@ -1,5 +1,4 @@
 using HealthFlow.Ledger;
-using HealthFlow.Pipeline.Bus;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -10,29 +9,28 @@ namespace HealthFlow.Pipeline.Orchestration;
 
 /// <summary>
 /// Wiring of the embedded durable engine into a host (the local runtime). Three steps, because the engine opens
-/// asynchronously on the ledger and bus before the app is built, but its activities need the app's services:
+/// asynchronously on the ledger before the app is built, but its activities need the app's services:
 /// <code>
-/// var engine = await OrchestrationRegistration.OpenEmbeddedAsync(ledger, bus, registry, loggerFactory);  // before Build()
+/// var engine = await OrchestrationRegistration.OpenEmbeddedAsync(ledger, registry, loggerFactory);       // before Build()
 /// services.AddEmbeddedOrchestrations(engine);
 /// var app = builder.Build();
 /// app.MapOrchestrationApi();
 /// await engine.StartAsync(app.Services);                                                    // after Build(), before serving
 /// ...
-/// await engine.DisposeAsync();                                                              // before the bus and the ledger
+/// await engine.DisposeAsync();                                                              // before the ledger
 /// </code>
 /// </summary>
 public static class OrchestrationRegistration
 {
-    /// <summary>Opens the engine on the runtime's ledger and the bus in it with the registered orchestrators and activities.</summary>
+    /// <summary>Opens the engine on the runtime's ledger with the registered orchestrators and activities.</summary>
     public static Task<EmbeddedOrchestrationEngine> OpenEmbeddedAsync(
         ILedger ledger,
-        ILedgerTopicBus bus,
         OrchestrationRegistry registry,
         ILoggerFactory? loggers = null,
         TimeProvider? clock = null,
         EmbeddedOrchestrationOptions? options = null,
         CancellationToken cancellationToken = default) =>
-        EmbeddedOrchestrationEngine.OpenAsync(ledger, bus, registry, options, clock, loggers, cancellationToken);
+        EmbeddedOrchestrationEngine.OpenAsync(ledger, registry, options, clock, loggers, cancellationToken);
 
     /// <summary>Registers the engine as <see cref="IOrchestrationClient"/> and the HTTP handlers.</summary>
     public static IServiceCollection AddEmbeddedOrchestrations(this IServiceCollection services, EmbeddedOrchestrationEngine engine)

@@ -179,7 +179,7 @@ public sealed class LocalRuntime : IAsyncDisposable
             services.AddSingleton(MllpSources.FromConfiguration(configuration));
             services.AddSingleton(mllp);
             services.AddErpGateway(configuration, data);
-            engine = await OrchestrationRegistration.OpenEmbeddedAsync(ledger, bus, new OrchestrationRegistry().AddWorkflows(), loggerFactory, TimeProvider.System,
+            engine = await OrchestrationRegistration.OpenEmbeddedAsync(ledger, new OrchestrationRegistry().AddWorkflows(), loggerFactory, TimeProvider.System,
                 cancellationToken: cancellationToken);
             services.AddEmbeddedOrchestrations(engine);
             services.AddWorkflows(configuration);

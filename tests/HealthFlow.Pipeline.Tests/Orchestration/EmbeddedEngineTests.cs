@@ -408,9 +408,7 @@ public sealed class A_crash_at_any_append
             if (!crashed)
             {
                 // Every write of the run was a crash point: the start and each result (each committed with the next
-                // step's work item), and each work item's settlement: 7 writes, or as few as 4 when settlements share a
-                // group commit with the next result (they are appended at the same moment; more likely under load). The
-                // four commits that follow one another (start, results a, b and c) can never share one.
+                // step's scheduling): 4 commits that follow one another, so they can never share a group commit.
                 Assert.True(crashAfter >= 4, $"only {crashAfter} crash points: the run wrote less than expected");
                 break;
             }
@@ -418,51 +416,98 @@ public sealed class A_crash_at_any_append
     }
 }
 
-public sealed class A_restart_with_more_queued_activities_than_the_bus_backlog_bound
+public sealed class A_restart_after_activities_were_scheduled_but_never_run
 {
     /// <summary>
-    /// Twenty activities wait in the work topic, five times its backlog bound, and any publish over the bound would wait
-    /// ten minutes. Dispatch and recovery must not wait on back-pressure (the backlog is the engine's own, only its
-    /// worker drains it), and recovery must leave the queued work items to the bus instead of publishing copies.
+    /// An engine that never started its workers commits the start of twenty instances (each scheduling a step) and goes
+    /// away: the history is the only record of the scheduled steps. The next start-up finds them there and runs each once.
     /// </summary>
     [Fact]
-    public async Task recovers_without_publishing_them_again_or_waiting_on_back_pressure()
+    public async Task runs_each_of_them_from_the_histories_and_every_instance_completes()
     {
-        var bound = new EmbeddedBusOptions { BacklogMaxPerSubscription = 4, PublishWaitMax = TimeSpan.FromMinutes(10) };
-        await using var f = await OrchestrationFixture.StartAsync(busOptions: bound);
-        var ids = Enumerable.Range(1, 20).Select(i => $"backlog:{i}").ToList();
-        foreach (var id in ids)
-            await f.Engine.StartIfNotExistsAsync(nameof(StepsOrchestrator), id, "held").WaitAsync(TimeSpan.FromMinutes(1));
-        var published = await f.WorkItemsPublishedAsync();
-        Assert.Equal(ids.Count, published);
+        await using var f = await OrchestrationFixture.StartAsync();
+        await f.Engine.DisposeAsync();
+        var registry = new OrchestrationRegistry();
+        SampleRegistrations.All(registry, f.Effects);
+        var ids = Enumerable.Range(1, 20).Select(i => $"scheduled:{i}").ToList();
+        await using (var idle = await EmbeddedOrchestrationEngine.OpenAsync(f.Ledger, registry, clock: f.Clock))
+        {
+            foreach (var id in ids)
+                await idle.StartIfNotExistsAsync(nameof(StepsOrchestrator), id, "x");
+        }
+        Assert.Equal(0, f.Effects.ExecutionsOf("Step"));
 
-        await f.RestartAsync().WaitAsync(TimeSpan.FromMinutes(1));
+        await f.RestartAsync();
+        f.Effects.Release("x");
 
-        Assert.Equal(published, await f.WorkItemsPublishedAsync());
-        f.Effects.Release("held");
         foreach (var id in ids)
             Assert.Equal(OrchestrationRuntimeStatus.Completed, (await f.WaitAsync(id)).RuntimeStatus);
+        Assert.Equal(ids.Count, f.Effects.ExecutionsOf("Step"));
         Assert.Equal(ids.Count, f.Effects.Applied.Count);
-        Assert.Equal(published, await f.WorkItemsPublishedAsync());
     }
 }
 
-public sealed class A_restart_after_an_activity_work_item_was_dead_lettered
+public sealed class A_crash_while_activities_run
 {
+    /// <summary>
+    /// Twenty held steps are running when the store dies: their results can never be committed. After the restart each
+    /// runs again from its history, each effect is applied once, and no step ran more than twice.
+    /// </summary>
     [Fact]
-    public async Task dispatches_the_activity_again_and_the_instance_completes()
+    public async Task runs_them_again_after_the_restart_and_applies_each_effect_once()
     {
         await using var f = await OrchestrationFixture.StartAsync();
-        await f.Engine.StartIfNotExistsAsync(nameof(StepsOrchestrator), "dead-lettered:1", "held");
-        await Poll.UntilAsync(() => Task.FromResult(f.Effects.ExecutionsOf("Step") == 1), "the step to start");
-        await f.Engine.DisposeAsync();
-        var delivery = Assert.Single(await f.Bus.ReceiveAsync("orchestration-work", "activity-worker", 10, TimeSpan.FromSeconds(5)));
-        Assert.Equal(SettleResult.Settled, await f.Bus.DeadLetterAsync(delivery, "test", "the bus no longer holds the work item"));
+        var ids = Enumerable.Range(1, 20).Select(i => $"running:{i}").ToList();
+        foreach (var id in ids)
+            await f.Engine.StartIfNotExistsAsync(nameof(StepsOrchestrator), id, "held");
+        await Poll.UntilAsync(() => Task.FromResult(f.Effects.ExecutionsOf("Step") == ids.Count), "every step to start");
 
-        await f.RestartAsync();
+        f.Store.Kill();
         f.Effects.Release("held");
+        await f.CrashAsync();
 
-        Assert.Equal(OrchestrationRuntimeStatus.Completed, (await f.WaitAsync("dead-lettered:1")).RuntimeStatus);
-        Assert.Equal(2, f.Effects.ExecutionsOf("Step"));
+        foreach (var id in ids)
+            Assert.Equal(OrchestrationRuntimeStatus.Completed, (await f.WaitAsync(id)).RuntimeStatus);
+        Assert.Equal(ids.Count, f.Effects.Applied.Count);
+        Assert.All(ids, id => Assert.InRange(f.Effects.Executions[$"{id}/0|Step"], 1, 2));
+    }
+}
+
+public sealed class An_engine_with_an_activity_concurrency_of_two
+{
+    [Fact]
+    public async Task runs_at_most_two_activities_at_once_and_the_rest_after_them()
+    {
+        var running = 0;
+        var most = 0;
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var f = await OrchestrationFixture.StartAsync((registry, effects) => registry
+            .AddOrchestrator<FanOutOrchestrator>()
+            .AddActivity<int, int>("Square", async (context, x, cancellationToken) =>
+            {
+                var now = Interlocked.Increment(ref running);
+                InterlockedMax(ref most, now);
+                await release.Task.WaitAsync(cancellationToken);
+                Interlocked.Decrement(ref running);
+                return x * x;
+            })
+            .AddActivity<int, int>("Add", (context, x, cancellationToken) => Task.FromResult(x + 1)),
+            activityConcurrency: 2);
+        await f.Engine.StartIfNotExistsAsync(nameof(FanOutOrchestrator), "fan:limited", 10);
+        await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref running) == 2), "two squares to start");
+
+        release.SetResult();
+        var done = await f.WaitAsync("fan:limited");
+
+        Assert.Equal(OrchestrationRuntimeStatus.Completed, done.RuntimeStatus);
+        Assert.Equal(Enumerable.Range(1, 10).Sum(i => i * i) + 1, done.ReadOutputAs<int>());
+        Assert.Equal(2, most);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        var seen = Volatile.Read(ref target);
+        while (seen < value && Interlocked.CompareExchange(ref target, value, seen) is var was && was != seen)
+            seen = was;
     }
 }

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
-using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Orchestration;
 
 namespace HealthFlow.Pipeline.Tests.Orchestration;
@@ -39,8 +38,7 @@ internal static class OrchestrationCrashHost
     {
         using var store = FileBlobStore.OpenWritable(folder);
         await using var ledger = await BlobLedger.OpenAsync(store);
-        await using var bus = await EmbeddedTopicBus.OpenAsync(ledger, BusTopology.LoadEmbedded());
-        await using var engine = await EmbeddedOrchestrationEngine.OpenAsync(ledger, bus, Registry(folder));
+        await using var engine = await EmbeddedOrchestrationEngine.OpenAsync(ledger, Registry(folder));
         await engine.StartAsync();
         await engine.StartIfNotExistsAsync(nameof(CrashStepsOrchestrator), InstanceId, Steps);
         Console.Out.WriteLine("started");
@@ -122,8 +120,7 @@ public sealed class A_runtime_process_killed_mid_orchestration
             using var store = FileBlobStore.OpenWritable(folder);
             await using var ledger = await BlobLedger.OpenAsync(store);
             Assert.Null(ledger.Fault);
-            await using var bus = await EmbeddedTopicBus.OpenAsync(ledger, BusTopology.LoadEmbedded());
-            await using var engine = await EmbeddedOrchestrationEngine.OpenAsync(ledger, bus, OrchestrationCrashHost.Registry(folder));
+                await using var engine = await EmbeddedOrchestrationEngine.OpenAsync(ledger, OrchestrationCrashHost.Registry(folder));
             await engine.StartAsync();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             var done = await engine.WaitForInstanceCompletionAsync(OrchestrationCrashHost.InstanceId, timeout.Token);

@@ -9,23 +9,20 @@ namespace HealthFlow.Pipeline.Tests.Orchestration;
 
 /// <summary>
 /// The embedded engine on real parts: a <see cref="BlobLedger"/> over <see cref="FileBlobStore"/> in a temporary folder,
-/// the <see cref="EmbeddedTopicBus"/> with the repository's topology, and a manual clock for orchestration time (ledger
-/// and bus keep real time, so lock expiry is untouched when a test moves orchestration time by hours).
+/// and a manual clock for orchestration time (the ledger keeps real time).
 /// <see cref="RestartAsync"/> disposes everything and opens it again on the same folder, optionally with other code
 /// (<see cref="Register"/>): what a deployment or a restart does. <see cref="CrashAsync"/> cuts the store off first,
 /// like a killed process: nothing written after that point reaches the disk.
 /// </summary>
 internal sealed class OrchestrationFixture : IAsyncDisposable
 {
-    private readonly EmbeddedBusOptions? _busOptions;
-    private readonly int? _cachedOrchestrations;
+    private readonly EmbeddedOrchestrationOptions _engineOptions;
 
-    private OrchestrationFixture(string folder, Action<OrchestrationRegistry, SampleEffects> register, EmbeddedBusOptions? busOptions, int? cachedOrchestrations)
+    private OrchestrationFixture(string folder, Action<OrchestrationRegistry, SampleEffects> register, EmbeddedOrchestrationOptions engineOptions)
     {
         Folder = folder;
         Register = register;
-        _busOptions = busOptions;
-        _cachedOrchestrations = cachedOrchestrations;
+        _engineOptions = engineOptions;
     }
 
     public string Folder { get; }
@@ -34,15 +31,23 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
     public Action<OrchestrationRegistry, SampleEffects> Register { get; set; }
     public KillableBlobStore Store { get; private set; } = null!;
     public BlobLedger Ledger { get; private set; } = null!;
-    public EmbeddedTopicBus Bus { get; private set; } = null!;
     public EmbeddedOrchestrationEngine Engine { get; private set; } = null!;
 
-    /// <summary>Opens a fixture in a new temporary folder; <paramref name="cachedOrchestrations"/> sets the engine's session cache (null: its default).</summary>
-    public static async Task<OrchestrationFixture> StartAsync(Action<OrchestrationRegistry, SampleEffects>? register = null, EmbeddedBusOptions? busOptions = null,
-        int? cachedOrchestrations = null)
+    /// <summary>
+    /// Opens a fixture in a new temporary folder; <paramref name="cachedOrchestrations"/> sets the engine's session cache
+    /// and <paramref name="activityConcurrency"/> its activity workers (null: their defaults).
+    /// </summary>
+    public static async Task<OrchestrationFixture> StartAsync(Action<OrchestrationRegistry, SampleEffects>? register = null, int? cachedOrchestrations = null, int? activityConcurrency = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "healthflow-orch-" + Guid.NewGuid().ToString("N"));
-        var fixture = new OrchestrationFixture(folder, register ?? SampleRegistrations.All, busOptions, cachedOrchestrations);
+        var defaults = new EmbeddedOrchestrationOptions();
+        var engineOptions = new EmbeddedOrchestrationOptions
+        {
+            RetryDelay = TimeSpan.FromMilliseconds(100),
+            CachedOrchestrations = cachedOrchestrations ?? defaults.CachedOrchestrations,
+            ActivityConcurrency = activityConcurrency ?? defaults.ActivityConcurrency,
+        };
+        var fixture = new OrchestrationFixture(folder, register ?? SampleRegistrations.All, engineOptions);
         await fixture.OpenAsync();
         return fixture;
     }
@@ -74,9 +79,6 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
         return await Engine.WaitForInstanceCompletionAsync(instanceId, timeout.Token);
     }
 
-    /// <summary>Activity work items ever published (the work topic's records).</summary>
-    public Task<int> WorkItemsPublishedAsync() => Ledger.ReadStreamAsync(BusRecords.TopicStream("orchestration-work"), 0).CountAsync().AsTask();
-
     /// <summary>Waits until the instance's history holds an event of <paramref name="type"/> (at least <paramref name="count"/>).</summary>
     public Task UntilHistoryAsync(string instanceId, HistoryEventType type, int count = 1) =>
         Poll.UntilAsync(async () => (await Engine.GetHistoryAsync(instanceId))?.Count(e => e.Type == type) >= count, $"{count} {type} in {instanceId}");
@@ -102,13 +104,9 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
     {
         Store = new KillableBlobStore(FileBlobStore.OpenWritable(Folder));
         Ledger = await BlobLedger.OpenAsync(Store);
-        Bus = await EmbeddedTopicBus.OpenAsync(Ledger, BusTopology.LoadEmbedded(), _busOptions);
         var registry = new OrchestrationRegistry();
         Register(registry, Effects);
-        var options = new EmbeddedOrchestrationOptions { RetryDelay = TimeSpan.FromMilliseconds(100) };
-        if (_cachedOrchestrations is { } cached)
-            options = new EmbeddedOrchestrationOptions { RetryDelay = options.RetryDelay, CachedOrchestrations = cached };
-        Engine = await EmbeddedOrchestrationEngine.OpenAsync(Ledger, Bus, registry, options, Clock);
+        Engine = await EmbeddedOrchestrationEngine.OpenAsync(Ledger, registry, _engineOptions, Clock);
         await Engine.StartAsync();
     }
 
@@ -116,12 +114,11 @@ internal sealed class OrchestrationFixture : IAsyncDisposable
     {
         if (Engine is null)
             return;
-        var (engine, bus, ledger, store) = (Engine, Bus, Ledger, Store);
+        var (engine, ledger, store) = (Engine, Ledger, Store);
         Engine = null!;
         try
         {
             await engine.DisposeAsync();
-            await bus.DisposeAsync();
             await ledger.DisposeAsync();
         }
         finally

@@ -127,7 +127,7 @@ internal sealed class WorkflowFixture : IAsyncDisposable
         Ledger = await BlobLedger.OpenAsync(Store, clock: Clock);
         Bus = await EmbeddedTopicBus.OpenAsync(Ledger, BusTopology.LoadEmbedded());
         var registry = new OrchestrationRegistry().AddWorkflows();
-        Engine = await OrchestrationRegistration.OpenEmbeddedAsync(Ledger, Bus, registry, null, Clock,
+        Engine = await OrchestrationRegistration.OpenEmbeddedAsync(Ledger, registry, null, Clock,
             new EmbeddedOrchestrationOptions { RetryDelay = TimeSpan.FromMilliseconds(100) });
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Admin:Key"] = AdminKey })

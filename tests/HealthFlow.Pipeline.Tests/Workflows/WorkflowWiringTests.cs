@@ -52,7 +52,7 @@ public sealed class WorkflowWiringTests
 
         // --- the lines for LocalRuntime.StartAsync, before builder.Build() ---
         services.AddErpGateway(configuration, data);
-        var engine = await OrchestrationRegistration.OpenEmbeddedAsync(ledger, bus, new OrchestrationRegistry().AddWorkflows(), loggerFactory, TimeProvider.System);
+        var engine = await OrchestrationRegistration.OpenEmbeddedAsync(ledger, new OrchestrationRegistry().AddWorkflows(), loggerFactory, TimeProvider.System);
         services.AddEmbeddedOrchestrations(engine);
         services.AddWorkflows(configuration);
         var app = builder.Build();
