@@ -6,29 +6,13 @@ using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Reconciliation;
+using HealthFlow.Pipeline.Tests.Support;
 
 namespace HealthFlow.Pipeline.Tests.Reconciliation;
 
 /// <summary>A scan's records are decoded in chunks by two tasks, yet their facts reach the rules in ledger order.</summary>
-public sealed class ReconciliationScanOrderTests : IAsyncLifetime
+public sealed class ReconciliationScanOrderTests : FileLedgerTest
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "healthflow-scan-order-" + Guid.NewGuid().ToString("N"));
-    private FileBlobStore _store = null!;
-    private BlobLedger _ledger = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = FileBlobStore.OpenWritable(_folder);
-        _ledger = await BlobLedger.OpenAsync(_store);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _ledger.DisposeAsync();
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task Receipts_parsed_several_chunks_of_records_after_they_were_issued_are_counted_under_their_format()
     {
@@ -46,8 +30,8 @@ public sealed class ReconciliationScanOrderTests : IAsyncLifetime
         }
 
         foreach (var batch in entries.Chunk(500))
-            await _ledger.AppendBatchAsync(batch);
-        var runner = new ReconciliationRunner(_ledger, _folder, MasterData.LoadEmbedded().Value!, new PatientTokenizer(new byte[32]), new ReconciliationOptions(), TimeProvider.System);
+            await Ledger.AppendBatchAsync(batch);
+        var runner = new ReconciliationRunner(Ledger, Folder, MasterData.LoadEmbedded().Value!, new PatientTokenizer(new byte[32]), new ReconciliationOptions(), TimeProvider.System);
         var reports = await runner.ReconcileAsync([.. new[] { first, DateOnly.FromDateTime(DateTime.UtcNow) }.Distinct()]);
 
         var counts = reports.SelectMany(r => r.Counts).GroupBy(c => (c.Stage, c.Source)).ToDictionary(g => g.Key, g => g.Sum(c => c.Count));

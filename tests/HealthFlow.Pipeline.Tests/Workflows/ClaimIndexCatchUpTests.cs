@@ -12,29 +12,12 @@ namespace HealthFlow.Pipeline.Tests.Workflows;
 /// The claim index's catch-up reads only the claims its router has not delivered: a routed claim is not read again, and
 /// every other claim the ledger holds, a replacement of a routed one included, is found after it.
 /// </summary>
-public sealed class ClaimIndexCatchUpTests : IAsyncLifetime
+public sealed class ClaimIndexCatchUpTests : FileLedgerTest
 {
-    private readonly string _folder = RuntimeHost.NewFolder();
-    private FileBlobStore _store = null!;
-    private BlobLedger _ledger = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = FileBlobStore.OpenWritable(_folder);
-        _ledger = await BlobLedger.OpenAsync(_store, new LedgerOptions());
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _ledger.DisposeAsync();
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task A_replacement_claim_not_yet_routed_replaces_the_routed_one_after_the_catch_up()
     {
-        var models = new WorkflowReadModels(_ledger, new PatientTokenizer(new byte[32]));
+        var models = new WorkflowReadModels(Ledger, new PatientTokenizer(new byte[32]));
         await models.StartAsync();
         var original = Claim("claim-1", 100m);
         var replacement = Claim("claim-1-replacement", 120m);
@@ -50,7 +33,7 @@ public sealed class ClaimIndexCatchUpTests : IAsyncLifetime
     [Fact]
     public async Task A_routed_claim_is_still_found_after_the_catch_up_and_an_unrouted_one_is_added()
     {
-        var models = new WorkflowReadModels(_ledger, new PatientTokenizer(new byte[32]));
+        var models = new WorkflowReadModels(Ledger, new PatientTokenizer(new byte[32]));
         await models.StartAsync();
         var routed = Claim("claim-1", 100m);
         models.AddClaim(routed, await AppendAsync("m1", routed), "m1");
@@ -62,7 +45,7 @@ public sealed class ClaimIndexCatchUpTests : IAsyncLifetime
     }
 
     private async Task<long> AppendAsync(string messageId, ClaimSubmitted claim) =>
-        await _ledger.AppendAsync(TopicRecords.For("claims", new BusMessage(messageId, nameof(ClaimSubmitted), EventJson.Serialize(claim))));
+        await Ledger.AppendAsync(TopicRecords.For("claims", new BusMessage(messageId, nameof(ClaimSubmitted), EventJson.Serialize(claim))));
 
     private static ClaimSubmitted Claim(string key, decimal total, string claimId = "PCN1") => new()
     {

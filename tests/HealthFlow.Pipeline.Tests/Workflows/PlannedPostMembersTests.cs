@@ -7,29 +7,13 @@ using HealthFlow.Ledger;
 using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Workflows;
 using static HealthFlow.Pipeline.Tests.Workflows.WorkflowSamples;
+using HealthFlow.Pipeline.Tests.Support;
 
 namespace HealthFlow.Pipeline.Tests.Workflows;
 
 /// <summary>The claim-check of planned posts: batch members go to the ledger once and come back as written.</summary>
-public sealed class PlannedPostMembersTests : IAsyncLifetime
+public sealed class PlannedPostMembersTests : FileLedgerTest
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "healthflow-planned-" + Guid.NewGuid().ToString("N"));
-    private FileBlobStore _store = null!;
-    private BlobLedger _ledger = null!;
-
-    public async Task InitializeAsync()
-    {
-        _store = FileBlobStore.OpenWritable(_folder);
-        _ledger = await BlobLedger.OpenAsync(_store);
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _ledger.DisposeAsync();
-        _store.Dispose();
-        Directory.Delete(_folder, recursive: true);
-    }
-
     [Fact]
     public async Task The_members_of_each_batch_come_back_as_written_and_a_journal_posted_as_is_needs_no_record()
     {
@@ -37,21 +21,21 @@ public sealed class PlannedPostMembersTests : IAsyncLifetime
         var journals = RemittanceRule.Build(master, Remittance("TRN-1", "PCN-1"), new Dictionary<string, ClaimMatch> { ["PCN-1"] = new("RMC", "ACME") },
             new DateOnly(2026, 11, 21)).Journals;
         var batches = JournalBatcher.Batch(journals, master);
-        var head = _ledger.Head;
+        var head = Ledger.Head;
 
-        var posts = await PlannedPostMembers.WriteAsync(_ledger, batches, journals.ToDictionary(j => j.IdempotencyKey), "rcpt-1", "remit:ACME:TRN-1", CancellationToken.None);
+        var posts = await PlannedPostMembers.WriteAsync(Ledger, batches, journals.ToDictionary(j => j.IdempotencyKey), "rcpt-1", "remit:ACME:TRN-1", CancellationToken.None);
 
         var batch = Assert.Single(batches);
         var post = Assert.Single(posts);
-        Assert.Equal((head + 1, head, journals.Count), (_ledger.Head, post.MembersAt, post.MemberCount));
-        var members = await PlannedPostMembers.ReadAsync(_ledger, post, CancellationToken.None);
+        Assert.Equal((head + 1, head, journals.Count), (Ledger.Head, post.MembersAt, post.MemberCount));
+        var members = await PlannedPostMembers.ReadAsync(Ledger, post, CancellationToken.None);
         Assert.Equal(batch.MemberKeys, members.Select(m => m.Journal.IdempotencyKey));
         Assert.Equal(journals.OrderBy(j => j.IdempotencyKey, StringComparer.Ordinal).Select(j => JsonSerializer.SerializeToUtf8Bytes(j, EventJson.Options)), members.Select(m => m.Json.ToArray()));
         Assert.All(members, m => Assert.Equal(JsonSerializer.SerializeToUtf8Bytes(m.Journal, EventJson.Options), m.Json.ToArray()));
 
-        var asIs = await PlannedPostMembers.ReadAsync(_ledger, PlannedPost.Of(journals[0]), CancellationToken.None);
+        var asIs = await PlannedPostMembers.ReadAsync(Ledger, PlannedPost.Of(journals[0]), CancellationToken.None);
         Assert.Same(journals[0], Assert.Single(asIs).Journal);
-        Assert.Equal(head + 1, _ledger.Head);
+        Assert.Equal(head + 1, Ledger.Head);
     }
 
     [Fact]
@@ -60,12 +44,12 @@ public sealed class PlannedPostMembersTests : IAsyncLifetime
         var master = MasterData.LoadEmbedded().Value!;
         var journals = RemittanceRule.Build(master, Remittance("TRN-2", "PCN-2"), new Dictionary<string, ClaimMatch> { ["PCN-2"] = new("RMC", "ACME") },
             new DateOnly(2026, 11, 21)).Journals;
-        var seq = await _ledger.AppendAsync(new LedgerEntry("elsewhere", "Other", "key", "rcpt-2", "", new byte[] { 1 }));
+        var seq = await Ledger.AppendAsync(new LedgerEntry("elsewhere", "Other", "key", "rcpt-2", "", new byte[] { 1 }));
         var batch = Assert.Single(JournalBatcher.Batch(journals, master));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => PlannedPostMembers.ReadAsync(_ledger, new PlannedPost(batch.Journal, journals.Count, seq), CancellationToken.None));
-        await Assert.ThrowsAsync<InvalidOperationException>(() => PlannedPostMembers.ReadAsync(_ledger, new PlannedPost(batch.Journal, journals.Count, seq + 1), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => PlannedPostMembers.ReadAsync(Ledger, new PlannedPost(batch.Journal, journals.Count, seq), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => PlannedPostMembers.ReadAsync(Ledger, new PlannedPost(batch.Journal, journals.Count, seq + 1), CancellationToken.None));
         // A post from a history written before members were claim-checked names none.
-        await Assert.ThrowsAsync<InvalidOperationException>(() => PlannedPostMembers.ReadAsync(_ledger, new PlannedPost(batch.Journal, 0), CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => PlannedPostMembers.ReadAsync(Ledger, new PlannedPost(batch.Journal, 0), CancellationToken.None));
     }
 }
