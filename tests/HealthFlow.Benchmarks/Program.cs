@@ -9,9 +9,10 @@ if (args.Length > 0 && args[0] == "ledger")
 // `... -- ledger-turnaround` prints the ledger's turnaround between two group commits on a store that sleeps instead of writing (LedgerTurnaround.cs).
 if (args.Length > 0 && args[0] == "ledger-turnaround")
     return await LedgerTurnaround.RunAsync(args[1..]);
-// `... -- x12-throughput [rounds]` prints the X12 scan/read MB/s and ratio in CPU time (X12ThroughputHarness.cs).
-if (args.Length > 0 && args[0] == "x12-throughput")
-    return X12ThroughputHarness.Run(args[1..]);
+// `... -- x12-throughput [rounds]` prints the X12 scan/typed-read MB/s and ratio in CPU time (X12ThroughputHarness.cs);
+// `... -- x12-canonical [rounds]` the same for issue 4's goal: parse + canonicalize, as POST /api/x12 does.
+if (args.Length > 0 && args[0] is "x12-throughput" or "x12-canonical")
+    return X12ThroughputHarness.Run(args[1..], canonical: args[0] == "x12-canonical");
 // `... -- x12-streaming [MB]` prints the peak working set streaming a generated 835 from disk (X12StreamingHarness.cs).
 if (args.Length > 0 && args[0] == "x12-streaming")
     return X12StreamingHarness.Run(args[1..]);
