@@ -11,6 +11,7 @@ dotnet build -c Release tests/HealthFlow.Benchmarks -v q -nologo >/dev/null || e
 log() { echo "=== $(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg): $*"; }
 for _ in 1 2 3; do log ledger; dotnet $B ledger --seconds 2 --rounds 3 --writers 64 | tail -6; done
 for _ in 1 2 3; do log x12; dotnet $B x12-throughput 5 | tail -5; done
+for _ in 1 2; do log x12-canonical; dotnet $B x12-canonical 3 | tail -5; done
 log workflows; dotnet $B workflows --encounters 2000 --claims 60000 | grep -v '^warn'
 log rebuild; DOTNET_gcServer=1 dotnet $B rebuild --records 1000000 --rounds 5 --dir "$REBUILD_DIR" --keep | tail -12
 if [ ! -d "$RECON_DAY" ]; then log reconciliation; dotnet $B reconciliation --dir "$RECON_DAY" --keep | tail -6; fi
