@@ -297,28 +297,6 @@ public static class SourceEventJson
         return true;
     }
 
-    private delegate bool ItemReader<T>(ref Utf8JsonReader reader, Utf8StringPool? strings, out T? item);
-
-    /// <summary>An array of objects, each read by <paramref name="item"/> (which starts on the object's start).</summary>
-    private static bool TryList<T>(ref Utf8JsonReader reader, Utf8StringPool? strings, ItemReader<T> item, out List<T>? list)
-    {
-        list = null;
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-            return false;
-        var read = new List<T>();
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
-        {
-            if (!item(ref reader, strings, out var value) || reader.TokenType != JsonTokenType.EndObject)
-                return false;
-            read.Add(value!);
-        }
-
-        if (reader.TokenType != JsonTokenType.EndArray)
-            return false;
-        list = read;
-        return true;
-    }
-
     private static bool TryStrings(ref Utf8JsonReader reader, Utf8StringPool? strings, out List<string>? list)
     {
         list = null;

@@ -22,6 +22,29 @@ internal static class WrittenJson
         return true;
     }
 
+    /// <summary>Reads one object of an array, from its start to its end.</summary>
+    public delegate bool ItemReader<T>(ref Utf8JsonReader reader, Utf8StringPool? strings, out T? item);
+
+    /// <summary>An array of objects, each read by <paramref name="item"/> (which starts on the object's start).</summary>
+    public static bool TryList<T>(ref Utf8JsonReader reader, Utf8StringPool? strings, ItemReader<T> item, out List<T>? list)
+    {
+        list = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
+            return false;
+        var read = new List<T>();
+        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        {
+            if (!item(ref reader, strings, out var value) || reader.TokenType != JsonTokenType.EndObject)
+                return false;
+            read.Add(value!);
+        }
+
+        if (reader.TokenType != JsonTokenType.EndArray)
+            return false;
+        list = read;
+        return true;
+    }
+
     /// <summary>A string or null.</summary>
     public static bool TryString(ref Utf8JsonReader reader, out string? value) => TryString(ref reader, null, out value);
 

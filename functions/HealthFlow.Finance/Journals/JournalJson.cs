@@ -45,7 +45,7 @@ public static class JournalJson
                     : Property(ref reader, ref seen, "kind"u8, 6) ? TryString(ref reader, strings, out kind) && kind is not null
                     : Property(ref reader, ref seen, "reversalOf"u8, 7) ? TryString(ref reader, null, out reversalOf)
                     : Property(ref reader, ref seen, "source"u8, 8) ? TrySource(ref reader, strings, out source)
-                    : Property(ref reader, ref seen, "lines"u8, 9) && TryLines(ref reader, strings, out lines);
+                    : Property(ref reader, ref seen, "lines"u8, 9) && TryList(ref reader, strings, TryLine, out lines);
                 if (!ok)
                     return null;
             }
@@ -91,36 +91,27 @@ public static class JournalJson
         return true;
     }
 
-    private static bool TryLines(ref Utf8JsonReader reader, Utf8StringPool? strings, out List<JournalLine>? lines)
+    private static bool TryLine(ref Utf8JsonReader reader, Utf8StringPool? strings, out JournalLine? line)
     {
-        lines = null;
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-            return false;
-        var read = new List<JournalLine>();
-        while (reader.Read() && reader.TokenType == JsonTokenType.StartObject)
+        line = null;
+        string? account = null, costCenter = null, facility = null, payer = null, memo = null;
+        decimal debit = 0, credit = 0;
+        var seen = 0;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
         {
-            string? account = null, costCenter = null, facility = null, payer = null, memo = null;
-            decimal debit = 0, credit = 0;
-            var seen = 0;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                var ok = Property(ref reader, ref seen, "account"u8, 1) ? TryString(ref reader, strings, out account)
-                    : Property(ref reader, ref seen, "debit"u8, 2) ? TryDecimal(ref reader, out debit)
-                    : Property(ref reader, ref seen, "credit"u8, 3) ? TryDecimal(ref reader, out credit)
-                    : Property(ref reader, ref seen, "costCenter"u8, 4) ? TryString(ref reader, strings, out costCenter)
-                    : Property(ref reader, ref seen, "facility"u8, 5) ? TryString(ref reader, strings, out facility)
-                    : Property(ref reader, ref seen, "payer"u8, 6) ? TryString(ref reader, strings, out payer)
-                    : Property(ref reader, ref seen, "memo"u8, 7) && TryString(ref reader, strings, out memo);
-                if (!ok)
-                    return false;
-            }
-            if ((seen & 0b111) != 0b111)
+            var ok = Property(ref reader, ref seen, "account"u8, 1) ? TryString(ref reader, strings, out account)
+                : Property(ref reader, ref seen, "debit"u8, 2) ? TryDecimal(ref reader, out debit)
+                : Property(ref reader, ref seen, "credit"u8, 3) ? TryDecimal(ref reader, out credit)
+                : Property(ref reader, ref seen, "costCenter"u8, 4) ? TryString(ref reader, strings, out costCenter)
+                : Property(ref reader, ref seen, "facility"u8, 5) ? TryString(ref reader, strings, out facility)
+                : Property(ref reader, ref seen, "payer"u8, 6) ? TryString(ref reader, strings, out payer)
+                : Property(ref reader, ref seen, "memo"u8, 7) && TryString(ref reader, strings, out memo);
+            if (!ok)
                 return false;
-            read.Add(new JournalLine(account!, debit, credit, costCenter, facility, payer, memo));
         }
-        if (reader.TokenType != JsonTokenType.EndArray)
+        if ((seen & 0b111) != 0b111)
             return false;
-        lines = read;
+        line = new JournalLine(account!, debit, credit, costCenter, facility, payer, memo);
         return true;
     }
 }
