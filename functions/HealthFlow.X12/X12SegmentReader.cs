@@ -262,11 +262,7 @@ public sealed class X12SegmentReader : IDisposable
                 }
 
                 // No CR/LF before the terminator, so there is none to trim at the end (CompleteSegment's loop).
-                _currentIsLongHead = false;
-                _segmentStart = start;
-                _segmentLength = length;
-                _start = start + length + 1;
-                _position++;
+                CompleteUntrimmedSegment(start, length);
                 return true;
             }
 
@@ -316,12 +312,19 @@ public sealed class X12SegmentReader : IDisposable
         var empty = Avx512Vbmi2.Compress(Vector512<byte>.Zero, separators, emptyAfter).ExtractMostSignificantBits();
         _emptyElements = unchecked((uint)(empty << 1)) | (uint.MaxValue << (count + 1));
         _separatorCount = count;
+        CompleteUntrimmedSegment(start, length);
+        return true;
+    }
+
+    /// <summary>The segment of <paramref name="length"/> bytes at <paramref name="start"/>, with no line break in it, is read; its terminator too.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void CompleteUntrimmedSegment(int start, int length)
+    {
         _currentIsLongHead = false;
         _segmentStart = start;
         _segmentLength = length;
         _start = start + length + 1;
         _position++;
-        return true;
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
