@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using HealthFlow.Finance;
 using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Journals;
@@ -26,7 +25,7 @@ namespace HealthFlow.Pipeline.Reconciliation;
 /// claims and the small streams, the second the 835s and charges, which need the whole claim index (the latest submission
 /// of a claim wins, wherever it is) and the day's discharges, and the journals (the rules take facts in any order; here the
 /// claims billed are gone before the journals' state grows). Each fact goes to the rules at once, so memory follows the
-/// rules' per-item state, not the ledger's size. A scan decodes on two tasks, chunk by chunk in turn (JSON, claim matches,
+/// rules' per-item state, not the ledger's size. A scan decodes on the ledger's read-ahead threads (JSON, claim matches,
 /// CLP01 tokens), and the caller applies the rules in ledger order, so the work spreads over the cores. The claim index (CLP01 → claim) is rebuilt from the <c>claims</c> topic as
 /// the workflow builds it, one shared match per facility and payer.
 /// With a <see cref="ReportingContainer"/> (Azure, where the data folder is an instance's passing disk) the tables live
@@ -264,90 +263,25 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         }
     }
 
-    /// <summary>Reads one record on a decoding task (what no applied step changes) and returns the step to apply, if any.</summary>
+    /// <summary>Reads one record on a decoding thread (what no applied step changes) and returns the step to apply, if any.</summary>
     /// <param name="record">A record of the handler's stream.</param>
-    /// <param name="strings">The decoding task's own pool for the records' low-cardinality strings.</param>
+    /// <param name="strings">The decoding thread's own pool for the records' low-cardinality strings.</param>
     private delegate Action? RecordHandler(LedgerRecord record, Utf8StringPool strings);
 
+    // Each decoding thread's pool: ILedger.ScanAsync<T> decodes on several threads at once.
+    [ThreadStatic]
+    private static Utf8StringPool? t_strings;
+
     /// <summary>
-    /// One pass over the ledger: the records of the handlers' streams are cut into chunks, which two decoding tasks take
-    /// in turn (decoding JSON is most of the work); the steps they return are applied here, chunk after chunk in ledger
-    /// order, so the rules' state has one writer while both cores decode.
+    /// One pass over the ledger: the ledger's read-ahead decodes the records of the handlers' streams on several threads
+    /// (decoding JSON is most of the work), and the steps they return are applied here in ledger order, so the rules'
+    /// state has one writer while every core decodes.
     /// </summary>
     private async Task ScanAsync(Dictionary<string, RecordHandler> handlers, CancellationToken cancellationToken)
     {
-        const int Decoders = 2;
-        const int ChunkRecords = 1024; // the hand-over (and waking a pool thread) costs per chunk, not per record
-        const int ChunkBytes = 1 << 20; // an 835 can be 300 KB
-        // Decoded chunks waiting to be applied hold their facts (the peak is close to the 1 GB goal): two per decoder.
-        var chunks = Channel.CreateBounded<Task<List<Action>>>(new BoundedChannelOptions(2 * Decoders) { SingleReader = true, SingleWriter = true });
-        // Decoder k takes chunks k, k + Decoders, …, one after another, with its own string pool.
-        var decoders = new Task[Decoders];
-        var pools = new Utf8StringPool[Decoders];
-        for (var k = 0; k < Decoders; k++)
-            (decoders[k], pools[k]) = (Task.CompletedTask, new Utf8StringPool());
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reading = Task.Run(async () =>
-        {
-            try
-            {
-                var count = 0;
-                async Task Hand(List<LedgerRecord> records)
-                {
-                    var k = count++ % Decoders;
-                    var pool = pools[k];
-                    var decoded = decoders[k].ContinueWith(_ => Decode(records, pool), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
-                    decoders[k] = decoded;
-                    await chunks.Writer.WriteAsync(decoded, stop.Token);
-                }
-
-                var chunk = new List<LedgerRecord>(ChunkRecords);
-                var bytes = 0;
-                await foreach (var record in ledger.ScanAsync(0, new LedgerScanFilter(handlers.Keys), stop.Token))
-                {
-                    chunk.Add(record);
-                    bytes += record.Payload.Length;
-                    if (chunk.Count == ChunkRecords || bytes >= ChunkBytes)
-                    {
-                        await Hand(chunk);
-                        (chunk, bytes) = (new List<LedgerRecord>(ChunkRecords), 0);
-                    }
-                }
-
-                await Hand(chunk);
-                chunks.Writer.Complete();
-            }
-            catch (Exception e)
-            {
-                chunks.Writer.Complete(e);
-            }
-        }, CancellationToken.None);
-        List<Action> Decode(List<LedgerRecord> records, Utf8StringPool strings)
-        {
-            var steps = new List<Action>(records.Count);
-            foreach (var record in records)
-            {
-                if (handlers[record.Stream](record, strings) is { } step)
-                    steps.Add(step);
-            }
-
-            return steps;
-        }
-
-        try
-        {
-            await foreach (var decoded in chunks.Reader.ReadAllAsync(cancellationToken))
-            {
-                foreach (var step in await decoded)
-                    step();
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync(); // a failed step stops the reading task, which may wait for room
-            await reading;
-            await Task.WhenAll(decoders).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing); // none still reads the caller's state
-        }
+        var steps = ledger.ScanAsync(0, new LedgerScanFilter(handlers.Keys), record => handlers[record.Stream](record, t_strings ??= new Utf8StringPool()), cancellationToken);
+        await foreach (var step in steps)
+            step?.Invoke();
     }
 
     /// <summary>The file ERP's own copy of what it was sent, so an amount changed there shows as a break (after the posts: a duplicate's age is its post's).</summary>

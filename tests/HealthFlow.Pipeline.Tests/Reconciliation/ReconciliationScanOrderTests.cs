@@ -10,7 +10,7 @@ using HealthFlow.Pipeline.Tests.Support;
 
 namespace HealthFlow.Pipeline.Tests.Reconciliation;
 
-/// <summary>A scan's records are decoded in chunks by two tasks, yet their facts reach the rules in ledger order.</summary>
+/// <summary>A scan's records are decoded in parallel batches by the ledger's read-ahead, yet their facts reach the rules in ledger order.</summary>
 public sealed class ReconciliationScanOrderTests : FileLedgerTest
 {
     [Fact]
