@@ -48,6 +48,8 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     // A scan reads ahead of its caller by up to 4 batches of 1,024 records: a few megabytes, and few hand-overs between threads.
     private const int ScanBatchRecords = 1024;
     private const int ScanBatchesAhead = 4;
+    // An 835's record can be 300 KB: a batch also ends at 1 MB of payloads, so the batches in flight stay a few MB.
+    private const int ScanBatchBytes = 1 << 20;
 
     private BlobLedger(IBlobStore store, LedgerOptions options, TimeProvider clock, ChainWalk walk, LedgerIndex index, bool readOnly = false)
     {
@@ -233,7 +235,8 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         var from = Math.Max(0, fromSeq);
         var scan = from >= head || _index.TryGetCached(from, out _)
             ? ScanInOrderAsync(from, head, filter, cancellationToken).Select(decode)
-            : ReadAhead.EnumerateAsync(stop => ScanInOrderAsync(from, head, filter, stop), decode, ScanBatchRecords, ScanBatchesAhead, cancellationToken);
+            : ReadAhead.EnumerateAsync(stop => ScanInOrderAsync(from, head, filter, stop), decode, ScanBatchRecords, ScanBatchesAhead,
+                record => record.Payload.Length, ScanBatchBytes, cancellationToken);
         await foreach (var item in scan)
             yield return item;
     }

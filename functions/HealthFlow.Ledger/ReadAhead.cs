@@ -18,17 +18,19 @@ internal static class ReadAhead
 
     /// <summary>
     /// The items of <paramref name="source"/>, each passed through <paramref name="decode"/>, in order, produced up to
-    /// <paramref name="batchesAhead"/> batches of <paramref name="batchSize"/> ahead. A batch is decoded in parts on several
+    /// <paramref name="batchesAhead"/> batches of <paramref name="batchSize"/> ahead, a batch ending early once its items'
+    /// <paramref name="size"/> reach <paramref name="batchBytes"/> (large items keep the batches in flight small). A batch is decoded in parts on several
     /// cores, so <paramref name="decode"/> must be thread-safe. The first failure, of the source or of a decode, is thrown
     /// after the items before it, as enumerating directly would; a consumer that stops early stops the source and never
     /// sees a failure beyond where it stopped.
     /// </summary>
     public static async IAsyncEnumerable<T> EnumerateAsync<TSource, T>(Func<CancellationToken, IAsyncEnumerable<TSource>> source, Func<TSource, T> decode,
-        int batchSize, int batchesAhead, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        int batchSize, int batchesAhead, Func<TSource, int>? size = null, long batchBytes = long.MaxValue,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<T[]>(new BoundedChannelOptions(batchesAhead) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(source(stop.Token), decode, channel.Writer, batchSize, stop.Token), CancellationToken.None);
+        var producer = Task.Run(() => ProduceAsync(source(stop.Token), decode, channel.Writer, batchSize, size, batchBytes, stop.Token), CancellationToken.None);
         var drained = false;
         try
         {
@@ -55,16 +57,21 @@ internal static class ReadAhead
     }
 
     private static async Task ProduceAsync<TSource, T>(IAsyncEnumerable<TSource> source, Func<TSource, T> decode, ChannelWriter<T[]> writer, int batchSize,
-        CancellationToken cancellationToken)
+        Func<TSource, int>? size, long batchBytes, CancellationToken cancellationToken)
     {
         var batch = new List<TSource>(batchSize);
+        var bytes = 0L;
         try
         {
             await foreach (var item in source)
             {
-                if (batch.Count == batchSize)
+                if (batch.Count == batchSize || bytes >= batchBytes)
+                {
                     await HandOverAsync(batch, decode, writer, cancellationToken);
+                    bytes = 0;
+                }
                 batch.Add(item);
+                bytes += size?.Invoke(item) ?? 0;
             }
         }
         finally

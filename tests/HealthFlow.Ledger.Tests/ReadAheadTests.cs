@@ -43,7 +43,7 @@ public sealed class ReadAheadTests
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            await foreach (var item in ReadAhead.EnumerateAsync(stop => Endless(stopped, stop), Same, batchSize: 4, batchesAhead: 2, cancel.Token))
+            await foreach (var item in ReadAhead.EnumerateAsync(stop => Endless(stopped, stop), Same, batchSize: 4, batchesAhead: 2, cancellationToken: cancel.Token))
             {
                 if (item == 10)
                     await cancel.CancelAsync();
@@ -71,6 +71,33 @@ public sealed class ReadAheadTests
         Assert.True(stopped.Task.IsCompleted, "a decode failure stops the source");
 
         static string Decode(int item) => item is 1234 or 1400 ? throw new FormatException($"cannot decode {item}") : $"#{item}";
+    }
+
+    [Fact]
+    public async Task A_batch_ends_once_its_items_reach_the_byte_bound_so_large_items_keep_the_read_ahead_small()
+    {
+        var produced = new int[1];
+        async IAsyncEnumerable<int> Counted()
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                Volatile.Write(ref produced[0], i + 1);
+                if (i % 10 == 0)
+                    await Task.Yield();
+                yield return i;
+            }
+        }
+
+        // 100 "bytes" an item and batches of at most 1,000 bytes: 10 items a batch, though 1,000 would fit by count.
+        await using var items = ReadAhead.EnumerateAsync(_ => Counted(), Same, batchSize: 1000, batchesAhead: 1, size: _ => 100, batchBytes: 1000)
+            .GetAsyncEnumerator();
+        Assert.True(await items.MoveNextAsync());
+        var deadline = DateTime.UtcNow.AddSeconds(1);
+        while (Volatile.Read(ref produced[0]) < 1000 && DateTime.UtcNow < deadline)
+            await Task.Delay(10);
+
+        // The batch being read, one in the channel, one waiting for room and the item after it: about 31 at most.
+        Assert.InRange(Volatile.Read(ref produced[0]), 1, 40);
     }
 
     private static int Same(int item) => item;
