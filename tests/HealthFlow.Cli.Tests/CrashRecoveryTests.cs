@@ -8,7 +8,8 @@ namespace HealthFlow.Cli.Tests;
 
 /// <summary>
 /// Issue 6's exactly-once promise through the real process: <c>healthflow serve</c> is killed with SIGKILL while
-/// remittance-to-GL posts to the file ERP, started again on the same data folder, and must finish every orchestration
+/// remittance-to-GL posts to the file ERP (at its first journal, with 835s still to send: those are sent after the restart),
+/// started again on the same data folder, and must finish every orchestration
 /// with each journal in <c>erp/journals.jsonl</c> once: no idempotency key twice, and the cash posted equal to the
 /// cash the 835s moved (Σ BPR02), which a lost or a doubled journal would both break.
 /// </summary>
@@ -32,19 +33,24 @@ public sealed class CrashRecoveryTests : IDisposable
         }).ToList();
         var journals = Path.Combine(_folder, "erp", "journals.jsonl");
 
-        int linesAtKill;
+        bool HasJournal() => File.Exists(journals) && File.ReadAllText(journals).Contains('\n', StringComparison.Ordinal);
+        int linesAtKill, sentBeforeKill = 0;
         await using (var serve = await ServeProcess.StartAsync(_folder))
         {
             await PostAsync(serve, claims.ToArray());
-            foreach (var remittance in remittances)
-                await PostAsync(serve, remittance.Bytes);
-            await Poll.UntilAsync(() => Task.FromResult(File.Exists(journals) && File.ReadAllText(journals).Contains('\n', StringComparison.Ordinal)), "the first journal", TimeSpan.FromMinutes(2));
+            // Killed at the first journal, even with 835s still to send: the workflows can post everything sent so far
+            // before a poll after the last 835 would notice.
+            while (sentBeforeKill < remittances.Count && !HasJournal())
+                await PostAsync(serve, remittances[sentBeforeKill++].Bytes);
+            await Poll.UntilAsync(() => Task.FromResult(HasJournal()), "the first journal", TimeSpan.FromMinutes(2));
             await serve.KillAsync();
             linesAtKill = File.ReadAllLines(journals).Length;
         }
 
         await using (var serve = await ServeProcess.StartAsync(_folder))
         {
+            foreach (var remittance in remittances.Skip(sentBeforeKill))
+                await PostAsync(serve, remittance.Bytes);
             using var admin = serve.Client(ServeProcess.AdminKey);
             var expected = remittances.Sum(r => r.TransactionSets);
             await Poll.UntilAsync(async () =>
