@@ -90,6 +90,21 @@ public sealed class JournalJsonTests
         Assert.False(strings.TryGet([0x41, 0xC3], out _)); // not valid UTF-8: the JSON reader says what that is
     }
 
+    [Fact]
+    public void A_string_pool_keeps_thousands_of_texts_of_every_length_apart()
+    {
+        var strings = new Utf8StringPool();
+        // Texts of 0 to 64 bytes that differ in one byte only, among them ones sharing every 8-byte word but the last.
+        var texts = Enumerable.Range(0, 5000).Select(i => (new string('A', i % 60) + i.ToString("x4", System.Globalization.CultureInfo.InvariantCulture))[..Math.Min(Utf8StringPool.MaxBytes, (i % 60) + 4)])
+            .Append("").Append("é").Distinct().ToList();
+        var first = texts.Select(t => strings.TryGet(Encoding.UTF8.GetBytes(t), out var s) ? s : null).ToList();
+        var again = texts.Select(t => strings.TryGet(Encoding.UTF8.GetBytes(t), out var s) ? s : null).ToList();
+
+        Assert.Equal<string?>(texts, first);
+        for (var i = 0; i < texts.Count; i++)
+            Assert.Same(first[i], again[i]);
+    }
+
     [Theory]
     [InlineData("""{"journalId":"JE-1","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[]}""")]
     [InlineData("""{"journalId":"JE-1","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"20.01.2026","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[]}""")]
