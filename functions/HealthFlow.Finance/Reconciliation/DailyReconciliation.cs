@@ -151,12 +151,56 @@ public sealed class DailyReconciliation
     }
 
     /// <summary>A member journal the workflows recorded as posted (ignored unless its posting date is the day).</summary>
-    public void AddPostedJournal(Journal journal, DateTimeOffset recordedAt)
+    public void AddPostedJournal(Journal journal, DateTimeOffset recordedAt) => AddPostedJournal(Prepare(journal), recordedAt);
+
+    /// <summary>
+    /// What <see cref="AddPostedJournal(PostedJournal, DateTimeOffset)"/> needs of <paramref name="journal"/> that no added
+    /// fact changes: its number, its lines' keys (hashed once) and nets, its cash or revenue, where its key points. Reads only
+    /// master data, so a reader may call it on its own threads while another thread adds (reconciliation's decoders do).
+    /// </summary>
+    public PostedJournal Prepare(Journal journal)
     {
         ArgumentNullException.ThrowIfNull(journal);
+        var cash = 0m;
+        var revenue = 0m;
+        var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
+        var lines = new (LineKey Key, decimal Net)[journal.Lines.Count];
+        for (var i = 0; i < lines.Length; i++) // no enumerator per journal
+        {
+            var line = journal.Lines[i];
+            var net = checked(line.Debit - line.Credit);
+            lines[i] = (new LineKey(journal.Kind, NetKey.Of(journal.LegalEntity, line)), net);
+            if (cashKind && _masterData.IsCashAccount(line.Account))
+                cash = checked(cash + net);
+            else if (journal.Kind == JournalKinds.RevenueAccrual && _revenueAccounts.Contains(line.Account))
+                revenue = checked(revenue - net);
+        }
+
+        var key = journal.IdempotencyKey.AsSpan();
+        Range? source = null;
+        ClaimReference? claim = null;
+        if (key.StartsWith("remit:", StringComparison.Ordinal) && ColonAt(key, 3) is var remitEnd and > 0)
+        {
+            source = ..remitEnd;
+            if (cashKind && ColonAt(key, 4) is var claimEnd and > 0)
+                claim = ClaimReference.Parse(key[(remitEnd + 1)..claimEnd]);
+        }
+        else if (key.StartsWith("discharge:", StringComparison.Ordinal) && ColonAt(key, 3) is var encounterEnd and > 0)
+        {
+            source = ..encounterEnd;
+        }
+
+        return new PostedJournal(journal, JournalNumber(journal.JournalId), lines, cash, revenue, source, claim);
+    }
+
+    /// <summary>A member journal <see cref="Prepare"/>d by this reconciliation (ignored unless its posting date is the day).</summary>
+    public void AddPostedJournal(PostedJournal posted, DateTimeOffset recordedAt)
+    {
+        ArgumentNullException.ThrowIfNull(posted);
+        var journal = posted.Journal;
         if (journal.PostingDate != Day)
             return;
-        if (!_postedJournals.Add(JournalNumber(journal.JournalId)))
+        if (!_postedJournals.Add(posted.Number))
         {
             var (facility, payer) = Dimensions(journal);
             AddDuplicate(journal, BreakLevels.Journal, "recorded twice in workflow/journals", facility, payer, recordedAt);
@@ -168,32 +212,28 @@ public sealed class DailyReconciliation
         group.HasMembers = true;
         if (group.FirstRecorded is null || recordedAt < group.FirstRecorded)
             group.FirstRecorded = recordedAt;
-        var cash = 0m;
-        var revenue = 0m;
-        var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
-        for (var i = 0; i < journal.Lines.Count; i++) // no enumerator per journal
+        foreach (var (key, net) in posted.Lines)
         {
-            var line = journal.Lines[i];
-            var net = checked(line.Debit - line.Credit);
-            ref var posted = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, (journal.Kind, NetKey.Of(journal.LegalEntity, line)), out _);
-            posted = checked(posted + net);
-            if (cashKind && _masterData.IsCashAccount(line.Account))
-                cash = checked(cash + net);
-            else if (journal.Kind == JournalKinds.RevenueAccrual && _revenueAccounts.Contains(line.Account))
-                revenue = checked(revenue - net);
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, key, out _);
+            sum = checked(sum + net);
         }
 
-        var key = journal.IdempotencyKey.AsSpan();
-        if (key.StartsWith("remit:", StringComparison.Ordinal) && ColonAt(key, 3) is var remitEnd and > 0)
+        if (posted.Source is not { } source)
+            return;
+        var sourceKey = journal.IdempotencyKey.AsSpan()[source];
+        if (posted.Claim is { } claim)
         {
-            var remittance = Remittance(key[..remitEnd]);
-            remittance.Posted(cash, recordedAt);
-            if (cashKind && ColonAt(key, 4) is var claimEnd and > 0)
-                remittance.Claim(key[(remitEnd + 1)..claimEnd]).Posted(cash);
+            var remittance = Remittance(sourceKey);
+            remittance.Posted(posted.Cash, recordedAt);
+            remittance.Claim(claim).Posted(posted.Cash);
         }
-        else if (key.StartsWith("discharge:", StringComparison.Ordinal) && ColonAt(key, 3) is var encounterEnd and > 0)
+        else if (sourceKey.StartsWith("remit:", StringComparison.Ordinal))
         {
-            Encounter(key[..encounterEnd]).Posted(revenue, recordedAt);
+            Remittance(sourceKey).Posted(posted.Cash, recordedAt);
+        }
+        else
+        {
+            Encounter(sourceKey).Posted(posted.Revenue, recordedAt);
         }
     }
 
@@ -541,9 +581,50 @@ public sealed class DailyReconciliation
         public static Where Unknown { get; } = new("", "", "");
     }
 
-    private readonly record struct NetKey(string LegalEntity, string Account, string CostCenter, string Facility, string Payer)
+    internal readonly record struct NetKey(string LegalEntity, string Account, string CostCenter, string Facility, string Payer)
     {
         public static NetKey Of(string legalEntity, JournalLine line) => new(legalEntity, line.Account, line.CostCenter ?? "", line.Facility ?? "", line.Payer ?? "");
+    }
+
+    /// <summary>A member journal as <see cref="Prepare"/> read it, for <see cref="AddPostedJournal(PostedJournal, DateTimeOffset)"/>.</summary>
+    public sealed class PostedJournal
+    {
+        internal PostedJournal(Journal journal, UInt128 number, (LineKey Key, decimal Net)[] lines, decimal cash, decimal revenue, Range? source, ClaimReference? claim)
+        {
+            Journal = journal;
+            Number = number;
+            Lines = lines;
+            Cash = cash;
+            Revenue = revenue;
+            Source = source;
+            Claim = claim;
+        }
+
+        internal Journal Journal { get; }
+        internal UInt128 Number { get; }
+        internal (LineKey Key, decimal Net)[] Lines { get; }
+        /// <summary>Net posted to cash accounts by a cash kind of journal.</summary>
+        internal decimal Cash { get; }
+        /// <summary>Revenue recognised by a revenue accrual.</summary>
+        internal decimal Revenue { get; }
+        /// <summary>The span of its idempotency key naming its source document (<c>remit:payer:trace</c>, <c>discharge:facility:encounter</c>).</summary>
+        internal Range? Source { get; }
+        /// <summary>The claim payment a cash journal of an 835 posts for.</summary>
+        internal ClaimReference? Claim { get; }
+    }
+
+    /// <summary>A posted line's journal kind and net key, hashed once where it is made (<see cref="Prepare"/>, on a reader's thread).</summary>
+    internal readonly struct LineKey(string kind, NetKey net) : IEquatable<LineKey>
+    {
+        private readonly int _hash = HashCode.Combine(kind, net);
+
+        public string Kind { get; } = kind;
+        public NetKey Net { get; } = net;
+
+        public void Deconstruct(out string kind, out NetKey net) => (kind, net) = (Kind, Net);
+        public bool Equals(LineKey other) => _hash == other._hash && Kind == other.Kind && Net == other.Net;
+        public override bool Equals(object? obj) => obj is LineKey other && Equals(other);
+        public override int GetHashCode() => _hash;
     }
 
     /// <summary>A source item and what was posted for it (cash for claims and 835s, revenue for encounters).</summary>
@@ -589,7 +670,7 @@ public sealed class DailyReconciliation
     /// A claim payment's reference in its 835: the posting rule's patient token of its CLP01 (<c>pt_</c> and 32 hex digits,
     /// kept as its 128 bits), and <c>#k</c> for the k-th CLP with that CLP01 (k &gt; 1); any other text as it is.
     /// </summary>
-    private readonly record struct ClaimReference(UInt128 Token, int Occurrence, string? Text)
+    internal readonly record struct ClaimReference(UInt128 Token, int Occurrence, string? Text)
     {
         private const string Prefix = "pt_";
         private const int TokenLength = 35;
@@ -634,9 +715,11 @@ public sealed class DailyReconciliation
         private readonly List<int> _withSource = []; // in the order their 835 named them
 
         /// <summary>The claim payment with <paramref name="reference"/>, added on first mention; <paramref name="withSource"/> when its 835 names it.</summary>
-        public ref ClaimCheck Claim(ReadOnlySpan<char> reference, bool withSource = false)
+        public ref ClaimCheck Claim(ReadOnlySpan<char> reference, bool withSource = false) => ref Claim(ClaimReference.Parse(reference), withSource);
+
+        /// <inheritdoc cref="Claim(ReadOnlySpan{char}, bool)"/>
+        public ref ClaimCheck Claim(ClaimReference parsed, bool withSource = false)
         {
-            var parsed = ClaimReference.Parse(reference);
             ref var index = ref CollectionsMarshal.GetValueRefOrAddDefault(_byReference, parsed, out var known);
             if (!known)
             {
@@ -676,14 +759,14 @@ public sealed class DailyReconciliation
         /// The posted journals' net per journal kind, account and dimensions: one dictionary entry per line added, the
         /// nets per account and the totals (which need the kind) follow from it once all journals are in.
         /// </summary>
-        public Dictionary<(string Kind, NetKey Net), decimal> Posted { get; } = [];
+        public Dictionary<LineKey, decimal> Posted { get; } = [];
 
         /// <summary>The posted net per account and dimensions (read once every journal is added).</summary>
         public Dictionary<NetKey, decimal> Nets => _nets ??= Fold(Posted);
 
         public Dictionary<NetKey, decimal> CopyNets { get; } = [];
 
-        private static Dictionary<NetKey, decimal> Fold(Dictionary<(string Kind, NetKey Net), decimal> posted)
+        private static Dictionary<NetKey, decimal> Fold(Dictionary<LineKey, decimal> posted)
         {
             var nets = new Dictionary<NetKey, decimal>();
             foreach (var ((_, net), amount) in posted)

@@ -176,8 +176,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         {
             [WorkflowReadModels.JournalStream] = (record, strings) =>
                 record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload.Span, strings) is { } journal
-                    && byDay.TryGetValue(journal.PostingDate, out var reconciliation)
-                    ? () => reconciliation.AddPostedJournal(journal, record.Time)
+                    && byDay.TryGetValue(journal.PostingDate, out var reconciliation) && reconciliation.Prepare(journal) is var posted
+                    ? () => reconciliation.AddPostedJournal(posted, record.Time)
                     : null,
             [BusRecords.TopicStream("remittances")] = (record, strings) =>
             {
