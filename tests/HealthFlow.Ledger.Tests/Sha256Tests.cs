@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using HealthFlow.Common;
 
 namespace HealthFlow.Ledger.Tests;
 
