@@ -98,6 +98,53 @@ internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
         }
     }
 
+    /// <summary>
+    /// Ranges of sequence numbers in [<paramref name="from"/>, <paramref name="end"/>) that hold every record of
+    /// <paramref name="streams"/>, in order, leaving out each stretch of other streams' records that fills at least
+    /// <paramref name="gapBytes"/> of a segment or crosses into another: a scan reads those ranges only.
+    /// </summary>
+    public List<(long From, long End)> StreamRuns(IReadOnlyList<string> streams, long from, long end, long gapBytes)
+    {
+        lock (_gate)
+        {
+            var lists = streams.Select(s => _byStream.GetValueOrDefault(s)).OfType<List<long>>().ToArray();
+            var next = lists.Select(seqs => seqs.BinarySearch(from)).Select(at => at < 0 ? ~at : at).ToArray();
+            var runs = new List<(long From, long End)>();
+            long runFrom = -1, last = -1;
+            while (true)
+            {
+                // The next record of any of the streams: a merge of their (ascending) lists.
+                var seq = long.MaxValue;
+                var list = -1;
+                for (var i = 0; i < lists.Length; i++)
+                {
+                    if (next[i] < lists[i].Count && lists[i][next[i]] < seq)
+                        (seq, list) = (lists[i][next[i]], i);
+                }
+                if (list < 0 || seq >= end)
+                    break;
+                next[list]++;
+                if (runFrom < 0)
+                    runFrom = seq;
+                else if (seq > last + 1 && IsWideGap(last, seq, gapBytes))
+                {
+                    runs.Add((runFrom, last + 1));
+                    runFrom = seq;
+                }
+                last = seq;
+            }
+            if (runFrom >= 0)
+                runs.Add((runFrom, last + 1));
+            return runs;
+        }
+    }
+
+    private bool IsWideGap(long before, long after, long gapBytes)
+    {
+        var (first, second) = (_locations[(int)before], _locations[(int)after]);
+        return first.Segment != second.Segment || second.Offset - (first.Offset + first.Length) >= gapBytes;
+    }
+
     public long[] SeqsOfStream(string stream, long fromSeq)
     {
         lock (_gate)

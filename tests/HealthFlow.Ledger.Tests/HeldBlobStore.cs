@@ -5,7 +5,7 @@ namespace HealthFlow.Ledger.Tests;
 /// <summary>
 /// A pass-through store whose appends can be held back: after <see cref="Hold"/>, appends wait (each one first
 /// completing <see cref="Held"/>) until <see cref="Release"/>, so a test decides when a commit's write completes; and
-/// <see cref="BeforeGetInfo"/> lets another writer act between a reader's scan of a blob and its look at the next.
+/// <see cref="BeforeGetInfo"/> lets another writer act between a reader's scan of a blob and its look at the next; it counts the bytes read.
 /// </summary>
 internal sealed class HeldBlobStore(IBlobStore inner) : IBlobStore
 {
@@ -33,7 +33,17 @@ internal sealed class HeldBlobStore(IBlobStore inner) : IBlobStore
 
     public Task<bool> CreateIfAbsentAsync(string name, CancellationToken cancellationToken = default) => inner.CreateIfAbsentAsync(name, cancellationToken);
 
-    public Task<int> ReadAsync(string name, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default) => inner.ReadAsync(name, offset, buffer, cancellationToken);
+    /// <summary>Bytes read through this store so far.</summary>
+    public long BytesRead => Interlocked.Read(ref _bytesRead);
+
+    private long _bytesRead;
+
+    public async Task<int> ReadAsync(string name, long offset, Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var read = await inner.ReadAsync(name, offset, buffer, cancellationToken);
+        Interlocked.Add(ref _bytesRead, read);
+        return read;
+    }
 
     /// <summary>Runs before each <see cref="GetInfoAsync"/>, with the blob's name.</summary>
     public Func<string, Task>? BeforeGetInfo { get; set; }

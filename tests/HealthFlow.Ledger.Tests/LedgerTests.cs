@@ -402,6 +402,34 @@ public abstract class LedgerContract
     });
 
     [Fact]
+    public Task A_filtered_scan_reads_only_the_stretches_of_the_ledger_that_hold_its_streams() => WithStoreAsync(async inner =>
+    {
+        var store = new HeldBlobStore(inner);
+        await using (var ledger = await BlobLedger.OpenAsync(store))
+        {
+            for (var i = 0; i < 12; i++)
+            {
+                await ledger.AppendAsync(Entry("wanted", $"w{i}"));
+                await ledger.AppendAsync(Entry("wanted", $"w{i}-again"));
+                await ledger.AppendAsync(Entry("bulk", $"b{i}", size: 300_000)); // one wide gap
+                for (var j = 0; j < 3; j++)
+                    await ledger.AppendAsync(Entry("chatter", $"c{i}-{j}")); // narrow gaps, read through
+            }
+        }
+
+        await using var reader = await BlobLedger.OpenReadOnlyAsync(store); // its scans read the segment, not a cache
+        var all = await reader.ReadAllAsync().ToListAsync();
+        var before = store.BytesRead;
+        var wanted = await reader.ScanAsync(0, new LedgerScanFilter(["wanted", "chatter"])).Select(Fields).ToListAsync();
+
+        Assert.Equal(all.Where(r => r.Stream is "wanted" or "chatter").Select(Fields), wanted);
+        Assert.True(store.BytesRead - before < 300_000, $"read {store.BytesRead - before} bytes for 60 small records beside 3.6 MB of others");
+        Assert.Equal(all.Where(r => r.Stream is "wanted" or "bulk").Select(Fields), await reader.ScanAsync(0, new LedgerScanFilter(["bulk", "wanted"])).Select(Fields).ToListAsync());
+        Assert.Equal(all.Skip(20).Where(r => r.Stream == "wanted").Select(Fields), await reader.ScanAsync(20, new LedgerScanFilter(["wanted", "none"])).Select(Fields).ToListAsync());
+        Assert.Empty(await reader.ScanAsync(0, new LedgerScanFilter(["none"])).ToListAsync());
+    });
+
+    [Fact]
     public Task A_scan_decodes_each_record_once_and_a_decode_failure_comes_after_the_records_before_it() => WithStoreAsync(async store =>
     {
         await using var ledger = await BlobLedger.OpenAsync(store, SmallSegments);
