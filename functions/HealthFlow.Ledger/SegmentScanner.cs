@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using HealthFlow.Ledger.Storage;
 
@@ -48,54 +49,63 @@ internal static class SegmentScanner
         var info = await store.GetInfoAsync(name, cancellationToken) ?? throw new BlobNotFoundException(name);
         result.PhysicalLength = info.Length;
         var end = Math.Min(info.Length, to);
-        var buffer = new byte[ChunkBytes];
-        var bufferStart = from; // file offset of buffer[0]
-        var filled = 0;
-        var position = 0;       // index in buffer of the next record
-        var chunk = new Chunk();
-        while (true)
+        // Pooled: a scan of a few streams reads a segment in many short stretches, each a call here.
+        var rented = ArrayPool<byte>.Shared.Rent(ChunkBytes);
+        var buffer = rented;
+        try
         {
-            var framed = chunk.Frame(buffer, position, filled, filter, out var status, out var problem);
-            var (good, invalid) = chunk.Decode(buffer);
-            (position, status, problem) = good < chunk.Frames.Count
-                ? (chunk.Frames[good].Start, RecordCodec.DecodeStatus.Invalid, invalid)
-                : (framed, status, problem);
-            for (var i = 0; i < good; i++)
-                yield return (chunk.Take(i), bufferStart + chunk.Frames[i].Start, chunk.Frames[i].Length);
-            chunk.Clear();
-            var offset = bufferStart + position;
-            if (status == RecordCodec.DecodeStatus.Invalid)
+            var bufferStart = from; // file offset of buffer[0]
+            var filled = 0;
+            var position = 0;       // index in buffer of the next record
+            var chunk = new Chunk();
+            while (true)
             {
-                result.ValidLength = offset;
-                result.End = IsZeroFill(buffer.AsSpan(position, filled - position)) && await RestIsZeroAsync(store, name, bufferStart + filled, end, cancellationToken)
-                    ? SegmentEnd.Torn
-                    : SegmentEnd.Invalid;
-                result.Problem = result.End == SegmentEnd.Torn ? "zero-filled tail" : problem;
-                yield break;
+                var framed = chunk.Frame(buffer, position, filled, filter, out var status, out var problem);
+                var (good, invalid) = chunk.Decode(buffer);
+                (position, status, problem) = good < chunk.Frames.Count
+                    ? (chunk.Frames[good].Start, RecordCodec.DecodeStatus.Invalid, invalid)
+                    : (framed, status, problem);
+                for (var i = 0; i < good; i++)
+                    yield return (chunk.Take(i), bufferStart + chunk.Frames[i].Start, chunk.Frames[i].Length);
+                chunk.Clear();
+                var offset = bufferStart + position;
+                if (status == RecordCodec.DecodeStatus.Invalid)
+                {
+                    result.ValidLength = offset;
+                    result.End = IsZeroFill(buffer.AsSpan(position, filled - position)) && await RestIsZeroAsync(store, name, bufferStart + filled, end, cancellationToken)
+                        ? SegmentEnd.Torn
+                        : SegmentEnd.Invalid;
+                    result.Problem = result.End == SegmentEnd.Torn ? "zero-filled tail" : problem;
+                    yield break;
+                }
+                // Incomplete: move the partial record to the front and read more.
+                var remaining = filled - position;
+                if (bufferStart + filled >= end)
+                {
+                    result.ValidLength = offset;
+                    result.End = remaining == 0 ? SegmentEnd.Clean : SegmentEnd.Torn;
+                    result.Problem = remaining == 0 ? null : $"partial record of {remaining} bytes at the end";
+                    yield break;
+                }
+                var needed = remaining >= 4 ? Math.Max(ChunkBytes, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(position)) + 4) : ChunkBytes;
+                var next = needed > buffer.Length ? new byte[needed] : buffer;
+                Buffer.BlockCopy(buffer, position, next, 0, remaining);
+                buffer = next;
+                bufferStart += position;
+                position = 0;
+                filled = remaining;
+                while (filled < buffer.Length && bufferStart + filled < end)
+                {
+                    var read = await store.ReadAsync(name, bufferStart + filled, buffer.AsMemory(filled, (int)Math.Min(buffer.Length - filled, end - bufferStart - filled)), cancellationToken);
+                    if (read == 0)
+                        break;
+                    filled += read;
+                }
             }
-            // Incomplete: move the partial record to the front and read more.
-            var remaining = filled - position;
-            if (bufferStart + filled >= end)
-            {
-                result.ValidLength = offset;
-                result.End = remaining == 0 ? SegmentEnd.Clean : SegmentEnd.Torn;
-                result.Problem = remaining == 0 ? null : $"partial record of {remaining} bytes at the end";
-                yield break;
-            }
-            var needed = remaining >= 4 ? Math.Max(ChunkBytes, System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(position)) + 4) : ChunkBytes;
-            var next = needed > buffer.Length ? new byte[needed] : buffer;
-            Buffer.BlockCopy(buffer, position, next, 0, remaining);
-            buffer = next;
-            bufferStart += position;
-            position = 0;
-            filled = remaining;
-            while (filled < buffer.Length && bufferStart + filled < end)
-            {
-                var read = await store.ReadAsync(name, bufferStart + filled, buffer.AsMemory(filled, (int)Math.Min(buffer.Length - filled, end - bufferStart - filled)), cancellationToken);
-                if (read == 0)
-                    break;
-                filled += read;
-            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
     }
 

@@ -93,17 +93,37 @@ public static class ReconciliationHarness
             cpu = process.TotalProcessorTime;
             var paused = GC.GetTotalPauseDuration();
             clock.Restart();
+            // The process's peak working set covers every round; each round's own is sampled (a later round starts with
+            // the memory the collector kept from the one before).
+            using var sampling = new CancellationTokenSource();
+            var peak = SamplePeakWorkingSetAsync(sampling.Token);
             report = await runner.RunAsync(GeneratedRemittances.Day);
             var reconciled = clock.Elapsed;
+            await sampling.CancelAsync();
             process.Refresh();
             Console.WriteLine(FormattableString.Invariant(
-                $"  round {round} ({(round == 1 ? "cold process" : "warm")}): reconcile + write CSVs: {reconciled.TotalSeconds:F1} s wall, {(process.TotalProcessorTime - cpu).TotalSeconds:F1} s CPU, GC paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F1} s"));
+                $"  round {round} ({(round == 1 ? "cold process" : "warm")}): reconcile + write CSVs: {reconciled.TotalSeconds:F1} s wall, {(process.TotalProcessorTime - cpu).TotalSeconds:F1} s CPU, GC paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F1} s, working set up to {await peak / 1048576.0:F0} MB"));
         }
         Console.WriteLine(FormattableString.Invariant(
             $"reconciliation of {GeneratedRemittances.Day:yyyy-MM-dd}: {report!.Remittances.Sum(r => r.Claims):N0} claim payments in {report.Remittances.Count:N0} 835s, {report.Counts.Where(c => c.Stage == "posted").Sum(c => c.Count):N0} journals, {report.Breaks.Count} breaks"));
         Console.WriteLine(FormattableString.Invariant(
             $"  peak working set {process.PeakWorkingSet64 / 1048576.0:F0} MB (all rounds); GC {GC.CollectionCount(0)}/{GC.CollectionCount(1)}/{GC.CollectionCount(2)} (gen0/1/2), paused {GC.GetTotalPauseDuration().TotalSeconds:F1} s; load {LoadAverage()}"));
         return report.Breaks.Count == 0 ? 0 : 1;
+    }
+
+    /// <summary>The largest working set seen every 20 ms until <paramref name="stop"/>.</summary>
+    private static async Task<long> SamplePeakWorkingSetAsync(CancellationToken stop)
+    {
+        using var process = Process.GetCurrentProcess();
+        var peak = 0L;
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
+        do
+        {
+            process.Refresh();
+            peak = Math.Max(peak, process.WorkingSet64);
+        }
+        while (!stop.IsCancellationRequested && await timer.WaitForNextTickAsync(CancellationToken.None));
+        return peak;
     }
 
     private static async Task<(long Records, long Journals)> GenerateAsync(string folder, int claimCount, int perRemittance)
