@@ -49,6 +49,12 @@ public sealed class JournalJsonTests
     [InlineData("""{"journalId":"JE-1","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","source":{"receiptId":"r"},"lines":[{"account":"1120","credit":2}]}""")]
     [InlineData("""{"journalId":"JE-1","journalId":"JE-2","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[]}""")]
     [InlineData("""{"journalId":"JE-1","idempotencyKey":"k","legalEntity":"E\u002DW","currency":"USD","postingDate":"2026\u002D01-20","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[{"account":"1120","debit":1,"credit":0}]}""")]
+    [InlineData("""{"journalId":"JE-1","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","reversalOf":null,"source":{"receiptId":"r","correlationId":"c"},"lines":[]}""")]
+    [InlineData("""{"journalId":"JE-1","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","reversalOf":"JE-0","source":{"receiptId":"r","correlationId":"c"},"lines":[{"account":"1120","debit":1.50,"credit":0,"memo":null},{"account":"1203","debit":0,"credit":-1.5,"facility":"RMC"}]}""")]
+    [InlineData("""{ "journalId":"JE-1","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[{"account":"1120","debit":1,"credit":0}]}""")]
+    [InlineData("""{"journalId":"JE-1","idempotencyKey":"k\"q","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[{"account":"1120","debit":1,"credit":0}]}""")]
+    [InlineData("""{"journalId":"JE-1","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[{"account":"1120","debit":1E2,"credit":0}]}""")]
+    [InlineData("""{"journalId":"JE-1","idempotencyKey":"k","legalEntity":"E","currency":"USD","postingDate":"2026-01-20","kind":"cash","source":{"receiptId":"r","correlationId":"c"},"lines":[{"account":"1120","credit":0,"debit":1}]}""")]
     public void Other_shapes_read_as_the_serializer_reads_them(string json)
     {
         Assert.Equal(Reserialized(BySerializer(json)), Reserialized(JournalJson.Deserialize(Encoding.UTF8.GetBytes(json))));

@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Buffers.Text;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using HealthFlow.Finance.Journals;
 
 namespace HealthFlow.Finance.Events;
@@ -87,7 +91,16 @@ internal static class WrittenJson
             return true;
         if (reader.TokenType != JsonTokenType.String || reader.ValueIsEscaped)
             return false;
-        var text = reader.ValueSpan;
+        if (!TryParseDate(reader.ValueSpan, out var date))
+            return false;
+        value = date;
+        return true;
+    }
+
+    /// <summary>A date as the serializer writes it, <c>yyyy-MM-dd</c>.</summary>
+    public static bool TryParseDate(ReadOnlySpan<byte> text, out DateOnly value)
+    {
+        value = default;
         if (text.Length != 10 || text[4] != '-' || text[7] != '-')
             return false;
         int year = Digits(text[..4]), month = Digits(text[5..7]), day = Digits(text[8..]);
@@ -108,5 +121,100 @@ internal static class WrittenJson
             number = (number * 10) + (digit - '0');
         }
         return number;
+    }
+
+    /// <summary>
+    /// Reads a document by matching, byte for byte, the one way the serializer writes it (<see cref="EventJson.Options"/>: no
+    /// whitespace, properties in declaration order, nulls left out, strings without escapes, numbers without exponents):
+    /// no token walk. Each method consumes what it matched, or returns false, and its caller then leaves the document to the
+    /// token readers above. It never accepts what <see cref="Utf8JsonReader"/> would refuse.
+    /// </summary>
+    public ref struct ExactReader(ReadOnlySpan<byte> json)
+    {
+        // What ends a string it can read (a quote) or means it cannot (an escape, a control character JSON forbids).
+        private static readonly SearchValues<byte> StringStops = SearchValues.Create([(byte)'"', (byte)'\\', .. Enumerable.Range(0, 0x20).Select(b => (byte)b)]);
+        private ReadOnlySpan<byte> _rest = json;
+
+        public readonly bool AtEnd => _rest.IsEmpty;
+
+        /// <summary>Consumes <paramref name="text"/> if the document goes on with it.</summary>
+        public bool Literal(ReadOnlySpan<byte> text)
+        {
+            if (!_rest.StartsWith(text))
+                return false;
+            _rest = _rest[text.Length..];
+            return true;
+        }
+
+        /// <summary>A string (from <paramref name="strings"/> when it can hold it).</summary>
+        public bool String(Utf8StringPool? strings, out string value)
+        {
+            value = "";
+            if (_rest.IsEmpty || _rest[0] != (byte)'"')
+                return false;
+            var length = _rest[1..].IndexOfAny(StringStops);
+            if (length < 0 || _rest[1 + length] != (byte)'"')
+                return false;
+            var utf8 = _rest.Slice(1, length);
+            if (strings is null || !strings.TryGet(utf8, out value))
+            {
+                if (!Utf8.IsValid(utf8))
+                    return false;
+                value = Encoding.UTF8.GetString(utf8);
+            }
+            _rest = _rest[(length + 2)..];
+            return true;
+        }
+
+        /// <summary>Property <paramref name="name"/> (its leading comma, name and colon) and its string or null, if it comes next; else null.</summary>
+        public bool Optional(ReadOnlySpan<byte> name, Utf8StringPool? strings, out string? value)
+        {
+            value = null;
+            if (!Literal(name) || Literal("null"u8))
+                return true;
+            var read = String(strings, out var text);
+            value = text;
+            return read;
+        }
+
+        /// <summary>A <c>yyyy-MM-dd</c> date in quotes.</summary>
+        public bool Date(out DateOnly value)
+        {
+            value = default;
+            if (_rest.Length < 12 || _rest[0] != (byte)'"' || _rest[11] != (byte)'"' || !TryParseDate(_rest[1..11], out value))
+                return false;
+            _rest = _rest[12..];
+            return true;
+        }
+
+        /// <summary>A number of JSON's grammar without an exponent, <c>-?(0|[1-9][0-9]*)(\.[0-9]+)?</c>, as a decimal.</summary>
+        public bool Decimal(out decimal value)
+        {
+            value = 0;
+            var at = _rest.StartsWith("-"u8) ? 1 : 0;
+            var integer = DigitsAt(at);
+            if (integer == 0 || (integer > 1 && _rest[at] == (byte)'0'))
+                return false;
+            at += integer;
+            if (at < _rest.Length && _rest[at] == (byte)'.')
+            {
+                var fraction = DigitsAt(at + 1);
+                if (fraction == 0)
+                    return false;
+                at += 1 + fraction;
+            }
+            if (at < _rest.Length && (_rest[at] | 0x20) == (byte)'e')
+                return false;
+            if (!Utf8Parser.TryParse(_rest[..at], out value, out var used) || used != at)
+                return false;
+            _rest = _rest[at..];
+            return true;
+        }
+
+        private readonly int DigitsAt(int at)
+        {
+            var digits = at < _rest.Length ? _rest[at..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') : 0;
+            return digits < 0 ? _rest.Length - at : digits;
+        }
     }
 }

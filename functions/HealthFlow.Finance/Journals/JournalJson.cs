@@ -5,11 +5,12 @@ using static HealthFlow.Finance.Events.WrittenJson;
 namespace HealthFlow.Finance.Journals;
 
 /// <summary>
-/// Reads a <see cref="Journal"/> from JSON. The shape the pipeline writes (<see cref="EventJson.Options"/>: these property
-/// names, each once, amounts as numbers) is read by a hand-written <see cref="Utf8JsonReader"/> loop, several times faster
-/// than the reflection serializer, which matters when reconciliation reads millions of journals; anything else (another
-/// spelling, an unknown property, an amount as a string, a missing field) goes to <see cref="JsonSerializer"/>, so the
-/// result is always the one it gives.
+/// Reads a <see cref="Journal"/> from JSON. The exact bytes the pipeline writes are matched directly
+/// (<see cref="WrittenJson.ExactReader"/>); the shape it writes, in any order or spacing (<see cref="EventJson.Options"/>:
+/// these property names, each once, amounts as numbers), is read by a hand-written <see cref="Utf8JsonReader"/> loop. Both
+/// are several times faster than the reflection serializer, which matters when reconciliation and the read-model rebuild
+/// read millions of journals; anything else (another spelling, an unknown property, an amount as a string, a missing
+/// field) goes to <see cref="JsonSerializer"/>, so the result is always the one it gives.
 /// </summary>
 public static class JournalJson
 {
@@ -21,7 +22,53 @@ public static class JournalJson
     /// </param>
     /// <exception cref="JsonException">Not a journal.</exception>
     public static Journal? Deserialize(ReadOnlySpan<byte> json, Utf8StringPool? strings = null) =>
-        TryReadWritten(json, strings) ?? JsonSerializer.Deserialize<Journal>(json, EventJson.Options);
+        TryReadExact(json, strings) ?? TryReadWritten(json, strings) ?? JsonSerializer.Deserialize<Journal>(json, EventJson.Options);
+
+    /// <summary>A journal in exactly the bytes the pipeline writes (<see cref="ExactReader"/>): about half the cost of its token walk.</summary>
+    private static Journal? TryReadExact(ReadOnlySpan<byte> json, Utf8StringPool? strings)
+    {
+        var bytes = new ExactReader(json);
+        if (!bytes.Literal("{\"journalId\":"u8) || !bytes.String(null, out var id)
+            || !bytes.Literal(",\"idempotencyKey\":"u8) || !bytes.String(null, out var key)
+            || !bytes.Literal(",\"legalEntity\":"u8) || !bytes.String(strings, out var entity)
+            || !bytes.Literal(",\"currency\":"u8) || !bytes.String(strings, out var currency)
+            || !bytes.Literal(",\"postingDate\":"u8) || !bytes.Date(out var date)
+            || !bytes.Literal(",\"kind\":"u8) || !bytes.String(strings, out var kind)
+            || !bytes.Optional(",\"reversalOf\":"u8, null, out var reversalOf)
+            || !bytes.Literal(",\"source\":{\"receiptId\":"u8) || !bytes.String(strings, out var receipt)
+            || !bytes.Literal(",\"correlationId\":"u8) || !bytes.String(strings, out var correlation)
+            || !bytes.Literal("},\"lines\":["u8))
+            return null;
+        var lines = new List<JournalLine>(2);
+        while (!bytes.Literal("]"u8))
+        {
+            if ((lines.Count > 0 && !bytes.Literal(","u8))
+                || !bytes.Literal("{\"account\":"u8) || !bytes.String(strings, out var account)
+                || !bytes.Literal(",\"debit\":"u8) || !bytes.Decimal(out var debit)
+                || !bytes.Literal(",\"credit\":"u8) || !bytes.Decimal(out var credit)
+                || !bytes.Optional(",\"costCenter\":"u8, strings, out var costCenter)
+                || !bytes.Optional(",\"facility\":"u8, strings, out var facility)
+                || !bytes.Optional(",\"payer\":"u8, strings, out var payer)
+                || !bytes.Optional(",\"memo\":"u8, strings, out var memo)
+                || !bytes.Literal("}"u8))
+                return null;
+            lines.Add(new JournalLine(account, debit, credit, costCenter, facility, payer, memo));
+        }
+        if (!bytes.Literal("}"u8) || !bytes.AtEnd)
+            return null;
+        return new Journal
+        {
+            JournalId = id,
+            IdempotencyKey = key,
+            LegalEntity = entity,
+            Currency = currency,
+            PostingDate = date,
+            Kind = kind,
+            ReversalOf = reversalOf,
+            Source = new JournalSource(receipt, correlation),
+            Lines = lines,
+        };
+    }
 
     private static Journal? TryReadWritten(ReadOnlySpan<byte> json, Utf8StringPool? strings)
     {
