@@ -164,12 +164,12 @@ public sealed class DailyReconciliation
         var cash = 0m;
         var revenue = 0m;
         var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
-        var lines = new (LineKey Key, decimal Net)[journal.Lines.Count];
-        for (var i = 0; i < lines.Length; i++) // no enumerator per journal
+        var lineHashes = new int[journal.Lines.Count];
+        for (var i = 0; i < lineHashes.Length; i++) // no enumerator per journal
         {
             var line = journal.Lines[i];
             var net = checked(line.Debit - line.Credit);
-            lines[i] = (new LineKey(journal.Kind, NetKey.Of(journal.LegalEntity, line)), net);
+            lineHashes[i] = LineKey.Hash(journal.Kind, NetKey.Of(journal.LegalEntity, line));
             if (cashKind && _masterData.IsCashAccount(line.Account))
                 cash = checked(cash + net);
             else if (journal.Kind == JournalKinds.RevenueAccrual && _revenueAccounts.Contains(line.Account))
@@ -190,7 +190,7 @@ public sealed class DailyReconciliation
             source = ..encounterEnd;
         }
 
-        return new PostedJournal(journal, JournalNumber(journal.JournalId), lines, cash, revenue, source, claim);
+        return new PostedJournal(journal, JournalNumber(journal.JournalId), lineHashes, cash, revenue, source, claim);
     }
 
     /// <summary>A member journal <see cref="Prepare"/>d by this reconciliation (ignored unless its posting date is the day).</summary>
@@ -212,10 +212,12 @@ public sealed class DailyReconciliation
         group.HasMembers = true;
         if (group.FirstRecorded is null || recordedAt < group.FirstRecorded)
             group.FirstRecorded = recordedAt;
-        foreach (var (key, net) in posted.Lines)
+        for (var i = 0; i < journal.Lines.Count; i++)
         {
+            var line = journal.Lines[i];
+            var key = new LineKey(journal.Kind, NetKey.Of(journal.LegalEntity, line), posted.LineHashes[i]);
             ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, key, out _);
-            sum = checked(sum + net);
+            sum = checked(sum + checked(line.Debit - line.Credit));
         }
 
         if (posted.Source is not { } source)
@@ -589,11 +591,11 @@ public sealed class DailyReconciliation
     /// <summary>A member journal as <see cref="Prepare"/> read it, for <see cref="AddPostedJournal(PostedJournal, DateTimeOffset)"/>.</summary>
     public sealed class PostedJournal
     {
-        internal PostedJournal(Journal journal, UInt128 number, (LineKey Key, decimal Net)[] lines, decimal cash, decimal revenue, Range? source, ClaimReference? claim)
+        internal PostedJournal(Journal journal, UInt128 number, int[] lineHashes, decimal cash, decimal revenue, Range? source, ClaimReference? claim)
         {
             Journal = journal;
             Number = number;
-            Lines = lines;
+            LineHashes = lineHashes;
             Cash = cash;
             Revenue = revenue;
             Source = source;
@@ -602,7 +604,8 @@ public sealed class DailyReconciliation
 
         internal Journal Journal { get; }
         internal UInt128 Number { get; }
-        internal (LineKey Key, decimal Net)[] Lines { get; }
+        /// <summary>Each line's <see cref="LineKey"/> hash: hashing its six strings is most of adding a line.</summary>
+        internal int[] LineHashes { get; }
         /// <summary>Net posted to cash accounts by a cash kind of journal.</summary>
         internal decimal Cash { get; }
         /// <summary>Revenue recognised by a revenue accrual.</summary>
@@ -613,10 +616,12 @@ public sealed class DailyReconciliation
         internal ClaimReference? Claim { get; }
     }
 
-    /// <summary>A posted line's journal kind and net key, hashed once where it is made (<see cref="Prepare"/>, on a reader's thread).</summary>
-    internal readonly struct LineKey(string kind, NetKey net) : IEquatable<LineKey>
+    /// <summary>A posted line's journal kind and net key, with its hash worked out beforehand (<see cref="Prepare"/>, on a reader's thread).</summary>
+    internal readonly struct LineKey(string kind, NetKey net, int hash) : IEquatable<LineKey>
     {
-        private readonly int _hash = HashCode.Combine(kind, net);
+        private readonly int _hash = hash;
+
+        public static int Hash(string kind, NetKey net) => HashCode.Combine(kind, net);
 
         public string Kind { get; } = kind;
         public NetKey Net { get; } = net;
