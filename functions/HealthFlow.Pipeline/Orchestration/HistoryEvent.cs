@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HealthFlow.Ledger;
@@ -134,14 +135,21 @@ internal static class HistoryStreams
     /// <summary>The record key: the event's identity within the instance (e.g. <c>{id}/TaskCompleted/3</c>).</summary>
     private static string KeyOf(string instanceId, HistoryEvent history)
     {
-        var (type, id, task) = (history.Type.ToString(), history.EventId, history.TaskScheduledId);
-        var culture = CultureInfo.InvariantCulture;
-        return (id >= 0, task >= 0) switch
+        // A pooled buffer, one string: a StringBuilder cost a builder, its chunks and the string per event.
+        var key = new DefaultInterpolatedStringHandler(3, 4, CultureInfo.InvariantCulture);
+        key.AppendFormatted(instanceId);
+        key.AppendLiteral("/");
+        key.AppendFormatted(history.Type);
+        if (history.EventId >= 0)
         {
-            (true, true) => string.Create(culture, $"{instanceId}/{type}/{id}/{task}"),
-            (true, false) => string.Create(culture, $"{instanceId}/{type}/{id}"),
-            (false, true) => string.Create(culture, $"{instanceId}/{type}/{task}"),
-            _ => string.Concat(instanceId, "/", type),
-        };
+            key.AppendLiteral("/");
+            key.AppendFormatted(history.EventId);
+        }
+        if (history.TaskScheduledId >= 0)
+        {
+            key.AppendLiteral("/");
+            key.AppendFormatted(history.TaskScheduledId);
+        }
+        return key.ToStringAndClear();
     }
 }
