@@ -180,16 +180,14 @@ public sealed class BusProcessor
     }
 
     /// <summary>Waits; false when cancelled first.</summary>
+    /// <remarks>
+    /// Without an exception: every delivery's lock renewal ends cancelled, and a thrown <see cref="TaskCanceledException"/>
+    /// per message was a measurable part of a router's CPU.
+    /// </remarks>
     private async Task<bool> DelayQuietlyAsync(TimeSpan delay, CancellationToken cancellationToken)
     {
-        try
-        {
-            await Task.Delay(delay, _clock, cancellationToken);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        var wait = Task.Delay(delay, _clock, cancellationToken);
+        await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        return wait.IsCompletedSuccessfully;
     }
 }

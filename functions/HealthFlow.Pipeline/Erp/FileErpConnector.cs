@@ -173,23 +173,31 @@ internal sealed partial class FileErpConnector : IErpConnector
     }
 
     /// <summary>Appends the parts in order with one write and one fsync; each part's byte range goes into its post's details.</summary>
+    /// <remarks>One gathered write on a bare handle: a buffered <see cref="FileStream"/> allocated 64 KB per file and batch.</remarks>
     private static void Append(string path, List<(Pending Item, byte[] Bytes)> parts, byte[]? header, string prefix, Dictionary<Pending, Dictionary<string, string>> details)
     {
         if (parts.Count == 0)
             return;
         var created = !File.Exists(path);
-        using var stream = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.Read, 1 << 16);
-        if (stream.Length == 0 && header is not null)
-            stream.Write(header);
+        using var handle = File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+        var start = RandomAccess.GetLength(handle);
+        var position = start;
+        var buffers = new List<ReadOnlyMemory<byte>>(parts.Count + 1);
+        if (position == 0 && header is not null)
+        {
+            buffers.Add(header);
+            position += header.Length;
+        }
         foreach (var (item, bytes) in parts)
         {
-            var start = stream.Position;
-            stream.Write(bytes);
-            details[item][prefix + "Start"] = start.ToString(CultureInfo.InvariantCulture);
-            details[item][prefix + "End"] = stream.Position.ToString(CultureInfo.InvariantCulture);
+            details[item][prefix + "Start"] = position.ToString(CultureInfo.InvariantCulture);
+            buffers.Add(bytes);
+            position += bytes.Length;
+            details[item][prefix + "End"] = position.ToString(CultureInfo.InvariantCulture);
         }
 
-        stream.Flush(flushToDisk: true);
+        RandomAccess.Write(handle, buffers, start);
+        RandomAccess.FlushToDisk(handle);
         if (created)
             SyncDirectory(Path.GetDirectoryName(path)!);
     }

@@ -356,7 +356,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
             if (instances.ContainsKey(entry.InstanceId))
                 continue;
             var instance = new OrchestrationInstance(entry.InstanceId);
-            await foreach (var history in ledger.ReadStreamAsync(HistoryStreams.Of(entry.InstanceId), 0, cancellationToken))
+            await foreach (var history in ledger.ReadStreamAsync(instance.Stream, 0, cancellationToken))
                 instance.Apply(HistoryStreams.Decode(history));
             if (!instance.Exists)
             {
@@ -480,7 +480,7 @@ public sealed class EmbeddedOrchestrationEngine : IOrchestrationClient, IAsyncDi
         if (newInstance)
             entries.Add(HistoryStreams.CatalogEntry(instance.InstanceId, triggers[0].Name ?? "", correlationId));
         foreach (var e in batch)
-            entries.Add(HistoryStreams.Encode(instance.InstanceId, correlationId, e));
+            entries.Add(HistoryStreams.Encode(instance.Stream, instance.InstanceId, correlationId, e));
         // Not cancellable: once the append may have reached the ledger, memory must follow it.
         await _ledger.AppendBatchAsync(entries, CancellationToken.None);
         foreach (var e in batch)

@@ -1,4 +1,5 @@
-using System.Text;
+using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using HealthFlow.Ledger;
@@ -113,8 +114,9 @@ internal static class HistoryStreams
 
     public static string Of(string instanceId) => $"orchestrations/{instanceId}";
 
-    public static LedgerEntry Encode(string instanceId, string correlationId, HistoryEvent history) =>
-        new(Of(instanceId), history.Type.ToString(), KeyOf(instanceId, history), correlationId, instanceId,
+    /// <summary>The ledger entry of one event; <paramref name="stream"/> is <see cref="Of"/>, kept by the instance rather than built per event.</summary>
+    public static LedgerEntry Encode(string stream, string instanceId, string correlationId, HistoryEvent history) =>
+        new(stream, history.Type.ToString(), KeyOf(instanceId, history), correlationId, instanceId,
             JsonSerializer.SerializeToUtf8Bytes(history, HistoryJson.Default.HistoryEvent));
 
     public static HistoryEvent Decode(LedgerRecord record) =>
@@ -133,11 +135,21 @@ internal static class HistoryStreams
     /// <summary>The record key: the event's identity within the instance (e.g. <c>{id}/TaskCompleted/3</c>).</summary>
     private static string KeyOf(string instanceId, HistoryEvent history)
     {
-        var builder = new StringBuilder(instanceId).Append('/').Append(history.Type);
+        // A pooled buffer, one string: a StringBuilder cost a builder, its chunks and the string per event.
+        var key = new DefaultInterpolatedStringHandler(3, 4, CultureInfo.InvariantCulture);
+        key.AppendFormatted(instanceId);
+        key.AppendLiteral("/");
+        key.AppendFormatted(history.Type);
         if (history.EventId >= 0)
-            builder.Append('/').Append(history.EventId);
+        {
+            key.AppendLiteral("/");
+            key.AppendFormatted(history.EventId);
+        }
         if (history.TaskScheduledId >= 0)
-            builder.Append('/').Append(history.TaskScheduledId);
-        return builder.ToString();
+        {
+            key.AppendLiteral("/");
+            key.AppendFormatted(history.TaskScheduledId);
+        }
+        return key.ToStringAndClear();
     }
 }

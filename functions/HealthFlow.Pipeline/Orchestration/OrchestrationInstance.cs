@@ -19,6 +19,9 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
 
     public string InstanceId { get; } = instanceId;
 
+    /// <summary>Its history's ledger stream, <see cref="HistoryStreams.Of"/>.</summary>
+    public string Stream { get; } = HistoryStreams.Of(instanceId);
+
     /// <summary>One operation at a time per instance (append + replay + record).</summary>
     public SemaphoreSlim Gate { get; } = new(1, 1);
 
@@ -111,7 +114,7 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
         if (IsLoaded)
             return;
         var events = new List<HistoryEvent>();
-        await foreach (var record in ledger.ReadStreamAsync(HistoryStreams.Of(InstanceId), 0, cancellationToken))
+        await foreach (var record in ledger.ReadStreamAsync(Stream, 0, cancellationToken))
             events.Add(HistoryStreams.Decode(record));
         Metadata = null;
         Rewinds = 0;

@@ -293,7 +293,7 @@ internal sealed class OrchestrationSession
                         waiters.Remove(node);
                 });
             }
-            return TypedAsync<T>(waiter.Completion.Task);
+            return Typed<T>(waiter.Completion.Task);
         }
 
         public override void SetCustomStatus(object? customStatus)
@@ -475,7 +475,13 @@ internal sealed class OrchestrationSession
                 throw new InvalidOperationException("Orchestrator code called the orchestration context from outside the orchestrator thread (ConfigureAwait(false), Task.Run or a non-durable task).");
         }
 
-        private static async Task<T> TypedAsync<T>(Task<string?> raw) => OrchestrationJson.Deserialize<T>(await raw)!;
+        /// <summary>
+        /// The event's payload as <typeparamref name="T"/>, continued on the replay scheduler as an <c>await</c> would be.
+        /// A cancelled wait ends cancelled without throwing: discharge-to-bill cancels two waits per instance, and an
+        /// <c>await</c> of the cancelled payload threw a <see cref="TaskCanceledException"/> for each.
+        /// </summary>
+        private Task<T> Typed<T>(Task<string?> raw) =>
+            raw.ContinueWith(static payload => OrchestrationJson.Deserialize<T>(payload.Result)!, CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, scheduler);
     }
 }
 
