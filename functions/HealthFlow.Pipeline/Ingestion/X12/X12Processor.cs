@@ -31,6 +31,7 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
         // bytes outlive the set, not a graph of objects per claim for every collection to trace and copy until the
         // whole interchange is read. Whether a set is finally accepted (IEA, GE) is only known at the end.
         var written = new Dictionary<X12TransactionSet, WrittenEvent[]>(ReferenceEqualityComparer.Instance);
+        var writer = new EventWriter();
         var result = X12Parser.Parse(WholeArray(payload), new X12ParseOptions
         {
             TokenizePhi = context.Tokenize,
@@ -38,7 +39,7 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
             TransactionSetCompleted = (interchange, group, set) =>
             {
                 if (set.Status != X12AckStatus.Rejected)
-                    written[set] = [.. Map(interchange, group, set, context).Select(WrittenEvent.Of)];
+                    written[set] = [.. Map(interchange, group, set, context).Select(writer.Write)];
             },
         });
         if (!result.IsX12)
