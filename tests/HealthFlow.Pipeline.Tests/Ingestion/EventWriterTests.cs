@@ -1,6 +1,10 @@
 using HealthFlow.Finance;
 using HealthFlow.Finance.Events;
 using HealthFlow.Pipeline.Ingestion;
+using HealthFlow.Pipeline.Ingestion.Fhir;
+using HealthFlow.Pipeline.Ingestion.Hl7;
+using HealthFlow.Pipeline.Ingestion.X12;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Pipeline.Tests.Ingestion;
 
@@ -31,6 +35,29 @@ public sealed class EventWriterTests
             Assert.Equal(EventJson.Serialize(@event), w.Message.Body.ToArray());
             Assert.Equal((@event.Topic, @event.IdempotencyKey, @event.EventType, @event.SessionKey, @event.CorrelationId, @event.CausationId),
                 (w.Topic, w.Message.MessageId, w.Message.Type, w.Message.SessionKey, w.Message.CorrelationId, w.Message.CausationId));
+        }
+    }
+
+    public static TheoryData<string> Fixtures() =>
+        [.. new[] { "x12", "fhir", "hl7" }.SelectMany(f => Directory.EnumerateFiles(SourceTree.PathOf("tests/fixtures/" + f)))
+            .Select(p => Path.GetRelativePath(SourceTree.PathOf("tests/fixtures"), p).Replace('\\', '/')).Order(StringComparer.Ordinal)];
+
+    /// <summary>The build-time serialisers write every kind of event the readers make as the reflection-based EventJson does.</summary>
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Events_of_each_fixture_are_written_as_EventJson_writes_them(string fixture)
+    {
+        IPayloadProcessor processor = fixture.Split('/')[0] switch
+        {
+            "x12" => new X12Processor(TimeProvider.System),
+            "fhir" => new FhirProcessor(),
+            _ => new Hl7Processor(TimeProvider.System),
+        };
+        var context = new ProcessingContext("rcp_fixture", "test", value => "pt_" + value.Length);
+        foreach (var written in processor.Process(File.ReadAllBytes(SourceTree.PathOf("tests/fixtures/" + fixture)), context).Events)
+        {
+            var json = written.Message.Body.ToArray();
+            Assert.Equal(json, EventJson.Serialize(EventJson.Deserialize(json)));
         }
     }
 }
