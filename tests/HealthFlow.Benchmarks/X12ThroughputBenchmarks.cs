@@ -31,9 +31,14 @@ public class X12ThroughputBenchmarks
     private readonly X12Processor _processor = new(TimeProvider.System);
     private readonly PatientTokenizer _tokenizer = new(SHA256.HashData("healthflow-benchmark-key"u8));
     private byte[] _input = [];
+    private int _claims;
 
     [GlobalSetup]
-    public void Setup() => _input = X12BenchmarkDocument.Bytes;
+    public void Setup()
+    {
+        _input = X12BenchmarkDocument.Bytes;
+        _claims = ParseValidateAndRead(); // the canonical events are JSON: their claims are counted from the typed read
+    }
 
     /// <summary>Every delimiter found, nothing interpreted.</summary>
     [Benchmark(Baseline = true)]
@@ -64,19 +69,19 @@ public class X12ThroughputBenchmarks
 
     /// <summary>
     /// What <c>POST /api/x12</c> does with the bytes: <see cref="X12Processor"/> parses and validates them, writes the 999,
-    /// and maps the accepted 835 to its canonical <c>RemittanceReceived</c>, names and member ids keyed-HMAC tokens.
+    /// and maps the accepted 835 to its canonical <c>RemittanceReceived</c> events, names and member ids keyed-HMAC tokens,
+    /// written as the JSON the ledger stores.
     /// </summary>
     [Benchmark]
     public int ParseAndCanonicalize()
     {
         var result = _processor.Process(_input, new ProcessingContext("rcpt_benchmark", "benchmark", _tokenizer.Tokenize));
-        var claims = result.Events.Sum(e => e is RemittanceReceived { Balanced: true } remittance ? remittance.Claims.Count : 0);
-        if (!result.Accepted || claims == 0)
+        if (!result.Accepted || result.Events.Count == 0 || result.Events.Any(e => e.Message.Type != nameof(RemittanceReceived)))
         {
-            throw new InvalidOperationException("the generated 835 must be accepted and balanced");
+            throw new InvalidOperationException("the generated 835 must be accepted as remittances");
         }
 
-        return claims;
+        return _claims;
     }
 
     private int Read(Func<string, string> tokenize)

@@ -1,4 +1,8 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using HealthFlow.Finance.Events;
+using HealthFlow.Pipeline.Bus;
 
 namespace HealthFlow.Pipeline.Ingestion;
 
@@ -20,11 +24,64 @@ public interface IPayloadProcessor
 public sealed record ProcessingContext(string ReceiptId, string Vendor, Func<string, string> Tokenize);
 
 /// <summary>The outcome of processing: accepted with events, or rejected with reasons; both may carry an acknowledgement.</summary>
-public sealed record ProcessingResult(bool Accepted, IReadOnlyList<CanonicalEvent> Events, IReadOnlyList<string> Reasons, Acknowledgement? Acknowledgement)
+public sealed record ProcessingResult(bool Accepted, IReadOnlyList<WrittenEvent> Events, IReadOnlyList<string> Reasons, Acknowledgement? Acknowledgement)
 {
     public static ProcessingResult Accept(IReadOnlyList<CanonicalEvent> events, Acknowledgement? acknowledgement = null) =>
+        Accept([.. events.Select(new EventWriter().Write)], acknowledgement);
+
+    public static ProcessingResult Accept(IReadOnlyList<WrittenEvent> events, Acknowledgement? acknowledgement = null) =>
         new(true, events, [], acknowledgement);
 
     public static ProcessingResult Reject(IReadOnlyList<string> reasons, Acknowledgement? acknowledgement = null) =>
         new(false, [], reasons, acknowledgement);
 }
+
+/// <summary>
+/// A canonical event as the bus and the ledger keep it: its JSON (<see cref="EventJson"/>) written once, when it is
+/// read (<see cref="EventWriter"/>). A large payload's events then wait for their commit as bytes, which the
+/// collector neither traces nor keeps alive an object graph for.
+/// </summary>
+/// <param name="Topic">The topic it is published on.</param>
+/// <param name="Message">The message published, the event's JSON as its body.</param>
+public sealed record WrittenEvent(string Topic, BusMessage Message);
+
+/// <summary>
+/// Writes one payload's events, their JSON packed one after another into blocks that double from 4 KB up to 1 MB.
+/// The blocks of a large payload are on the large-object heap: its tens of megabytes of JSON are then neither
+/// copied from generation to generation as one array per event would be, nor traced.
+/// </summary>
+public sealed class EventWriter
+{
+    private const int FirstBlockBytes = 4 << 10;
+    private const int LastBlockBytes = 1 << 20;
+    // The writer options EventJson.Serialize (JsonSerializer.SerializeToUtf8Bytes) uses: the same bytes.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = EventJson.Options.Encoder, Indented = EventJson.Options.WriteIndented, SkipValidation = true };
+    private readonly ArrayBufferWriter<byte> _json = new(FirstBlockBytes);
+    private byte[] _block = [];
+    private int _used;
+
+    public WrittenEvent Write(CanonicalEvent @event)
+    {
+        _json.ResetWrittenCount();
+        using (var writer = new Utf8JsonWriter(_json, WriterOptions))
+            JsonSerializer.Serialize(writer, @event, WrittenEventJson.Default.CanonicalEvent);
+        var json = _json.WrittenSpan;
+        if (json.Length > _block.Length - _used)
+        {
+            _block = new byte[Math.Max(json.Length, Math.Clamp(2 * _block.Length, FirstBlockBytes, LastBlockBytes))];
+            _used = 0;
+        }
+        json.CopyTo(_block.AsSpan(_used));
+        var body = _block.AsMemory(_used, json.Length);
+        _used += json.Length;
+        return new(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, body, @event.SessionKey, @event.CorrelationId, @event.CausationId));
+    }
+}
+
+/// <summary>
+/// <see cref="EventJson"/>'s options with serialisers generated at build time instead of reflection-built converters:
+/// the same JSON (EventWriterTests), about a third of the cost of writing a remittance.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = false)]
+[JsonSerializable(typeof(CanonicalEvent))]
+internal sealed partial class WrittenEventJson : JsonSerializerContext;

@@ -156,7 +156,7 @@ public sealed partial class IngestionService
             {
                 // The bus lives in the ledger: the events are published by the same commit as the receipt.
                 foreach (var topic in result.Events.GroupBy(e => e.Topic))
-                    records.AddRange(await ledgerBus.PrepareBatchAsync(topic.Key, [.. topic.Select(ToMessage)], CancellationToken.None));
+                    records.AddRange(await ledgerBus.PrepareBatchAsync(topic.Key, [.. topic.Select(e => e.Message)], CancellationToken.None));
                 statusType = ReceiptRecords.ReceiptPublished;
             }
             records.Add(ReceiptRecords.Status(issued.ReceiptId, statusType, statusFacts));
@@ -220,7 +220,7 @@ public sealed partial class IngestionService
     private async Task<Receipt> PublishAsync(Receipt receipt, ProcessingResult result, CancellationToken cancellationToken)
     {
         foreach (var topic in result.Events.GroupBy(e => e.Topic))
-            await _bus.PublishBatchAsync(topic.Key, [.. topic.Select(ToMessage)], cancellationToken);
+            await _bus.PublishBatchAsync(topic.Key, [.. topic.Select(e => e.Message)], cancellationToken);
         var published = new StatusFacts(null, result.Events.Count, result.Acknowledgement);
         await _ledger.AppendAsync(ReceiptRecords.Status(receipt.ReceiptId, ReceiptRecords.ReceiptPublished, published), cancellationToken);
         LogPublished(receipt.ReceiptId, result.Events.Count);
@@ -248,9 +248,6 @@ public sealed partial class IngestionService
             LogPublished(receipt.ReceiptId, 0);
         return _book.Update(receipt.ReceiptId, r => ReceiptBook.Advance(r, statusType, statusFacts));
     }
-
-    private static BusMessage ToMessage(CanonicalEvent @event) =>
-        new(@event.IdempotencyKey, @event.EventType, EventJson.Serialize(@event), @event.SessionKey, @event.CorrelationId, @event.CausationId);
 
     private Receipt? FindOriginal(string[] keys)
     {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using HealthFlow.Finance.Events;
 using HealthFlow.Pipeline.Tests.Support;
 using HealthFlow.X12;
@@ -68,6 +69,19 @@ public sealed class X12IngestionTests : IAsyncLifetime
 
         var ack = receipt.GetProperty("acknowledgement").GetProperty("body").GetString()!;
         Assert.Contains("TA1*000000501*", ack, StringComparison.Ordinal);
+    }
+
+    /// <summary>The 835's events are written as its set ends, before the IEA that rejects the interchange is read: they must not be published.</summary>
+    [Fact]
+    public async Task An_interchange_rejected_at_its_IEA_publishes_none_of_the_sets_read_before_it()
+    {
+        using var stream = new MemoryStream();
+        new X12Generator(8).Write835(stream, 20_000);
+        var text = Regex.Replace(Encoding.ASCII.GetString(stream.ToArray()), @"IEA\*(\d+)\*\d{9}", "IEA*$1*999999999");
+        var receipt = await PostAsync(Encoding.ASCII.GetBytes(text));
+
+        Assert.Equal("Rejected", receipt.GetProperty("status").GetString());
+        Assert.Empty(await EventsOfAsync("remittances", receipt.GetProperty("receiptId").GetString()!));
     }
 
     [Fact]

@@ -27,33 +27,51 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
 
     public ProcessingResult Process(ReadOnlyMemory<byte> payload, ProcessingContext context)
     {
-        var result = X12Parser.Parse(WholeArray(payload), new X12ParseOptions { TokenizePhi = context.Tokenize });
+        // Each set's events are written as it ends and its document is dropped (RetainDocuments off): only their JSON
+        // bytes outlive the set, not a graph of objects per claim for every collection to trace and copy until the
+        // whole interchange is read. Whether a set is finally accepted (IEA, GE) is only known at the end.
+        var written = new Dictionary<X12TransactionSet, WrittenEvent[]>(ReferenceEqualityComparer.Instance);
+        var writer = new EventWriter();
+        var result = X12Parser.Parse(WholeArray(payload), new X12ParseOptions
+        {
+            TokenizePhi = context.Tokenize,
+            RetainDocuments = false,
+            TransactionSetCompleted = (interchange, group, set) =>
+            {
+                if (set.Status != X12AckStatus.Rejected)
+                    written[set] = [.. Map(interchange, group, set, context).Select(writer.Write)];
+            },
+        });
         if (!result.IsX12)
             return ProcessingResult.Reject([.. result.Errors.Select(e => e.Message).DefaultIfEmpty("not an X12 interchange")]);
 
         var acknowledgement = Acknowledge(result, context.ReceiptId);
-        var events = new List<CanonicalEvent>();
+        var events = new List<WrittenEvent>();
         var reasons = new List<string>();
         foreach (var (interchange, group, set) in result.TransactionSets)
         {
-            var source = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}:{group.ControlNumber}:{set.ControlNumber}";
             if (!X12ParseResult.IsAccepted(interchange, group, set))
-            {
                 reasons.Add($"{set.TypeName} ST02 {set.ControlNumber} rejected: {string.Join("; ", set.Errors.Take(5).Select(e => e.Message))}");
-                continue;
-            }
-            var causation = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}";
-            if (set.Remittance is { } remittance)
-                events.Add(Map(remittance, source, causation, context));
-            if (set.ClaimBatch is { } batch)
-                events.AddRange(batch.Claims.Select(c => Map(c, batch.Kind, source, causation, context)));
-            if (set.ClaimStatusReport is { } report)
-                events.AddRange(report.Statuses.Where(s => s.ClaimTrackingNumber is not null).Select(s => Map(s, interchange.SenderId, source, causation, context)));
+            else if (written.TryGetValue(set, out var setEvents))
+                events.AddRange(setEvents);
         }
         reasons.AddRange(result.Interchanges.SelectMany(i => i.Errors).Select(e => $"interchange: {e.Message}"));
         return events.Count > 0 || reasons.Count == 0
             ? ProcessingResult.Accept(events, acknowledgement)
             : ProcessingResult.Reject(reasons, acknowledgement);
+    }
+
+    private static IEnumerable<CanonicalEvent> Map(X12Interchange interchange, X12FunctionalGroup group, X12TransactionSet set, ProcessingContext context)
+    {
+        var source = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}:{group.ControlNumber}:{set.ControlNumber}";
+        var causation = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}";
+        if (set.Remittance is { } remittance)
+            return [Map(remittance, source, causation, context)];
+        if (set.ClaimBatch is { } batch)
+            return batch.Claims.Select(c => Map(c, batch.Kind, source, causation, context));
+        if (set.ClaimStatusReport is { } report)
+            return report.Statuses.Where(s => s.ClaimTrackingNumber is not null).Select(s => Map(s, interchange.SenderId, source, causation, context));
+        return [];
     }
 
     /// <summary>
