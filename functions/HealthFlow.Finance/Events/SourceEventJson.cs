@@ -25,8 +25,209 @@ public static class SourceEventJson
     /// <exception cref="NotSupportedException">An event type the serializer does not know.</exception>
     public static CanonicalEvent Deserialize(ReadOnlySpan<byte> json, Utf8StringPool? strings = null) => TryReadWritten(json, strings) ?? EventJson.Deserialize(json);
 
+    /// <summary>
+    /// A claim or an 835 in exactly the bytes the pipeline writes (<see cref="ExactReader"/>: derived properties in
+    /// declaration order, then <c>topic</c>, <c>sessionKey</c> and the base ones; nulls left out), else null.
+    /// </summary>
+    internal static CanonicalEvent? TryReadExact(ReadOnlySpan<byte> json, Utf8StringPool? strings = null)
+    {
+        var bytes = new ExactReader(json);
+        CanonicalEvent? read = bytes.Literal("{\"type\":\"ClaimSubmitted\""u8) ? ExactClaim(ref bytes, strings)
+            : bytes.Literal("{\"type\":\"RemittanceReceived\""u8) ? ExactRemittance(ref bytes, strings)
+            : null;
+        return read is not null && bytes.Literal("}"u8) && bytes.AtEnd ? read : null;
+    }
+
+    /// <summary>What every event writes after its own properties: the two computed ones (skipped) and the base ones.</summary>
+    private static bool ExactBase(ref ExactReader bytes, Utf8StringPool? strings, out string key, out string correlation, out string causation)
+    {
+        (key, correlation, causation) = ("", "", "");
+        return bytes.Literal(",\"topic\":"u8) && bytes.SkipString() && bytes.Literal(",\"sessionKey\":"u8) && bytes.SkipString()
+            && bytes.Literal(",\"idempotencyKey\":"u8) && bytes.String(null, out key)
+            && bytes.Literal(",\"correlationId\":"u8) && bytes.String(strings, out correlation)
+            && bytes.Literal(",\"causationId\":"u8) && bytes.String(strings, out causation);
+    }
+
+    private static ClaimSubmitted? ExactClaim(ref ExactReader bytes, Utf8StringPool? strings)
+    {
+        if (!bytes.Literal(",\"claimId\":"u8) || !bytes.String(null, out var claimId)
+            || !bytes.Literal(",\"claimKind\":"u8) || !bytes.String(strings, out var claimKind)
+            || !bytes.Optional(",\"facility\":"u8, strings, out var facility)
+            || !bytes.Optional(",\"encounterId\":"u8, null, out var encounter)
+            || !bytes.Optional(",\"billingProviderNpi\":"u8, strings, out var npi)
+            || !bytes.Literal(",\"payer\":"u8) || !bytes.String(strings, out var payer)
+            || !bytes.Optional(",\"patientToken\":"u8, null, out var patient)
+            || !bytes.Literal(",\"totalCharge\":"u8) || !bytes.Money(strings, out var total)
+            || !bytes.Optional(",\"frequencyCode\":"u8, strings, out var frequency)
+            || !bytes.Literal(",\"diagnosisCodes\":"u8) || !bytes.Strings(strings, out var diagnoses)
+            || !bytes.Literal(",\"lines\":"u8) || !bytes.List<ClaimLine>(strings, ExactClaimLine, out var lines)
+            || !ExactBase(ref bytes, strings, out var key, out var correlation, out var causation))
+            return null;
+        return new ClaimSubmitted
+        {
+            IdempotencyKey = key,
+            CorrelationId = correlation,
+            CausationId = causation,
+            ClaimId = claimId,
+            ClaimKind = claimKind,
+            Facility = facility,
+            EncounterId = encounter,
+            BillingProviderNpi = npi,
+            Payer = payer,
+            PatientToken = patient,
+            TotalCharge = total,
+            FrequencyCode = frequency,
+            DiagnosisCodes = diagnoses,
+            Lines = lines,
+        };
+    }
+
+    private static bool ExactClaimLine(ref ExactReader bytes, Utf8StringPool? strings, out ClaimLine line)
+    {
+        line = null!;
+        if (!bytes.Literal("{\"number\":"u8) || !bytes.Int32(out var number)
+            || !bytes.Optional(",\"revenueCode\":"u8, strings, out var revenue)
+            || !bytes.Optional(",\"procedureCode\":"u8, strings, out var procedure)
+            || !bytes.Literal(",\"quantity\":"u8) || !bytes.Decimal(out var quantity)
+            || !bytes.Literal(",\"charge\":"u8) || !bytes.Money(strings, out var charge)
+            || !bytes.OptionalDate(",\"serviceDate\":"u8, out var date)
+            || !bytes.Literal("}"u8))
+            return false;
+        line = new ClaimLine(number, revenue, procedure, quantity, charge, date);
+        return true;
+    }
+
+    private static RemittanceReceived? ExactRemittance(ref ExactReader bytes, Utf8StringPool? strings)
+    {
+        if (!bytes.Literal(",\"payer\":"u8) || !bytes.String(strings, out var payer)
+            || !bytes.Optional(",\"payerId\":"u8, strings, out var payerId)
+            || !bytes.Literal(",\"payee\":"u8) || !bytes.String(strings, out var payee)
+            || !bytes.Optional(",\"payeeNpi\":"u8, strings, out var payeeNpi)
+            || !bytes.Literal(",\"traceNumber\":"u8) || !bytes.String(null, out var trace)
+            || !bytes.Optional(",\"paymentMethod\":"u8, strings, out var method)
+            || !bytes.Literal(",\"paymentAmount\":"u8) || !bytes.Money(strings, out var amount)
+            || !bytes.OptionalDate(",\"paymentDate\":"u8, out var date)
+            || !bytes.Literal(",\"balanced\":"u8) || !bytes.Bool(out var balanced)
+            || !bytes.Literal(",\"difference\":"u8) || !bytes.Decimal(out var difference)
+            || !bytes.Literal(",\"claims\":"u8) || !bytes.List<ClaimPayment>(strings, ExactClaimPayment, out var claims)
+            || !bytes.Literal(",\"providerAdjustments\":"u8) || !bytes.List<ProviderAdjustment>(strings, ExactProviderAdjustment, out var adjustments)
+            || !ExactBase(ref bytes, strings, out var key, out var correlation, out var causation))
+            return null;
+        return new RemittanceReceived
+        {
+            IdempotencyKey = key,
+            CorrelationId = correlation,
+            CausationId = causation,
+            Payer = payer,
+            PayerId = payerId,
+            Payee = payee,
+            PayeeNpi = payeeNpi,
+            TraceNumber = trace,
+            PaymentMethod = method,
+            PaymentAmount = amount,
+            PaymentDate = date,
+            Balanced = balanced,
+            Difference = difference,
+            Claims = claims,
+            ProviderAdjustments = adjustments,
+        };
+    }
+
+    private static bool ExactClaimPayment(ref ExactReader bytes, Utf8StringPool? strings, out ClaimPayment payment)
+    {
+        payment = null!;
+        if (!bytes.Literal("{\"patientControlNumber\":"u8) || !bytes.String(null, out var pcn)
+            || !bytes.Literal(",\"status\":"u8) || !bytes.String(strings, out var status)
+            || !bytes.Literal(",\"charge\":"u8) || !bytes.Decimal(out var charge)
+            || !bytes.Literal(",\"paid\":"u8) || !bytes.Decimal(out var paid)
+            || !bytes.Literal(",\"patientResponsibility\":"u8) || !bytes.Decimal(out var patientResponsibility)
+            || !bytes.Optional(",\"payerClaimControlNumber\":"u8, null, out var payerControl)
+            || !bytes.Optional(",\"patientToken\":"u8, null, out var patient)
+            || !bytes.Literal(",\"adjustments\":"u8) || !bytes.List<Adjustment>(strings, ExactAdjustment, out var adjustments)
+            || !bytes.Literal(",\"serviceLines\":"u8) || !bytes.List<ServiceLinePayment>(strings, ExactServiceLine, out var lines)
+            || !bytes.Literal(",\"remarkCodes\":"u8) || !bytes.Strings(strings, out var remarks)
+            || !bytes.Literal(",\"balanced\":"u8) || !bytes.Bool(out var balanced)
+            // Computed from the status: written, and skipped when read.
+            || !bytes.Literal(",\"isReversal\":"u8) || !bytes.Bool(out _)
+            || !bytes.Literal(",\"isDenial\":"u8) || !bytes.Bool(out _)
+            || !bytes.Literal("}"u8))
+            return false;
+        payment = new ClaimPayment
+        {
+            PatientControlNumber = pcn,
+            Status = status,
+            Charge = charge,
+            Paid = paid,
+            PatientResponsibility = patientResponsibility,
+            PayerClaimControlNumber = payerControl,
+            PatientToken = patient,
+            Adjustments = adjustments,
+            ServiceLines = lines,
+            RemarkCodes = remarks,
+            Balanced = balanced,
+        };
+        return true;
+    }
+
+    private static bool ExactServiceLine(ref ExactReader bytes, Utf8StringPool? strings, out ServiceLinePayment line)
+    {
+        line = null!;
+        if (!bytes.Literal("{"u8) || !ExactServiceLineCodes(ref bytes, strings, out var procedure, out var revenue)
+            || !bytes.Decimal(out var charge)
+            || !bytes.Literal(",\"paid\":"u8) || !bytes.Decimal(out var paid)
+            || !bytes.Literal(",\"adjustments\":"u8) || !bytes.List<Adjustment>(strings, ExactAdjustment, out var adjustments)
+            || !bytes.Literal(",\"remarkCodes\":"u8) || !bytes.Strings(strings, out var remarks)
+            || !bytes.Literal("}"u8))
+            return false;
+        line = new ServiceLinePayment(procedure, revenue, charge, paid, adjustments) { RemarkCodes = remarks };
+        return true;
+    }
+
+    /// <summary>A service line's optional codes, up to and including the name of its first required property (<c>charge</c>).</summary>
+    private static bool ExactServiceLineCodes(ref ExactReader bytes, Utf8StringPool? strings, out string? procedure, out string? revenue)
+    {
+        // The first property has no leading comma: whichever of the three comes first.
+        procedure = revenue = null;
+        if (bytes.Literal("\"procedureCode\":"u8))
+        {
+            if (!bytes.Literal("null"u8) && !bytes.String(strings, out procedure!))
+                return false;
+            return bytes.Optional(",\"revenueCode\":"u8, strings, out revenue) && bytes.Literal(",\"charge\":"u8);
+        }
+        if (bytes.Literal("\"revenueCode\":"u8))
+            return (bytes.Literal("null"u8) || bytes.String(strings, out revenue!)) && bytes.Literal(",\"charge\":"u8);
+        return bytes.Literal("\"charge\":"u8);
+    }
+
+    private static bool ExactAdjustment(ref ExactReader bytes, Utf8StringPool? strings, out Adjustment adjustment)
+    {
+        adjustment = null!;
+        if (!bytes.Literal("{\"group\":"u8) || !bytes.String(strings, out var group)
+            || !bytes.Literal(",\"reason\":"u8) || !bytes.String(strings, out var reason)
+            || !bytes.Literal(",\"amount\":"u8) || !bytes.Decimal(out var amount)
+            || !bytes.Literal("}"u8))
+            return false;
+        adjustment = new Adjustment(group, reason, amount);
+        return true;
+    }
+
+    private static bool ExactProviderAdjustment(ref ExactReader bytes, Utf8StringPool? strings, out ProviderAdjustment adjustment)
+    {
+        adjustment = null!;
+        if (!bytes.Literal("{\"reason\":"u8) || !bytes.String(strings, out var reason)
+            || !bytes.Optional(",\"reference\":"u8, null, out var reference)
+            || !bytes.Literal(",\"amount\":"u8) || !bytes.Decimal(out var amount)
+            || !bytes.Literal("}"u8))
+            return false;
+        adjustment = new ProviderAdjustment(reason, reference, amount);
+        return true;
+    }
+
     /// <summary>The event when <paramref name="json"/> has the written shape of a claim or an 835, else null.</summary>
-    internal static CanonicalEvent? TryReadWritten(ReadOnlySpan<byte> json, Utf8StringPool? strings = null)
+    internal static CanonicalEvent? TryReadWritten(ReadOnlySpan<byte> json, Utf8StringPool? strings = null) => TryReadExact(json, strings) ?? TryReadTokens(json, strings);
+
+    /// <summary>The event when <paramref name="json"/> has the written shape of a claim or an 835 in any order or spacing, else null.</summary>
+    internal static CanonicalEvent? TryReadTokens(ReadOnlySpan<byte> json, Utf8StringPool? strings = null)
     {
         try
         {

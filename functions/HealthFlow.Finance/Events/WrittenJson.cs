@@ -166,6 +166,83 @@ internal static class WrittenJson
             return true;
         }
 
+        /// <summary>A string that is not kept (validated as <see cref="String"/> does, not allocated).</summary>
+        public bool SkipString()
+        {
+            if (_rest.IsEmpty || _rest[0] != (byte)'"')
+                return false;
+            var length = _rest[1..].IndexOfAny(StringStops);
+            if (length < 0 || _rest[1 + length] != (byte)'"')
+                return false;
+            _rest = _rest[(length + 2)..];
+            return true;
+        }
+
+        public bool Bool(out bool value)
+        {
+            value = Literal("true"u8);
+            return value || Literal("false"u8);
+        }
+
+        /// <summary>An integer of JSON's grammar, <c>-?(0|[1-9][0-9]*)</c>.</summary>
+        public bool Int32(out int value)
+        {
+            value = 0;
+            var at = _rest.StartsWith("-"u8) ? 1 : 0;
+            var digits = DigitsAt(at);
+            if (digits == 0 || (digits > 1 && _rest[at] == (byte)'0') || (at + digits < _rest.Length && _rest[at + digits] is (byte)'.' or (byte)'e' or (byte)'E')
+                || !Utf8Parser.TryParse(_rest[..(at + digits)], out value, out var used) || used != at + digits)
+                return false;
+            _rest = _rest[used..];
+            return true;
+        }
+
+        /// <summary>Reads one item of an array.</summary>
+        public delegate bool Item<T>(ref ExactReader bytes, Utf8StringPool? strings, out T item);
+
+        /// <summary>An array, each item read by <paramref name="item"/>; an empty one shares <see cref="Array.Empty{T}"/>.</summary>
+        public bool List<T>(Utf8StringPool? strings, Item<T> item, out IReadOnlyList<T> list)
+        {
+            list = [];
+            if (!Literal("["u8))
+                return false;
+            List<T>? read = null;
+            while (!Literal("]"u8))
+            {
+                if ((read is not null && !Literal(","u8)) || !item(ref this, strings, out var value))
+                    return false;
+                (read ??= []).Add(value);
+            }
+            if (read is not null)
+                list = read;
+            return true;
+        }
+
+        /// <summary>An array of strings (from <paramref name="strings"/> when it can hold them).</summary>
+        public bool Strings(Utf8StringPool? strings, out IReadOnlyList<string> list) =>
+            List(strings, static (ref ExactReader bytes, Utf8StringPool? pool, out string text) => bytes.String(pool, out text), out list);
+
+        /// <summary>Money as the serializer writes it: <c>{"amount":…,"currency":"…"}</c>.</summary>
+        public bool Money(Utf8StringPool? strings, out Money money)
+        {
+            money = default;
+            if (!Literal("{\"amount\":"u8) || !Decimal(out var amount) || !Literal(",\"currency\":"u8) || !String(strings, out var currency) || !Literal("}"u8))
+                return false;
+            money = new Money(amount, currency);
+            return true;
+        }
+
+        /// <summary>A <c>yyyy-MM-dd</c> date or nothing, as property <paramref name="name"/> if it comes next.</summary>
+        public bool OptionalDate(ReadOnlySpan<byte> name, out DateOnly? value)
+        {
+            value = null;
+            if (!Literal(name) || Literal("null"u8))
+                return true;
+            var read = Date(out var date);
+            value = date;
+            return read;
+        }
+
         /// <summary>Property <paramref name="name"/> (its leading comma, name and colon) and its string or null, if it comes next; else null.</summary>
         public bool Optional(ReadOnlySpan<byte> name, Utf8StringPool? strings, out string? value)
         {
