@@ -126,11 +126,13 @@ internal static class WorkflowThroughput
         var clock = Stopwatch.StartNew();
         await using var runtime = await LocalRuntime.StartAsync(Settings(folder, workflows: true, Backlog));
         var opened = clock.Elapsed;
+        var openedCpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        var openedAllocated = GC.GetTotalAllocatedBytes() - allocated;
         var completed = await UntilEndedAsync(runtime, "discharge:", Discharges(encounters));
         var elapsed = clock.Elapsed;
         var rate = completed / elapsed.TotalSeconds;
         Console.WriteLine($"discharge-to-bill engine-only: the same messages ingested first, then {completed:N0} instances completed in {elapsed.TotalSeconds:F2} s " +
-            $"from the restart (opening {opened.TotalSeconds:F2} s of it) = {rate:N0} orchestrations/s, {CpuPer(cpu, completed)}, " +
+            $"from the restart (opening {opened.TotalSeconds:F2} s of it, {openedCpu.TotalSeconds:F2} s CPU, {openedAllocated / 1048576.0:N0} MB allocated) = {rate:N0} orchestrations/s, {CpuPer(cpu, completed)}, " +
             $"{(GC.GetTotalAllocatedBytes() - allocated) / 1024.0 / Math.Max(completed, 1):N0} KB allocated per orchestration");
         return rate;
     }

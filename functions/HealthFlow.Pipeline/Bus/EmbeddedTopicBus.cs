@@ -69,8 +69,7 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
         if (options.BacklogMaxPerSubscription < 1 || options.LockedMaxPerSubscription < 1 || options.PublishWaitMax < TimeSpan.Zero || options.CheckpointEveryRecords < 1)
             throw new ArgumentOutOfRangeException(nameof(options), "Bus bounds must be positive.");
         var bus = new EmbeddedTopicBus(ledger, topology, options, clock ?? TimeProvider.System, (ILogger?)logger ?? NullLogger.Instance);
-        foreach (var topic in bus._topics.Values)
-            await bus.RebuildAsync(topic, cancellationToken);
+        await bus.RebuildAsync(cancellationToken);
         return bus;
     }
 
@@ -434,56 +433,83 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
         }
     }
 
-    private async Task RebuildAsync(TopicState topic, CancellationToken cancellationToken)
+    /// <summary>
+    /// Rebuilds every subscription in one sequential scan of the ledger (<see cref="ILedger.ScanAsync{T}"/>) over the topic
+    /// streams and the subscriptions' bookkeeping streams, from the lowest checkpoint. A settlement is always written after
+    /// its message, so the scan meets a message before anything that settles it: each subscription holds the messages it
+    /// has met and not yet seen settled, and at the end those are its unsettled messages, in sequence order.
+    /// </summary>
+    private async Task RebuildAsync(CancellationToken cancellationToken)
     {
         var now = _clock.GetUtcNow();
-        var settled = new Dictionary<SubscriptionState, HashSet<long>>();
-        var failures = new Dictionary<SubscriptionState, Dictionary<long, (int Count, string Reason)>>();
-        foreach (var sub in topic.Subscriptions)
+        var readers = new Dictionary<string, RebuildReader>(StringComparer.Ordinal);
+        var from = long.MaxValue;
+        foreach (var topic in _topics.Values)
         {
-            sub.CheckpointPosition = await ReadCheckpointAsync(sub, cancellationToken);
-            var done = settled[sub] = [];
-            var failed = failures[sub] = [];
-            // A settlement is always written after its message, so settlements of messages at or after the checkpoint
-            // are at or after it too: both streams can be read from the checkpoint.
-            await foreach (var record in _ledger.ReadStreamAsync(sub.Stream, sub.CheckpointPosition, cancellationToken))
-            {
-                var settlement = BusRecords.ReadSettlement(record);
-                if (record.Type == BusRecords.MessageCompleted)
-                    done.Add(settlement.Seq);
-                else if (record.Type == BusRecords.DeliveryFailed)
-                {
-                    var previous = failed.GetValueOrDefault(settlement.Seq);
-                    failed[settlement.Seq] = (checked(previous.Count + 1), settlement.Reason ?? "");
-                }
-            }
-            await foreach (var record in _ledger.ReadStreamAsync(sub.DeadLetterStream, sub.CheckpointPosition, cancellationToken))
-                done.Add(BusRecords.ReadSettlement(record).Seq);
-        }
-
-        var from = topic.Subscriptions.Count == 0 ? 0 : topic.Subscriptions.Min(s => s.CheckpointPosition);
-        var head = _ledger.Head;
-        var cursor = from;
-        await foreach (var record in _ledger.ReadStreamAsync(topic.Stream, from, cancellationToken))
-        {
-            var (header, _) = BusEnvelope.Decode(record);
             foreach (var sub in topic.Subscriptions)
             {
-                if (record.Seq < sub.CheckpointPosition || settled[sub].Contains(record.Seq))
-                    continue;
-                var (count, reason) = failures[sub].GetValueOrDefault(record.Seq);
-                var entry = NewEntry(record, header, count);
-                entry.LastFailureReason = count > 0 ? reason : null;
-                sub.Add(entry, now);
+                sub.CheckpointPosition = await ReadCheckpointAsync(sub, cancellationToken);
+                var pending = new Dictionary<long, Entry>();
+                readers[sub.Stream] = new RebuildReader(null, pending, DeadLetters: false);
+                readers[sub.DeadLetterStream] = new RebuildReader(null, pending, DeadLetters: true);
             }
-            cursor = record.Seq + 1;
+            // The topic's messages below every subscription's checkpoint are settled everywhere: its cursor starts there.
+            topic.Cursor = topic.Subscriptions.Count == 0 ? 0 : topic.Subscriptions.Min(s => s.CheckpointPosition);
+            readers[topic.Stream] = new RebuildReader(topic, null, DeadLetters: false);
+            from = Math.Min(from, topic.Cursor);
         }
-        topic.Cursor = cursor;
-        // The stream was read after the head was taken, so every topic record below the head is in.
-        topic.ObservedHead = head;
-        foreach (var sub in topic.Subscriptions)
-            Logs.Rebuilt(_logger, topic.Definition.Name, sub.Definition.Name, sub.UnsettledCount, sub.CheckpointPosition);
+
+        var head = _ledger.Head;
+        // Envelope headers and settlements are decoded where the scan reads, ahead of this loop.
+        var scan = _ledger.ScanAsync(Math.Min(from, head), new LedgerScanFilter(readers.Keys), record => readers[record.Stream].Topic is null
+            ? (record, Header: null, Settlement: BusRecords.ReadSettlement(record))
+            : (record, Header: BusEnvelope.Decode(record).Header, Settlement: (Settlement?)null), cancellationToken);
+        await foreach (var (record, header, settlement) in scan)
+        {
+            var reader = readers[record.Stream];
+            if (reader.Topic is { } topic)
+            {
+                if (record.Seq < topic.Cursor)
+                    continue;
+                foreach (var sub in topic.Subscriptions)
+                {
+                    if (record.Seq >= sub.CheckpointPosition)
+                        readers[sub.Stream].Pending![record.Seq] = NewEntry(record, header!, failures: 0);
+                }
+                topic.Cursor = record.Seq + 1;
+            }
+            else if (reader.Pending!.TryGetValue(settlement!.Seq, out var entry))
+            {
+                // A settlement of a message below the subscription's checkpoint finds nothing here: that message is settled.
+                if (reader.DeadLetters || record.Type == BusRecords.MessageCompleted)
+                    reader.Pending.Remove(settlement.Seq);
+                else if (record.Type == BusRecords.DeliveryFailed)
+                {
+                    entry.Failures = checked(entry.Failures + 1);
+                    entry.LastFailureReason = settlement.Reason ?? "";
+                }
+            }
+        }
+
+        foreach (var topic in _topics.Values)
+        {
+            foreach (var sub in topic.Subscriptions)
+            {
+                foreach (var entry in readers[sub.Stream].Pending!.Values.OrderBy(e => e.Seq))
+                    sub.Add(entry, now);
+            }
+            // The streams were read after the head was taken, so every topic record below the head is in.
+            topic.ObservedHead = head;
+            foreach (var sub in topic.Subscriptions)
+                Logs.Rebuilt(_logger, topic.Definition.Name, sub.Definition.Name, sub.UnsettledCount, sub.CheckpointPosition);
+        }
     }
+
+    /// <summary>
+    /// What the rebuild scan does with one stream's records: a topic's messages go to its subscriptions' pending messages;
+    /// a subscription's settlements (or dead letters) take them out of its own.
+    /// </summary>
+    private sealed record RebuildReader(TopicState? Topic, Dictionary<long, Entry>? Pending, bool DeadLetters);
 
     private static string CheckpointName(SubscriptionState sub) => $"bus/{sub.Topic}/{sub.Definition.Name}/checkpoint.json";
 

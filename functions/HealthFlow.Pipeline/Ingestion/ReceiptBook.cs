@@ -36,12 +36,14 @@ internal sealed class ReceiptBook
     public IReadOnlyList<Receipt> Unfinished() =>
         [.. _receipts.Values.Where(r => r.Status is ReceiptStatus.Received or ReceiptStatus.Parsed).OrderBy(r => r.ReceivedAt)];
 
-    /// <summary>Reads the receipts stream from <paramref name="fromSeq"/> (0 rebuilds the book).</summary>
+    /// <summary>Reads the receipts stream from <paramref name="fromSeq"/> (0 rebuilds the book) in one sequential scan.</summary>
     public async Task LoadAsync(ILedger ledger, long fromSeq, CancellationToken cancellationToken)
     {
-        await foreach (var record in ledger.ReadStreamAsync(ReceiptRecords.ReceiptStream, fromSeq, cancellationToken))
+        await foreach (var record in ledger.ScanAsync(fromSeq, ReceiptStreamOnly, cancellationToken))
             Apply(record);
     }
+
+    private static readonly LedgerScanFilter ReceiptStreamOnly = new([ReceiptRecords.ReceiptStream]);
 
     public void Apply(LedgerRecord record)
     {

@@ -80,20 +80,23 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     /// </summary>
     public Task CatchUpAsync(CancellationToken cancellationToken = default) => _cursor.CatchUpAsync(async from =>
     {
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("charges"), from, cancellationToken))
+        // One sequential scan of both streams; each record is parsed ahead of this loop, where the scan reads it.
+        await foreach (var read in ledger.ScanAsync(from, ChargesAndJournals, ReadChargeOrJournal, cancellationToken))
         {
-            if (TryReadEvent(record) is ChargeEvent charge)
+            if (read is ChargeEvent charge)
                 AddCharge(charge);
+            else if (read is Journal journal)
+                AddJournal(journal);
         }
 
         await CatchUpClaimsAsync(cancellationToken);
-
-        await foreach (var record in ledger.ReadStreamAsync(JournalStream, from, cancellationToken))
-        {
-            if (record.Type == JournalRecordType)
-                AddJournal(JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)!);
-        }
     }, cancellationToken);
+
+    private static readonly LedgerScanFilter ChargesAndJournals = new([BusRecords.TopicStream("charges"), JournalStream]);
+
+    private static object? ReadChargeOrJournal(LedgerRecord record) => record.Stream == JournalStream
+        ? record.Type == JournalRecordType ? JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)! : null
+        : TryReadEvent(record);
 
     /// <summary>The canonical event in a topic record of the ledger, or null when it is not one.</summary>
     public static CanonicalEvent? TryReadEvent(LedgerRecord record)
@@ -156,12 +159,18 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     /// </summary>
     public Task CatchUpClaimsAsync(CancellationToken cancellationToken = default) => _claimsCursor.CatchUpAsync(async from =>
     {
-        await foreach (var record in ledger.ReadStreamAsync(BusRecords.TopicStream("claims"), from, cancellationToken))
+        await foreach (var (seq, claim) in ledger.ScanAsync(from, ClaimsOnly, ReadUnroutedClaim, cancellationToken))
         {
-            if (!IsRouted(record.Key) && TryReadEvent(record) is ClaimSubmitted claim)
-                AddClaim(claim, record.Seq);
+            if (claim is not null)
+                AddClaim(claim, seq);
         }
     }, cancellationToken);
+
+    private static readonly LedgerScanFilter ClaimsOnly = new([BusRecords.TopicStream("claims")]);
+
+    // Called where the scan reads (on its threads, ahead of the loop): the routed check takes the lock, as adding does.
+    private (long Seq, ClaimSubmitted? Claim) ReadUnroutedClaim(LedgerRecord record) =>
+        (record.Seq, IsRouted(record.Key) ? null : TryReadEvent(record) as ClaimSubmitted);
 
     private bool IsRouted(string messageId)
     {

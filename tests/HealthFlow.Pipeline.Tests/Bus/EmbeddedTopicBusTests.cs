@@ -218,6 +218,30 @@ public sealed class An_abandoned_message
     }
 }
 
+public sealed class A_restart
+{
+    [Fact]
+    public async Task gives_each_subscription_of_each_topic_back_its_own_unsettled_messages_and_delivery_counts()
+    {
+        await using var f = await StartAsync();
+        await f.Bus.PublishBatchAsync(Orders, [Message("m-1"), Message("m-2"), Message("m-3")]);
+        await f.Bus.PublishAsync(Visits, Message("v-1", session: "visit-1"));
+        var worker = await f.ReceiveNowAsync();
+        await f.Bus.CompleteAsync(worker[0]);
+        await f.Bus.AbandonAsync(worker[1], "IOException");
+        await f.Bus.DeadLetterAsync(worker[2], "Unparseable");
+        var audit = await f.ReceiveNowAsync(Orders, Audit);
+        await f.Bus.CompleteAsync(audit[2]);
+        await f.Bus.PublishAsync(Orders, Message("m-4"));
+
+        await f.RestartAsync();
+
+        Assert.Equal([("m-2", 2), ("m-4", 1)], (await f.ReceiveNowAsync()).Select(d => (d.MessageId, d.DeliveryCount)));
+        Assert.Equal(["m-1", "m-2", "m-4"], (await f.ReceiveNowAsync(Orders, Audit)).Select(d => d.MessageId));
+        Assert.Equal("v-1", Assert.Single(await f.ReceiveNowAsync(Visits, Billing)).MessageId);
+    }
+}
+
 public sealed class A_message_that_keeps_failing
 {
     [Fact]
