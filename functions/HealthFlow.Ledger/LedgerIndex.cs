@@ -105,38 +105,52 @@ internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
     /// </summary>
     public List<(long From, long End)> StreamRuns(IReadOnlyList<string> streams, long from, long end, long gapBytes)
     {
+        List<long>[] lists;
+        int[] next;
         lock (_gate)
         {
-            var lists = streams.Select(s => _byStream.GetValueOrDefault(s)).OfType<List<long>>().ToArray();
-            var next = lists.Select(seqs => seqs.BinarySearch(from)).Select(at => at < 0 ? ~at : at).ToArray();
-            var runs = new List<(long From, long End)>();
-            long runFrom = -1, last = -1;
-            while (true)
-            {
-                // The next record of any of the streams: a merge of their (ascending) lists.
-                var seq = long.MaxValue;
-                var list = -1;
-                for (var i = 0; i < lists.Length; i++)
-                {
-                    if (next[i] < lists[i].Count && lists[i][next[i]] < seq)
-                        (seq, list) = (lists[i][next[i]], i);
-                }
-                if (list < 0 || seq >= end)
-                    break;
-                next[list]++;
-                if (runFrom < 0)
-                    runFrom = seq;
-                else if (seq > last + 1 && IsWideGap(last, seq, gapBytes))
-                {
-                    runs.Add((runFrom, last + 1));
-                    runFrom = seq;
-                }
-                last = seq;
-            }
-            if (runFrom >= 0)
-                runs.Add((runFrom, last + 1));
-            return runs;
+            lists = [.. streams.Select(s => _byStream.GetValueOrDefault(s)).OfType<List<long>>()];
+            next = [.. lists.Select(seqs => seqs.BinarySearch(from)).Select(at => at < 0 ? ~at : at)];
         }
+        var runs = new List<(long From, long End)>();
+        long runFrom = -1, last = -1;
+        var done = false;
+        while (!done)
+        {
+            // A slice at a time under the lock, so that appends are not held up for a whole day's records. The lists
+            // only grow, so the positions stay valid between slices.
+            lock (_gate)
+            {
+                for (var step = 0; step < 65536 && !done; step++)
+                {
+                    // The next record of any of the streams: a merge of their (ascending) lists.
+                    var seq = long.MaxValue;
+                    var list = -1;
+                    for (var i = 0; i < lists.Length; i++)
+                    {
+                        if (next[i] < lists[i].Count && lists[i][next[i]] < seq)
+                            (seq, list) = (lists[i][next[i]], i);
+                    }
+                    if (list < 0 || seq >= end)
+                    {
+                        done = true;
+                        break;
+                    }
+                    next[list]++;
+                    if (runFrom < 0)
+                        runFrom = seq;
+                    else if (seq > last + 1 && IsWideGap(last, seq, gapBytes))
+                    {
+                        runs.Add((runFrom, last + 1));
+                        runFrom = seq;
+                    }
+                    last = seq;
+                }
+            }
+        }
+        if (runFrom >= 0)
+            runs.Add((runFrom, last + 1));
+        return runs;
     }
 
     private bool IsWideGap(long before, long after, long gapBytes)
