@@ -81,9 +81,6 @@ internal static class RecordCodec
         Invalid,
     }
 
-    /// <summary>What a record whose hash does not match its bytes is reported as.</summary>
-    public const string HashMismatch = "hash does not match the record's bytes";
-
     /// <summary>Decodes one record at the start of <paramref name="data"/>, checking its hash.</summary>
     public static DecodeStatus TryDecode(ReadOnlySpan<byte> data, out LedgerRecord? record, out int consumed, out string? problem)
     {
@@ -92,12 +89,7 @@ internal static class RecordCodec
         var status = TryFrame(data, out var length, out problem);
         if (status != DecodeStatus.Ok)
             return status;
-        if (!HashMatches(data[..length]))
-        {
-            problem = HashMismatch;
-            return DecodeStatus.Invalid;
-        }
-        status = TryDecodeVerified(data[..length], null, out record, out problem);
+        status = TryDecodeFrame(data[..length], null, out record, out problem);
         consumed = status == DecodeStatus.Ok ? length : 0;
         return status;
     }
@@ -124,22 +116,21 @@ internal static class RecordCodec
         return DecodeStatus.Ok;
     }
 
-    /// <summary>Whether the last 32 bytes of the record frame <paramref name="frame"/> are the SHA-256 of the bytes before them.</summary>
-    public static bool HashMatches(ReadOnlySpan<byte> frame)
-    {
-        Span<byte> computed = stackalloc byte[HashSize];
-        Sha256.Hash(frame[..^HashSize], computed);
-        return computed.SequenceEqual(frame[^HashSize..]);
-    }
-
     /// <summary>
-    /// Decodes the fields of the record frame <paramref name="frame"/>, whose hash <see cref="HashMatches"/> has checked;
+    /// Checks the hash of the whole record frame <paramref name="frame"/> (from <see cref="TryFrame"/>) and decodes its fields;
     /// with <paramref name="texts"/>, a text field equal to the same field of the record decoded before reuses its string.
     /// </summary>
-    public static DecodeStatus TryDecodeVerified(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecord? record, out string? problem)
+    public static DecodeStatus TryDecodeFrame(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecord? record, out string? problem)
     {
         record = null;
         problem = null;
+        Span<byte> computed = stackalloc byte[HashSize];
+        Sha256.Hash(frame[..^HashSize], computed);
+        if (!computed.SequenceEqual(frame[^HashSize..]))
+        {
+            problem = "hash does not match the record's bytes";
+            return DecodeStatus.Invalid;
+        }
         if (frame[4] != Version)
         {
             problem = $"unknown record version {frame[4]}";

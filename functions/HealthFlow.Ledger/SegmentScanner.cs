@@ -162,10 +162,7 @@ internal static class SegmentScanner
         {
             for (var i = from; i < to; i++)
             {
-                var frame = buffer.AsSpan(Frames[i].Start, Frames[i].Length);
-                if (!RecordCodec.HashMatches(frame))
-                    return (i, RecordCodec.HashMismatch);
-                if (RecordCodec.TryDecodeVerified(frame, _texts[part], out _records[i], out var problem) != RecordCodec.DecodeStatus.Ok)
+                if (RecordCodec.TryDecodeFrame(buffer.AsSpan(Frames[i].Start, Frames[i].Length), _texts[part], out _records[i], out var problem) != RecordCodec.DecodeStatus.Ok)
                     return (i, problem);
             }
             return (Frames.Count, null);
