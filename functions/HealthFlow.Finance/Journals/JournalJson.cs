@@ -37,24 +37,8 @@ public static class JournalJson
             || !bytes.Optional(",\"reversalOf\":"u8, null, out var reversalOf)
             || !bytes.Literal(",\"source\":{\"receiptId\":"u8) || !bytes.String(strings, out var receipt)
             || !bytes.Literal(",\"correlationId\":"u8) || !bytes.String(strings, out var correlation)
-            || !bytes.Literal("},\"lines\":["u8))
-            return null;
-        var lines = new List<JournalLine>(2);
-        while (!bytes.Literal("]"u8))
-        {
-            if ((lines.Count > 0 && !bytes.Literal(","u8))
-                || !bytes.Literal("{\"account\":"u8) || !bytes.String(strings, out var account)
-                || !bytes.Literal(",\"debit\":"u8) || !bytes.Decimal(out var debit)
-                || !bytes.Literal(",\"credit\":"u8) || !bytes.Decimal(out var credit)
-                || !bytes.Optional(",\"costCenter\":"u8, strings, out var costCenter)
-                || !bytes.Optional(",\"facility\":"u8, strings, out var facility)
-                || !bytes.Optional(",\"payer\":"u8, strings, out var payer)
-                || !bytes.Optional(",\"memo\":"u8, strings, out var memo)
-                || !bytes.Literal("}"u8))
-                return null;
-            lines.Add(new JournalLine(account, debit, credit, costCenter, facility, payer, memo));
-        }
-        if (!bytes.Literal("}"u8) || !bytes.AtEnd)
+            || !bytes.Literal("},\"lines\":"u8) || !bytes.List<JournalLine>(strings, ExactLine, out var lines)
+            || !bytes.Literal("}"u8) || !bytes.AtEnd)
             return null;
         return new Journal
         {
@@ -68,6 +52,22 @@ public static class JournalJson
             Source = new JournalSource(receipt, correlation),
             Lines = lines,
         };
+    }
+
+    private static bool ExactLine(ref ExactReader bytes, Utf8StringPool? strings, out JournalLine line)
+    {
+        line = null!;
+        if (!bytes.Literal("{\"account\":"u8) || !bytes.String(strings, out var account)
+            || !bytes.Literal(",\"debit\":"u8) || !bytes.Decimal(out var debit)
+            || !bytes.Literal(",\"credit\":"u8) || !bytes.Decimal(out var credit)
+            || !bytes.Optional(",\"costCenter\":"u8, strings, out var costCenter)
+            || !bytes.Optional(",\"facility\":"u8, strings, out var facility)
+            || !bytes.Optional(",\"payer\":"u8, strings, out var payer)
+            || !bytes.Optional(",\"memo\":"u8, strings, out var memo)
+            || !bytes.Literal("}"u8))
+            return false;
+        line = new JournalLine(account, debit, credit, costCenter, facility, payer, memo);
+        return true;
     }
 
     internal static Journal? TryReadWritten(ReadOnlySpan<byte> json, Utf8StringPool? strings = null)
