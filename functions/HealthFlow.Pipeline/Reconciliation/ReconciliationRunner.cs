@@ -101,7 +101,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             },
             [BusRecords.TopicStream("claims")] = (record, strings) =>
             {
-                if (record.Type != nameof(ClaimSubmitted) || TryReadEvent(record, strings) is not ClaimSubmitted claim)
+                if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record, strings) is not ClaimSubmitted claim)
                     return null;
                 var match = ClaimMatch.FromClaim(claim, masterData);
                 return () =>
@@ -112,7 +112,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                         claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
                 };
             },
-            [BusRecords.TopicStream("encounters")] = (record, strings) => TryReadEvent(record, strings) switch
+            [BusRecords.TopicStream("encounters")] = (record, strings) => WorkflowReadModels.TryReadEvent(record, strings) switch
             {
                 EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime), out var reconciliation) =>
                     () => { discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time, reconciliation)); },
@@ -181,7 +181,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                     : null,
             [BusRecords.TopicStream("remittances")] = (record, strings) =>
             {
-                if (record.Type != nameof(RemittanceReceived) || TryReadEvent(record, strings) is not RemittanceReceived remittance)
+                if (record.Type != nameof(RemittanceReceived) || WorkflowReadModels.TryReadEvent(record, strings) is not RemittanceReceived remittance)
                     return null;
                 var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
                 foreach (var payment in remittance.Claims)
@@ -201,7 +201,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         if (charges.Count > 0)
         {
             dependent[BusRecords.TopicStream("charges")] = (record, strings) =>
-                TryReadEvent(record, strings) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter)
+                WorkflowReadModels.TryReadEvent(record, strings) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter)
                     ? () => { ofEncounter.TryAdd(charge.IdempotencyKey, charge); }
                     : null;
         }
@@ -223,7 +223,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         Action? AddEvent(LedgerRecord record, Utf8StringPool strings)
         {
             var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
-            DateOnly? day = TryReadEvent(record, strings) switch
+            DateOnly? day = WorkflowReadModels.TryReadEvent(record, strings) switch
             {
                 RemittanceReceived remittance => remittance.PaymentDate ?? recorded,
                 EncounterDischarged discharge => discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded,
@@ -245,22 +245,6 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             },
         }, cancellationToken);
         return [.. days];
-    }
-
-    /// <summary>
-    /// The canonical event in a topic record, or null when it is not one: <see cref="WorkflowReadModels.TryReadEvent"/>, with
-    /// the hand-written readers of the claims and 835s a day has by the million (<see cref="SourceEventJson"/>).
-    /// </summary>
-    private static CanonicalEvent? TryReadEvent(LedgerRecord record, Utf8StringPool strings)
-    {
-        try
-        {
-            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span, strings);
-        }
-        catch (Exception e) when (e is JsonException or NotSupportedException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Reads one record on a decoding thread (what no applied step changes) and returns the step to apply, if any.</summary>

@@ -95,16 +95,19 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     private static readonly LedgerScanFilter ChargesAndJournals = new([BusRecords.TopicStream("charges"), JournalStream]);
 
     private static object? ReadChargeOrJournal(LedgerRecord record) => record.Stream == JournalStream
-        ? record.Type == JournalRecordType ? JsonSerializer.Deserialize<Journal>(record.Payload.Span, EventJson.Options)! : null
+        ? record.Type == JournalRecordType ? JournalJson.Deserialize(record.Payload.Span)! : null
         : TryReadEvent(record);
 
     /// <summary>The canonical event in a topic record of the ledger, or null when it is not one.</summary>
-    public static CanonicalEvent? TryReadEvent(LedgerRecord record)
+    /// <param name="record">A topic record.</param>
+    /// <param name="strings">Where a reader keeping many claims and 835s takes their low-cardinality strings from, if anywhere.</param>
+    public static CanonicalEvent? TryReadEvent(LedgerRecord record, Utf8StringPool? strings = null)
     {
+        ArgumentNullException.ThrowIfNull(record);
         try
         {
             // Claims and 835s take the hand-written reader: the workflows read every one of them, the 835s twice.
-            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span);
+            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span, strings);
         }
         catch (JsonException)
         {
