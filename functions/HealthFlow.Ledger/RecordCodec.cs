@@ -44,11 +44,15 @@ internal static class RecordCodec
     }
 
     /// <summary>Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash to <paramref name="hash"/>.</summary>
+    /// <remarks>
+    /// The texts are transcoded straight into room for their longest UTF-8 form and the length prefix written after
+    /// them, rather than counted first: the writer loop encodes a commit's records one after another, on the critical
+    /// path between two fsyncs, and one pass over each text is half the work of two.
+    /// </remarks>
     public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, Span<byte> hash)
     {
-        var length = CheckEncodable(entry);
-        var span = output.GetSpan(length)[..length];
-        BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
+        var span = output.GetSpan(checked(FixedSize + MaxTextLength(entry.Stream) + MaxTextLength(entry.Type) + MaxTextLength(entry.Key)
+            + MaxTextLength(entry.CorrelationId) + MaxTextLength(entry.CausationId) + entry.Payload.Length));
         span[4] = Version;
         BinaryPrimitives.WriteInt64LittleEndian(span[5..], seq);
         BinaryPrimitives.WriteInt64LittleEndian(span[13..], time.UtcTicks);
@@ -58,6 +62,10 @@ internal static class RecordCodec
         at += WriteText(span[at..], entry.Key);
         at += WriteText(span[at..], entry.CorrelationId);
         at += WriteText(span[at..], entry.CausationId);
+        var length = at + 4 + entry.Payload.Length + HashSize + HashSize;
+        if (length > MaxRecordBytes)
+            throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+        BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], entry.Payload.Length);
         at += 4;
         entry.Payload.Span.CopyTo(span[at..]);
@@ -206,9 +214,13 @@ internal static class RecordCodec
         return bytes <= MaxTextBytes ? bytes : throw new ArgumentException($"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.");
     }
 
+    private static int MaxTextLength(string text) => 2 + Encoding.UTF8.GetMaxByteCount(text.Length);
+
     private static int WriteText(Span<byte> span, string text)
     {
         var written = Encoding.UTF8.GetBytes(text, span[2..]);
+        if (written > MaxTextBytes)
+            throw new ArgumentException($"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.");
         BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)written);
         return written + 2;
     }
