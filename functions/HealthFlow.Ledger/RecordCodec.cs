@@ -34,14 +34,26 @@ internal static class RecordCodec
         checked(FixedSize + TextLength(entry.Stream) + TextLength(entry.Type) + TextLength(entry.Key)
             + TextLength(entry.CorrelationId) + TextLength(entry.CausationId) + entry.Payload.Length);
 
-    /// <summary>The encoded length of <paramref name="entry"/>; throws when it cannot be a record (a field or the whole too long).</summary>
-    public static int CheckEncodable(LedgerEntry entry)
+    /// <summary>Throws when <paramref name="entry"/> cannot be a record (a text field or the whole too long).</summary>
+    public static void CheckEncodable(LedgerEntry entry)
     {
+        // Nearly every record fits even at UTF-8's longest, three bytes a character: then there is nothing to count.
+        if (entry.Stream.Length <= MaxSafeTextChars && entry.Type.Length <= MaxSafeTextChars && entry.Key.Length <= MaxSafeTextChars
+            && entry.CorrelationId.Length <= MaxSafeTextChars && entry.CausationId.Length <= MaxSafeTextChars
+            && MaxEncodedLength(entry) <= MaxRecordBytes)
+            return;
         var length = EncodedLength(entry);
-        return length <= MaxRecordBytes
-            ? length
-            : throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+        if (length > MaxRecordBytes)
+            throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
     }
+
+    /// <summary>Characters a text field may have whatever they are: each takes at most three UTF-8 bytes (and one more character's worth).</summary>
+    private const int MaxSafeTextChars = (MaxTextBytes / 3) - 1;
+
+    /// <summary>The room <paramref name="entry"/> can need at most: its texts at their longest UTF-8 form (the fixed size counts their length prefixes).</summary>
+    private static int MaxEncodedLength(LedgerEntry entry) =>
+        checked(FixedSize + MaxTextLength(entry.Stream) + MaxTextLength(entry.Type) + MaxTextLength(entry.Key)
+            + MaxTextLength(entry.CorrelationId) + MaxTextLength(entry.CausationId) + entry.Payload.Length);
 
     /// <summary>Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash to <paramref name="hash"/>.</summary>
     /// <remarks>
@@ -51,8 +63,7 @@ internal static class RecordCodec
     /// </remarks>
     public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, Span<byte> hash)
     {
-        var span = output.GetSpan(checked(FixedSize + MaxTextLength(entry.Stream) + MaxTextLength(entry.Type) + MaxTextLength(entry.Key)
-            + MaxTextLength(entry.CorrelationId) + MaxTextLength(entry.CausationId) + entry.Payload.Length));
+        var span = output.GetSpan(MaxEncodedLength(entry));
         span[4] = Version;
         BinaryPrimitives.WriteInt64LittleEndian(span[5..], seq);
         BinaryPrimitives.WriteInt64LittleEndian(span[13..], time.UtcTicks);
@@ -214,7 +225,7 @@ internal static class RecordCodec
         return bytes <= MaxTextBytes ? bytes : throw new ArgumentException($"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.");
     }
 
-    private static int MaxTextLength(string text) => 2 + Encoding.UTF8.GetMaxByteCount(text.Length);
+    private static int MaxTextLength(string text) => Encoding.UTF8.GetMaxByteCount(text.Length);
 
     private static int WriteText(Span<byte> span, string text)
     {

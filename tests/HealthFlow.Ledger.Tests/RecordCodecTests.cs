@@ -27,14 +27,25 @@ public sealed class RecordCodecTests
         Assert.Equal(43, commit.NextSeq);
     }
 
-    [Fact]
-    public void A_text_field_over_65535_UTF8_bytes_is_refused_and_nothing_is_written()
+    [Theory]
+    [InlineData('€', 21_845, true)] // 65,535 UTF-8 bytes: the limit
+    [InlineData('€', 21_846, false)]
+    [InlineData('a', 65_535, true)] // more characters than are safe unseen, so they are counted
+    [InlineData('a', 65_536, false)]
+    public void Text_fields_are_limited_by_their_UTF8_bytes_not_their_characters(char character, int count, bool accepted)
     {
+        var entry = new LedgerEntry("stream", "Type", "", new string(character, count), "", Array.Empty<byte>());
         var output = new ArrayBufferWriter<byte>();
-        // 40,000 characters of two UTF-8 bytes each: within the limit as characters, over it as bytes.
-        var entry = new LedgerEntry("stream", "Type", new string('é', 40_000), "", "", Array.Empty<byte>());
-        Assert.Throws<ArgumentException>(() => RecordCodec.Encode(entry, 0, Time, RecordCodec.Genesis, output, new byte[32]));
-        Assert.Equal(0, output.WrittenCount);
+        var check = Record.Exception(() => RecordCodec.CheckEncodable(entry));
+        var encode = Record.Exception(() => RecordCodec.Encode(entry, 0, Time, RecordCodec.Genesis, output, new byte[32]));
+        Assert.Equal(accepted, check is null);
+        Assert.Equal(accepted, encode is null);
+        if (!accepted)
+        {
+            Assert.IsType<ArgumentException>(check);
+            Assert.IsType<ArgumentException>(encode);
+            Assert.Equal(0, output.WrittenCount);
+        }
     }
 
     /// <summary>The record format as docs/LEDGER.md and <see cref="RecordCodec"/> describe it, written out field by field (BinaryWriter is little-endian).</summary>
