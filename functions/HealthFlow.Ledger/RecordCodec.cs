@@ -44,11 +44,15 @@ internal static class RecordCodec
             return;
         var length = EncodedLength(entry);
         if (length > MaxRecordBytes)
-            throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+            throw new ArgumentException(RecordTooLong(length), nameof(entry));
     }
 
-    /// <summary>Characters a text field may have whatever they are: each takes at most three UTF-8 bytes (and one more character's worth).</summary>
+    /// <summary>A text of at most this many characters is within the limit whatever they are (three UTF-8 bytes a character, and one more).</summary>
     private const int MaxSafeTextChars = (MaxTextBytes / 3) - 1;
+
+    private static readonly string TextTooLong = $"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.";
+
+    private static string RecordTooLong(int length) => $"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.";
 
     /// <summary>The room <paramref name="entry"/> can need at most: its texts at their longest UTF-8 form (the fixed size counts their length prefixes).</summary>
     private static int MaxEncodedLength(LedgerEntry entry) =>
@@ -75,7 +79,7 @@ internal static class RecordCodec
         at += WriteText(span[at..], entry.CausationId);
         var length = at + 4 + entry.Payload.Length + HashSize + HashSize;
         if (length > MaxRecordBytes)
-            throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+            throw new ArgumentException(RecordTooLong(length), nameof(entry));
         BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], entry.Payload.Length);
         at += 4;
@@ -222,7 +226,7 @@ internal static class RecordCodec
     private static int TextLength(string text)
     {
         var bytes = Encoding.UTF8.GetByteCount(text);
-        return bytes <= MaxTextBytes ? bytes : throw new ArgumentException($"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.");
+        return bytes <= MaxTextBytes ? bytes : throw new ArgumentException(TextTooLong);
     }
 
     private static int MaxTextLength(string text) => Encoding.UTF8.GetMaxByteCount(text.Length);
@@ -231,7 +235,7 @@ internal static class RecordCodec
     {
         var written = Encoding.UTF8.GetBytes(text, span[2..]);
         if (written > MaxTextBytes)
-            throw new ArgumentException($"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.");
+            throw new ArgumentException(TextTooLong);
         BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)written);
         return written + 2;
     }
