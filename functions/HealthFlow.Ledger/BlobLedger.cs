@@ -12,6 +12,11 @@ namespace HealthFlow.Ledger;
 /// <para>Group commit: appends queue on a channel; one loop takes everything queued (up to
 /// <see cref="LedgerOptions.MaxBatchRecords"/>/<see cref="LedgerOptions.MaxBatchBytes"/>), encodes it and makes one
 /// conditional append, so 64 concurrent writers cost one fsync, not 64.</para>
+/// <para>One commit is in flight at a time: the loop takes the next batch only once the previous one is durable,
+/// indexed and acknowledged. Callers that await their append before the next (the bus, workflows, the benchmark's
+/// writers) are all in the commit being flushed, so there is nothing to encode during its fsync; overlapping would
+/// cost a hand-over between threads per commit and separate the index and the acknowledgements from durability.
+/// See docs/ARCHITECTURE.md, "Decisions".</para>
 /// <para>Crash safety: at start-up the whole chain is walked. A partial record at the end of the newest segment
 /// (a write the crash cut short, never acknowledged) is cut off: the ledger opens a new segment whose first
 /// record says where the old one's valid bytes end. Any other damage leaves the ledger readable up to the

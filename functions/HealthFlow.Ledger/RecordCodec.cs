@@ -34,21 +34,40 @@ internal static class RecordCodec
         checked(FixedSize + TextLength(entry.Stream) + TextLength(entry.Type) + TextLength(entry.Key)
             + TextLength(entry.CorrelationId) + TextLength(entry.CausationId) + entry.Payload.Length);
 
-    /// <summary>The encoded length of <paramref name="entry"/>; throws when it cannot be a record (a field or the whole too long).</summary>
-    public static int CheckEncodable(LedgerEntry entry)
+    /// <summary>Throws when <paramref name="entry"/> cannot be a record (a text field or the whole too long).</summary>
+    public static void CheckEncodable(LedgerEntry entry)
     {
+        // Nearly every record fits even at UTF-8's longest, three bytes a character: then there is nothing to count.
+        if (entry.Stream.Length <= MaxSafeTextChars && entry.Type.Length <= MaxSafeTextChars && entry.Key.Length <= MaxSafeTextChars
+            && entry.CorrelationId.Length <= MaxSafeTextChars && entry.CausationId.Length <= MaxSafeTextChars
+            && MaxEncodedLength(entry) <= MaxRecordBytes)
+            return;
         var length = EncodedLength(entry);
-        return length <= MaxRecordBytes
-            ? length
-            : throw new ArgumentException($"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.", nameof(entry));
+        if (length > MaxRecordBytes)
+            throw new ArgumentException(RecordTooLong(length), nameof(entry));
     }
 
+    /// <summary>A text of at most this many characters is within the limit whatever they are (three UTF-8 bytes a character, and one more).</summary>
+    private const int MaxSafeTextChars = (MaxTextBytes / 3) - 1;
+
+    private static readonly string TextTooLong = $"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.";
+
+    private static string RecordTooLong(int length) => $"A ledger record is limited to {MaxRecordBytes} bytes; this one needs {length}.";
+
+    /// <summary>The room <paramref name="entry"/> can need at most: its texts at their longest UTF-8 form (the fixed size counts their length prefixes).</summary>
+    private static int MaxEncodedLength(LedgerEntry entry) =>
+        checked(FixedSize + MaxTextLength(entry.Stream) + MaxTextLength(entry.Type) + MaxTextLength(entry.Key)
+            + MaxTextLength(entry.CorrelationId) + MaxTextLength(entry.CausationId) + entry.Payload.Length);
+
     /// <summary>Encodes <paramref name="entry"/> as record <paramref name="seq"/> into <paramref name="output"/>; writes its hash to <paramref name="hash"/>.</summary>
+    /// <remarks>
+    /// The texts are transcoded straight into room for their longest UTF-8 form and the length prefix written after
+    /// them, rather than counted first: the writer loop encodes a commit's records one after another, on the critical
+    /// path between two fsyncs, and one pass over each text is half the work of two.
+    /// </remarks>
     public static int Encode(LedgerEntry entry, long seq, DateTimeOffset time, ReadOnlySpan<byte> prevHash, IBufferWriter<byte> output, Span<byte> hash)
     {
-        var length = CheckEncodable(entry);
-        var span = output.GetSpan(length)[..length];
-        BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
+        var span = output.GetSpan(MaxEncodedLength(entry));
         span[4] = Version;
         BinaryPrimitives.WriteInt64LittleEndian(span[5..], seq);
         BinaryPrimitives.WriteInt64LittleEndian(span[13..], time.UtcTicks);
@@ -58,6 +77,10 @@ internal static class RecordCodec
         at += WriteText(span[at..], entry.Key);
         at += WriteText(span[at..], entry.CorrelationId);
         at += WriteText(span[at..], entry.CausationId);
+        var length = at + 4 + entry.Payload.Length + HashSize + HashSize;
+        if (length > MaxRecordBytes)
+            throw new ArgumentException(RecordTooLong(length), nameof(entry));
+        BinaryPrimitives.WriteInt32LittleEndian(span, length - 4);
         BinaryPrimitives.WriteInt32LittleEndian(span[at..], entry.Payload.Length);
         at += 4;
         entry.Payload.Span.CopyTo(span[at..]);
@@ -203,12 +226,16 @@ internal static class RecordCodec
     private static int TextLength(string text)
     {
         var bytes = Encoding.UTF8.GetByteCount(text);
-        return bytes <= MaxTextBytes ? bytes : throw new ArgumentException($"A ledger text field is limited to {MaxTextBytes} UTF-8 bytes.");
+        return bytes <= MaxTextBytes ? bytes : throw new ArgumentException(TextTooLong);
     }
+
+    private static int MaxTextLength(string text) => Encoding.UTF8.GetMaxByteCount(text.Length);
 
     private static int WriteText(Span<byte> span, string text)
     {
         var written = Encoding.UTF8.GetBytes(text, span[2..]);
+        if (written > MaxTextBytes)
+            throw new ArgumentException(TextTooLong);
         BinaryPrimitives.WriteUInt16LittleEndian(span, (ushort)written);
         return written + 2;
     }

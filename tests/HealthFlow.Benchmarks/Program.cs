@@ -9,6 +9,9 @@ if (args.Length > 0 && args[0] == "ledger")
 // `... -- ledger-turnaround` prints the ledger's turnaround between two group commits on a store that sleeps instead of writing (LedgerTurnaround.cs).
 if (args.Length > 0 && args[0] == "ledger-turnaround")
     return await LedgerTurnaround.RunAsync(args[1..]);
+// `... -- ledger-fsync` compares write+fsync back to back with write+fsync after a pause as long as the turnaround (LedgerFsyncGap.cs).
+if (args.Length > 0 && args[0] == "ledger-fsync")
+    return await LedgerFsyncGap.RunAsync(args[1..]);
 // `... -- x12-throughput [rounds]` prints the X12 scan/typed-read MB/s and ratio in CPU time (X12ThroughputHarness.cs);
 // `... -- x12-canonical [rounds]` the same for issue 4's goal: parse + canonicalize, as POST /api/x12 does.
 if (args.Length > 0 && args[0] is "x12-throughput" or "x12-canonical")
