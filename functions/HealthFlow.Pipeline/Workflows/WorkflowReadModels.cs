@@ -231,15 +231,18 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             if (!_journals.TryAdd(journal.IdempotencyKey, journal))
                 return;
 
-            // remit:{payer}:{trn02}:{claimRef}:{kind}; reversals (…:reversal…) and PLB journals are not originals.
-            var parts = journal.IdempotencyKey.Split(':');
-            if (parts.Length == 5 && parts[0] == "remit" && journal.ReversalOf is null)
+            // remit:{payer}:{trn02}:{claimRef}:{kind}; reversals (…:reversal…) and PLB journals are not originals. Split
+            // in place: every posted journal passes here.
+            var id = journal.IdempotencyKey;
+            Span<Range> parts = stackalloc Range[6];
+            if (journal.ReversalOf is null && id.AsSpan().Split(parts, ':') == 5 && id.AsSpan(parts[0]).SequenceEqual("remit"))
             {
-                var claim = parts[3].Split('#')[0];
-                var key = (parts[1], claim);
+                var claimRef = id.AsSpan(parts[3]);
+                var hash = claimRef.IndexOf('#');
+                var key = (id[parts[1]], (hash < 0 ? claimRef : claimRef[..hash]).ToString());
                 if (!_claimJournals.TryGetValue(key, out var list))
                     _claimJournals[key] = list = [];
-                list.Add((parts[2], journal));
+                list.Add((id[parts[2]], journal));
             }
         }
     }
