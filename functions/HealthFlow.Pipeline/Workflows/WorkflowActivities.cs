@@ -100,6 +100,8 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
 
     private async Task<RemittanceReceived?> ReadAsync(BuildRemittanceInput input, CancellationToken cancellationToken)
     {
+        if (readModels.TakeRoutedRemittance(input.RemittanceSeq, input.MessageId) is { } routed)
+            return routed;
         if (input.RemittanceSeq >= 0 && input.RemittanceSeq < ledger.Head)
         {
             var record = await ledger.ReadAsync(input.RemittanceSeq, cancellationToken);

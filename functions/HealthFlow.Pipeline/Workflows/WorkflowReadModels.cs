@@ -70,6 +70,11 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     private readonly LedgerCursor _cursor = new(ledger);
 
+    // 835s the remittances router read, by ledger position, until their build takes them (FIFO, at most RoutedRemittancesKept).
+    private const int RoutedRemittancesKept = 256;
+    private readonly Dictionary<long, (string MessageId, RemittanceReceived Remittance)> _routedRemittances = [];
+    private readonly Queue<long> _routedOrder = new();
+
     /// <summary>Rebuilds from the ledger before the routers run; a later call waits for that first load (replay calls it too).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => CatchUpAsync(cancellationToken);
 
@@ -185,6 +190,30 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     {
         lock (_gate)
             return _claims.TryGetValue(claimId.Trim(), out var known) ? known.Claim : null;
+    }
+
+    /// <summary>
+    /// Keeps the 835 the remittances router read from ledger record <paramref name="seq"/> for its build, which would
+    /// otherwise read and parse the record again (an 835 of a few hundred claim payments: a large read and most of the
+    /// router's work twice). The ledger stays the truth: a build that finds nothing here reads the record.
+    /// </summary>
+    public void KeepRoutedRemittance(long seq, string messageId, RemittanceReceived remittance)
+    {
+        lock (_gate)
+        {
+            if (!_routedRemittances.TryAdd(seq, (messageId, remittance)))
+                return;
+            _routedOrder.Enqueue(seq);
+            while (_routedRemittances.Count > RoutedRemittancesKept && _routedOrder.TryDequeue(out var oldest))
+                _routedRemittances.Remove(oldest);
+        }
+    }
+
+    /// <summary>The 835 <see cref="KeepRoutedRemittance"/> kept for ledger record <paramref name="seq"/> and message <paramref name="messageId"/>, taken out; null when none.</summary>
+    public RemittanceReceived? TakeRoutedRemittance(long seq, string messageId)
+    {
+        lock (_gate)
+            return _routedRemittances.Remove(seq, out var kept) && kept.MessageId == messageId ? kept.Remittance : null;
     }
 
     /// <summary>The accepted journal with this idempotency key, if any.</summary>
