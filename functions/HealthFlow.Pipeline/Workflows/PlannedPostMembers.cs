@@ -19,8 +19,8 @@ namespace HealthFlow.Pipeline.Workflows;
 /// records twice; the plan in the history names one of them and the other is never read.</para>
 /// <para>The ledger is the truth; the members a build wrote are also kept here, as written, until their post takes them, so
 /// that a post in the same process neither reads the record back nor parses its journals again (the two were a tenth of
-/// the remittance's CPU). A post after a restart, on another instance, or once <see cref="KeptBytes"/> is exceeded
-/// (oldest first: a build whose plan lost the race is never posted) reads the record.</para>
+/// the remittance's CPU). A post after a restart, on another instance, or once its members were evicted (oldest first,
+/// beyond <see cref="KeptBytes"/> or <see cref="KeptRecords"/>: a build whose plan lost the race is never posted) reads the record.</para>
 /// </remarks>
 public sealed class PlannedPostMembers(ILedger ledger)
 {
@@ -30,6 +30,9 @@ public sealed class PlannedPostMembers(ILedger ledger)
 
     /// <summary>How many payload bytes of written, not yet posted members are kept in memory at most.</summary>
     public const long KeptBytes = 64L << 20;
+
+    /// <summary>How many of the latest records are kept at most (taken or not: the write order holds them all).</summary>
+    public const int KeptRecords = 4096;
 
     private readonly Lock _gate = new();
     private readonly Dictionary<long, Written> _written = [];
@@ -100,7 +103,7 @@ public sealed class PlannedPostMembers(ILedger ledger)
         _written[position] = new Written(key, members);
         _writeOrder.Enqueue(position);
         _keptBytes += members.Payload.Length;
-        while (_keptBytes > KeptBytes && _writeOrder.TryDequeue(out var oldest))
+        while ((_keptBytes > KeptBytes || _writeOrder.Count > KeptRecords) && _writeOrder.TryDequeue(out var oldest))
         {
             if (_written.Remove(oldest, out var evicted))
                 _keptBytes -= evicted.Members.Payload.Length;

@@ -70,7 +70,8 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     private readonly LedgerCursor _cursor = new(ledger);
 
-    // 835s the remittances router read, by ledger position, until their build takes them (FIFO, at most RoutedRemittancesKept).
+    // 835s the remittances router read, by ledger position, until their build takes them or RoutedRemittancesKept later
+    // ones were routed (the order holds taken ones too, so both stay bounded).
     private const int RoutedRemittancesKept = 256;
     private readonly Dictionary<long, (string MessageId, RemittanceReceived Remittance)> _routedRemittances = [];
     private readonly Queue<long> _routedOrder = new();
@@ -204,7 +205,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             if (!_routedRemittances.TryAdd(seq, (messageId, remittance)))
                 return;
             _routedOrder.Enqueue(seq);
-            while (_routedRemittances.Count > RoutedRemittancesKept && _routedOrder.TryDequeue(out var oldest))
+            while (_routedOrder.Count > RoutedRemittancesKept && _routedOrder.TryDequeue(out var oldest))
                 _routedRemittances.Remove(oldest);
         }
     }
