@@ -55,18 +55,20 @@ public static class JournalBatcher
     /// <exception cref="ArgumentException">Two journals share an idempotency key but differ (a caller bug).</exception>
     public static IReadOnlyList<JournalBatch> Batch(IEnumerable<Journal> journals, Func<string?, string, BatchingRule> settings, Func<string, int>? decimalsOf = null)
     {
-        var distinct = new SortedDictionary<string, Journal>(StringComparer.Ordinal);
+        var distinct = new Dictionary<string, Journal>(StringComparer.Ordinal);
         foreach (var journal in journals)
         {
-            if (distinct.TryGetValue(journal.IdempotencyKey, out var seen))
+            if (!distinct.TryAdd(journal.IdempotencyKey, journal))
             {
+                var seen = distinct[journal.IdempotencyKey];
                 if (!ReferenceEquals(seen, journal) && !SameContent(seen, journal))
                     throw new ArgumentException($"Two different journals share the key {journal.IdempotencyKey}.", nameof(journals));
-                continue;
             }
-
-            distinct[journal.IdempotencyKey] = journal;
         }
+
+        // Members in key order (the batches' keys and chunks depend on it); sorted once rather than kept in a sorted tree.
+        var ordered = distinct.Values.ToList();
+        ordered.Sort((left, right) => string.CompareOrdinal(left.IdempotencyKey, right.IdempotencyKey));
 
         // Settings are looked up once per (payer, legal entity): a day holds tens of thousands of journals and few payers.
         var cache = new Dictionary<(string?, string), BatchingRule>();
@@ -79,9 +81,10 @@ public static class JournalBatcher
         };
 
         var result = new List<JournalBatch>();
-        // Real-time cash is grouped per source document too (its correlation id); every other journal has none ("").
-        var groups = new SortedDictionary<(string Payer, string LegalEntity, string Currency, DateOnly Date, string CashOf), List<Journal>>();
-        foreach (var journal in distinct.Values)
+        // Real-time cash is grouped per source document too (its correlation id); every other journal has none (""). The
+        // groups' order does not matter: the batches are sorted at the end.
+        var groups = new Dictionary<(string Payer, string LegalEntity, string Currency, DateOnly Date, string CashOf), List<Journal>>();
+        foreach (var journal in ordered)
         {
             var payer = PayerOf(journal);
             var rule = settings(payer == MixedPayer ? null : payer, journal.LegalEntity);

@@ -193,9 +193,10 @@ public sealed partial class ReplayService(ILedger ledger, ITopicBus bus, IErpGat
         // The claim index and the posted journals, read from the ledger if the workflows have not loaded them yet.
         await readModels.StartAsync(cancellationToken);
         masterData.Reload();
-        var buildRemittance = new BuildRemittanceActivity(ledger, readModels, masterData, tokenizer);
+        var plannedPosts = new PlannedPostMembers(ledger);
+        var buildRemittance = new BuildRemittanceActivity(ledger, readModels, masterData, tokenizer, plannedPosts);
         var buildAccrual = new BuildAccrualActivity(readModels, masterData, tokenizer);
-        var post = new PostJournalsActivity(gateway, ledger, bus, readModels, metrics, clock, loggers.CreateLogger<PostJournalsActivity>());
+        var post = new PostJournalsActivity(gateway, ledger, bus, readModels, plannedPosts, metrics, clock, loggers.CreateLogger<PostJournalsActivity>());
         HashSet<(string, string)>? cancelled = null;
         var counts = new Counts();
         foreach (var item in selected)

@@ -55,7 +55,7 @@ public sealed class FindAccrualActivity(WorkflowReadModels readModels, PatientTo
 /// also gets the journals of the payment it reverses), builds the journals (<see cref="RemittanceRule"/>) and
 /// micro-batches them per payer, legal entity and day (<see cref="JournalBatcher"/>; cash goes real time where master data says).
 /// </summary>
-public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels readModels, MasterDataSource masterData, PatientTokenizer tokenizer)
+public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels readModels, MasterDataSource masterData, PatientTokenizer tokenizer, PlannedPostMembers plannedPosts)
     : IActivity<BuildRemittanceInput, RemittancePlan>
 {
     public async Task<RemittancePlan> RunAsync(ActivityContext context, BuildRemittanceInput input, CancellationToken cancellationToken)
@@ -87,7 +87,7 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
         if (result.Blocked)
             return new RemittancePlan([], result.Issues);
         var byKey = result.Journals.ToDictionary(j => j.IdempotencyKey, StringComparer.Ordinal);
-        var posts = await PlannedPostMembers.WriteAsync(ledger, JournalBatcher.Batch(result.Journals, master), byKey, remittance.CorrelationId, context.InstanceId, cancellationToken);
+        var posts = await plannedPosts.WriteAsync(JournalBatcher.Batch(result.Journals, master), byKey, remittance.CorrelationId, context.InstanceId, cancellationToken);
         var differences = ReconciliationCheck.Differences(
             ReconciliationTotals.FromRemittance(master, remittance, matches, input.FallbackPostingDate), ReconciliationTotals.FromJournals(master, result.Journals));
         return new RemittancePlan(posts, result.Issues) { Differences = differences };
@@ -100,6 +100,8 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
 
     private async Task<RemittanceReceived?> ReadAsync(BuildRemittanceInput input, CancellationToken cancellationToken)
     {
+        if (readModels.TakeRoutedRemittance(input.RemittanceSeq, input.MessageId) is { } routed)
+            return routed;
         if (input.RemittanceSeq >= 0 && input.RemittanceSeq < ledger.Head)
         {
             var record = await ledger.ReadAsync(input.RemittanceSeq, cancellationToken);
@@ -124,8 +126,8 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
 /// The ERP's answers are outcomes, not failures: unavailable (a transient failure after the gateway's own retries) and
 /// rejected are returned for the orchestrator to wait out or raise.
 /// </summary>
-public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, ITopicBus bus, WorkflowReadModels readModels, HealthFlowMetrics metrics,
-    TimeProvider clock, ILogger<PostJournalsActivity> logger)
+public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, ITopicBus bus, WorkflowReadModels readModels, PlannedPostMembers plannedPosts,
+    HealthFlowMetrics metrics, TimeProvider clock, ILogger<PostJournalsActivity> logger)
     : IActivity<PostJournalsInput, PostJournalsOutcome>
 {
     public async Task<PostJournalsOutcome> RunAsync(ActivityContext context, PostJournalsInput input, CancellationToken cancellationToken)
@@ -142,7 +144,7 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
                 return new PostJournalsOutcome(false, false, ack.Reason, []);
         }
 
-        var members = await PlannedPostMembers.ReadAsync(ledger, input.Post, cancellationToken);
+        var members = await plannedPosts.ReadAsync(input.Post, cancellationToken);
         var fresh = readModels.NotRecorded(members);
         if (fresh.Count > 0)
         {

@@ -70,6 +70,12 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     private readonly LedgerCursor _cursor = new(ledger);
 
+    // 835s the remittances router read, by ledger position, until their build takes them or RoutedRemittancesKept later
+    // ones were routed (the order holds taken ones too, so both stay bounded).
+    private const int RoutedRemittancesKept = 256;
+    private readonly Dictionary<long, (string MessageId, RemittanceReceived Remittance)> _routedRemittances = [];
+    private readonly Queue<long> _routedOrder = new();
+
     /// <summary>Rebuilds from the ledger before the routers run; a later call waits for that first load (replay calls it too).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => CatchUpAsync(cancellationToken);
 
@@ -187,6 +193,30 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             return _claims.TryGetValue(claimId.Trim(), out var known) ? known.Claim : null;
     }
 
+    /// <summary>
+    /// Keeps the 835 the remittances router read from ledger record <paramref name="seq"/> for its build, which would
+    /// otherwise read and parse the record again (an 835 of a few hundred claim payments: a large read and most of the
+    /// router's work twice). The ledger stays the truth: a build that finds nothing here reads the record.
+    /// </summary>
+    public void KeepRoutedRemittance(long seq, string messageId, RemittanceReceived remittance)
+    {
+        lock (_gate)
+        {
+            if (!_routedRemittances.TryAdd(seq, (messageId, remittance)))
+                return;
+            _routedOrder.Enqueue(seq);
+            while (_routedOrder.Count > RoutedRemittancesKept && _routedOrder.TryDequeue(out var oldest))
+                _routedRemittances.Remove(oldest);
+        }
+    }
+
+    /// <summary>The 835 <see cref="KeepRoutedRemittance"/> kept for ledger record <paramref name="seq"/> and message <paramref name="messageId"/>, taken out; null when none.</summary>
+    public RemittanceReceived? TakeRoutedRemittance(long seq, string messageId)
+    {
+        lock (_gate)
+            return _routedRemittances.Remove(seq, out var kept) && kept.MessageId == messageId ? kept.Remittance : null;
+    }
+
     /// <summary>The accepted journal with this idempotency key, if any.</summary>
     public Journal? FindJournal(string idempotencyKey)
     {
@@ -231,15 +261,18 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             if (!_journals.TryAdd(journal.IdempotencyKey, journal))
                 return;
 
-            // remit:{payer}:{trn02}:{claimRef}:{kind}; reversals (…:reversal…) and PLB journals are not originals.
-            var parts = journal.IdempotencyKey.Split(':');
-            if (parts.Length == 5 && parts[0] == "remit" && journal.ReversalOf is null)
+            // remit:{payer}:{trn02}:{claimRef}:{kind}; reversals (…:reversal…) and PLB journals are not originals. Split
+            // in place: every posted journal passes here.
+            var id = journal.IdempotencyKey;
+            Span<Range> parts = stackalloc Range[6];
+            if (journal.ReversalOf is null && id.AsSpan().Split(parts, ':') == 5 && id.AsSpan(parts[0]).SequenceEqual("remit"))
             {
-                var claim = parts[3].Split('#')[0];
-                var key = (parts[1], claim);
+                var claimRef = id.AsSpan(parts[3]);
+                var hash = claimRef.IndexOf('#');
+                var key = (id[parts[1]], (hash < 0 ? claimRef : claimRef[..hash]).ToString());
                 if (!_claimJournals.TryGetValue(key, out var list))
                     _claimJournals[key] = list = [];
-                list.Add((parts[2], journal));
+                list.Add((id[parts[2]], journal));
             }
         }
     }

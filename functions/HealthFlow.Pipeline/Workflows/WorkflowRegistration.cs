@@ -41,12 +41,13 @@ public static class WorkflowRegistration
             .AddActivity<RaiseExceptionsActivity>();
     }
 
-    /// <summary>Registers options (<c>Workflows:*</c>), master data, read models, the exceptions book and endpoints, routers and their host.</summary>
+    /// <summary>Registers options (<c>Workflows:*</c>), master data, read models, planned posts' members, the exceptions book and endpoints, routers and their host.</summary>
     public static IServiceCollection AddWorkflows(this IServiceCollection services, IConfiguration configuration, WorkflowOptions? options = null)
     {
         services.AddSingleton(options ?? WorkflowOptions.FromConfiguration(configuration));
         services.AddSingleton<MasterDataSource>();
         services.AddSingleton<WorkflowReadModels>();
+        services.AddSingleton<PlannedPostMembers>();
         services.AddSingleton<ExceptionBook>();
         services.AddHealthFlowMetrics();
         services.AddSingleton<ExceptionEndpoints>();

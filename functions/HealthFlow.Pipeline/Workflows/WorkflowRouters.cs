@@ -83,11 +83,15 @@ public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadMod
         if (Read(delivery) is not RemittanceReceived remittance)
             return;
         var instanceId = WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber);
+        readModels.KeepRoutedRemittance(delivery.SequenceNumber, delivery.MessageId, remittance);
         var result = await client.StartIfNotExistsAsync(nameof(RemittanceToGlOrchestrator), instanceId,
             new RemittanceToGlInput(delivery.SequenceNumber, delivery.MessageId, remittance.Payer, remittance.TraceNumber, remittance.CorrelationId), remittance.CorrelationId, cancellationToken);
         Logs.Routed(logger, delivery.Type, delivery.Topic, delivery.Subscription, result);
         if (result == StartResult.AlreadyExists)
+        {
+            readModels.TakeRoutedRemittance(delivery.SequenceNumber, delivery.MessageId); // no build of this delivery will take it
             await RaiseIfAnotherRemittanceAsync(instanceId, remittance, delivery.MessageId, cancellationToken);
+        }
     }
 
     /// <summary>

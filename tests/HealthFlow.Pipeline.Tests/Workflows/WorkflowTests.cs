@@ -210,7 +210,8 @@ public sealed class WorkflowTests
         var remittance = Remittance("TRN-4201", "PCN-4201");
         await f.PublishAsync(remittance);
         var record = await f.Ledger.ReadStreamAsync(BusRecords.TopicStream("remittances")).SingleAsync();
-        var build = new BuildRemittanceActivity(f.Ledger, lagging, f.Services.GetRequiredService<MasterDataSource>(), f.Tokenizer);
+        var plannedPosts = new PlannedPostMembers(f.Ledger);
+        var build = new BuildRemittanceActivity(f.Ledger, lagging, f.Services.GetRequiredService<MasterDataSource>(), f.Tokenizer, plannedPosts);
 
         var plan = await build.RunAsync(new ActivityContext(nameof(BuildRemittanceActivity), "remit:test", 0, 1),
             new BuildRemittanceInput(record.Seq, remittance.IdempotencyKey, 0, new DateOnly(2026, 11, 21)), CancellationToken.None);
@@ -218,7 +219,7 @@ public sealed class WorkflowTests
         Assert.DoesNotContain(plan.Issues, i => i is UnmatchedClaim);
         var members = new List<Journal>();
         foreach (var post in plan.Posts)
-            members.AddRange((await PlannedPostMembers.ReadAsync(f.Ledger, post, CancellationToken.None)).Select(m => m.Journal));
+            members.AddRange((await plannedPosts.ReadAsync(post, CancellationToken.None)).Select(m => m.Journal));
         Assert.Contains(members, j => j.Kind == JournalKinds.Cash);
         Assert.DoesNotContain(members, j => j.Kind == JournalKinds.UnappliedCash);
     }
