@@ -62,9 +62,20 @@ public sealed class EventWriter
 
     public WrittenEvent Write(CanonicalEvent @event)
     {
+        var body = Write(@event, static (writer, e) => JsonSerializer.Serialize(writer, e, WrittenEventJson.Default.CanonicalEvent));
+        return new(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, body, @event.SessionKey, @event.CorrelationId, @event.CausationId));
+    }
+
+    /// <summary>
+    /// An event's JSON written by <paramref name="write"/> from <paramref name="source"/> without an event object, packed as
+    /// the others are; it must write the bytes <see cref="EventJson.Serialize"/> would (see RemittanceJson).
+    /// </summary>
+    public ReadOnlyMemory<byte> Write<TSource>(TSource source, Action<Utf8JsonWriter, TSource> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
         _json.ResetWrittenCount();
         using (var writer = new Utf8JsonWriter(_json, WriterOptions))
-            JsonSerializer.Serialize(writer, @event, WrittenEventJson.Default.CanonicalEvent);
+            write(writer, source);
         var json = _json.WrittenSpan;
         if (json.Length > _block.Length - _used)
         {
@@ -74,7 +85,7 @@ public sealed class EventWriter
         json.CopyTo(_block.AsSpan(_used));
         var body = _block.AsMemory(_used, json.Length);
         _used += json.Length;
-        return new(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, body, @event.SessionKey, @event.CorrelationId, @event.CausationId));
+        return body;
     }
 }
 
