@@ -6,6 +6,8 @@ using HealthFlow.Pipeline.Ingestion;
 using HealthFlow.Pipeline.Ingestion.X12;
 using HealthFlow.Tests.Shared;
 using HealthFlow.X12;
+using ClaimPayment = HealthFlow.X12.ClaimPayment;
+using ProviderAdjustment = HealthFlow.X12.ProviderAdjustment;
 
 namespace HealthFlow.Pipeline.Tests.Ingestion;
 
@@ -67,6 +69,25 @@ public sealed class RemittanceJsonTests
         Assert.True(remittances >= 100, $"only {remittances} remittances");
     }
 
+    /// <summary>Each character up to U+2FFF, alone and among others, in the event's strings, is escaped or not as the serializer does it.</summary>
+    [Fact]
+    public void Every_character_is_escaped_as_the_serializer_escapes_it()
+    {
+        var characters = Enumerable.Range(0, 0x3000).Select(c => (char)c).Where(c => !char.IsSurrogate(c)).ToArray();
+        var texts = characters.Select(c => c.ToString()).Concat(characters.Chunk(7).Select(chunk => "A" + new string(chunk)));
+        var writer = new EventWriter();
+        foreach (var text in texts)
+        {
+            var claim = new ClaimPayment { PatientControlNumber = text, Status = text, PayerClaimControlNumber = text };
+            var remittance = new Remittance
+            {
+                PayerName = text, PayeeName = text, TraceNumber = text, PaymentMethod = text, Claims = [claim],
+                ProviderAdjustments = [new ProviderAdjustment(null, null, text, text, 1m)],
+            };
+            AssertWrittenAsMapped(writer, remittance, text, text);
+        }
+    }
+
     /// <summary>The amounts' own formatter writes what <see cref="Utf8JsonWriter"/> writes for every decimal it takes, and declines the rest.</summary>
     [Fact]
     public void Amounts_are_formatted_as_the_json_writer_formats_them()
@@ -114,16 +135,20 @@ public sealed class RemittanceJsonTests
                 if (set.Remittance is not { } remittance)
                     return;
                 var key = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}:{group.ControlNumber}:{set.ControlNumber}";
-                var causation = $"x12:{interchange.SenderId}<{set.ControlNumber}>";
-                var expected = X12Processor.ToEvent(remittance, key, Correlation, causation);
-                var written = RemittanceJson.Write(writer, remittance, key, Correlation, causation);
-                Assert.Equal(Encoding.UTF8.GetString(EventJson.Serialize(expected)), Encoding.UTF8.GetString(written.Message.Body.Span));
-                Assert.Equal((expected.Topic, expected.IdempotencyKey, expected.EventType, expected.SessionKey, expected.CorrelationId, expected.CausationId),
-                    (written.Topic, written.Message.MessageId, written.Message.Type, written.Message.SessionKey, written.Message.CorrelationId, written.Message.CausationId));
+                AssertWrittenAsMapped(writer, remittance, key, $"x12:{interchange.SenderId}<{set.ControlNumber}>");
                 remittances++;
             },
         });
         return remittances;
+    }
+
+    private static void AssertWrittenAsMapped(EventWriter writer, Remittance remittance, string key, string causation)
+    {
+        var expected = X12Processor.ToEvent(remittance, key, Correlation, causation);
+        var written = RemittanceJson.Write(writer, remittance, key, Correlation, causation);
+        Assert.Equal(Encoding.UTF8.GetString(EventJson.Serialize(expected)), Encoding.UTF8.GetString(written.Message.Body.Span));
+        Assert.Equal((expected.Topic, expected.IdempotencyKey, expected.EventType, expected.SessionKey, expected.CorrelationId, expected.CausationId),
+            (written.Topic, written.Message.MessageId, written.Message.Type, written.Message.SessionKey, written.Message.CorrelationId, written.Message.CausationId));
     }
 
     private static byte[] Write(Action<Stream> write)
@@ -136,7 +161,7 @@ public sealed class RemittanceJsonTests
     private static byte[] WithOddValues(byte[] x12, int seed)
     {
         string[] amounts = ["0", "-0.00", "-0", "0.5", ".75", "-12.345", "100", "0.0001", "1234567890.123456", "99999999999999.99", "007.10", "-1", "123456789012345678901.5"];
-        string[] texts = ["MÜLLER", "O'BRIEN & SONS <LLC>", "日本 病院", "\"QUOTED\"", "ÉCOLE+1", "EMOJI 😀", "BACK\\SLASH"];
+        string[] texts = ["MÜLLER", "O'BRIEN & SONS <LLC>", "日本 病院", "\"QUOTED\"", "ÉCOLE+1", "EMOJI 😀", "BACK\\SLASH", "`TICK` AND TAB\t"];
         var random = new Random(seed);
         string Amount(string value) => random.Next(3) == 0 ? amounts[random.Next(amounts.Length)] : value;
         string Text(string value) => random.Next(3) == 0 ? value + texts[random.Next(texts.Length)] : value;
