@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using HealthFlow.Finance.Events;
@@ -193,35 +194,47 @@ internal static class RemittanceJson
         written = 0;
         Span<int> bits = stackalloc int[4];
         decimal.GetBits(value, bits);
-        var digits = unchecked(((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
         var negative = bits[3] < 0;
         var scale = (bits[3] >> 16) & 0xFF;
+        var digits = unchecked(((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
         if (bits[2] != 0 || (negative && digits == 0) || text.Length < MaxDecimalLength)
             return false;
 
-        // Digits from the last: the fraction's (as many as the scale), the point, then at least one of the integer part.
-        Span<byte> reversed = stackalloc byte[MaxDecimalLength];
-        var at = reversed.Length;
-        for (var i = 0; i < scale; i++)
+        // Filled from the end: the fraction's digits (as many as the scale), the point, at least one integer digit.
+        var length = (negative ? 1 : 0) + Math.Max(CountDigits(digits) - scale, 1) + (scale > 0 ? scale + 1 : 0);
+        var at = length;
+        unchecked
         {
-            reversed[--at] = (byte)('0' + (digits % 10));
-            digits /= 10;
-        }
+            for (var i = 0; i < scale; i++)
+            {
+                var (quotient, digit) = Math.DivRem(digits, 10UL);
+                text[--at] = (byte)('0' + digit);
+                digits = quotient;
+            }
 
-        if (scale > 0)
-            reversed[--at] = (byte)'.';
-        do
-        {
-            reversed[--at] = (byte)('0' + (digits % 10));
-            digits /= 10;
+            if (scale > 0)
+                text[--at] = (byte)'.';
+            do
+            {
+                var (quotient, digit) = Math.DivRem(digits, 10UL);
+                text[--at] = (byte)('0' + digit);
+                digits = quotient;
+            }
+            while (digits != 0);
         }
-        while (digits != 0);
 
         if (negative)
-            reversed[--at] = (byte)'-';
-        reversed[at..].CopyTo(text);
-        written = reversed.Length - at;
+            text[0] = (byte)'-';
+        written = length;
         return true;
+    }
+
+    private static int CountDigits(ulong value)
+    {
+        var count = 1;
+        for (; value >= 10; value /= 10)
+            count++;
+        return count;
     }
 
     /// <summary>Raw JSON bytes into the event writer's buffer, taken in chunks.</summary>
@@ -237,6 +250,8 @@ internal static class RemittanceJson
         private Span<byte> _free;
         private int _used;
 
+        // Inlined, so that a literal's copy is unrolled for its known length instead of a call to Memmove.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Raw(ReadOnlySpan<byte> text) => text.CopyTo(Take(text.Length));
 
         public void Bool(bool value) => Raw(value ? "true"u8 : "false"u8);
@@ -312,6 +327,7 @@ internal static class RemittanceJson
             return text.WrittenSpan.ToArray();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Span<byte> Take(int length)
         {
             var text = Free(length)[..length];
@@ -320,16 +336,19 @@ internal static class RemittanceJson
         }
 
         /// <summary>At least <paramref name="length"/> bytes after those written, not yet counted.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private Span<byte> Free(int length)
         {
             if (_free.Length - _used < length)
-            {
-                buffer.Advance(_used);
-                _used = 0;
-                _free = buffer.GetSpan(Math.Max(length, ChunkBytes));
-            }
-
+                Grow(length);
             return _free[_used..];
+        }
+
+        private void Grow(int length)
+        {
+            buffer.Advance(_used);
+            _used = 0;
+            _free = buffer.GetSpan(Math.Max(length, ChunkBytes));
         }
     }
 }

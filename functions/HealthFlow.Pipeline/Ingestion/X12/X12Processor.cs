@@ -35,6 +35,7 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
         var result = X12Parser.Parse(WholeArray(payload), new X12ParseOptions
         {
             TokenizePhi = context.Tokenize,
+            TokenizeNamesBesideIds = false, // the events' patient token is the id's, the name's only where there is none
             RetainDocuments = false,
             TransactionSetCompleted = (interchange, group, set) =>
             {
