@@ -30,8 +30,10 @@ internal static class RemittanceJson
 {
     private const string Topic = "remittances"; // RemittanceReceived.Topic
 
-    /// <summary>The longest decimal <see cref="TryFormat"/> writes: a sign, <c>0.</c> and the 28 digits of the largest scale.</summary>
-    internal const int MaxDecimalLength = 31;
+    /// <summary>The longest decimal <see cref="TryFormat"/> writes: a sign, 20 digits and a point (or <c>0.</c> and 19 digits).</summary>
+    internal const int MaxDecimalLength = 22;
+
+    private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 20).Select(n => (ulong)Math.Pow(10, n))]; // exact in a double
 
     /// <summary>The event of <paramref name="remittance"/>, written by <paramref name="writer"/>, with its envelope.</summary>
     public static WrittenEvent Write(EventWriter writer, Remittance remittance, string key, string correlation, string causation)
@@ -187,7 +189,8 @@ internal static class RemittanceJson
 
     /// <summary>
     /// A decimal as <see cref="Utf8JsonWriter.WriteNumberValue(decimal)"/> writes it (all digits of its scale, no exponent),
-    /// for the values an 835 holds: 64-bit digits and not negative zero; false for any other, which the writer then formats.
+    /// for the values an 835 holds: 64-bit digits, a scale up to 19, not negative zero; false for any other, which the
+    /// writer then formats.
     /// </summary>
     internal static bool TryFormat(decimal value, Span<byte> text, out int written)
     {
@@ -197,44 +200,30 @@ internal static class RemittanceJson
         var negative = bits[3] < 0;
         var scale = (bits[3] >> 16) & 0xFF;
         var digits = unchecked(((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
-        if (bits[2] != 0 || (negative && digits == 0) || text.Length < MaxDecimalLength)
+        if (bits[2] != 0 || scale >= PowersOfTen.Length || (negative && digits == 0) || text.Length < MaxDecimalLength)
             return false;
 
-        // Filled from the end: the fraction's digits (as many as the scale), the point, at least one integer digit.
-        var length = (negative ? 1 : 0) + Math.Max(CountDigits(digits) - scale, 1) + (scale > 0 ? scale + 1 : 0);
-        var at = length;
-        unchecked
+        var at = 0;
+        if (negative)
+            text[at++] = (byte)'-';
+        var (integer, fraction) = Math.DivRem(digits, PowersOfTen[scale]);
+        System.Buffers.Text.Utf8Formatter.TryFormat(integer, text[at..], out var integerDigits);
+        at += integerDigits;
+        if (scale > 0)
         {
-            for (var i = 0; i < scale; i++)
+            // The fraction's digits from the last, leading zeros included.
+            text[at] = (byte)'.';
+            for (var i = at + scale; i > at; i--)
             {
-                var (quotient, digit) = Math.DivRem(digits, 10UL);
-                text[--at] = (byte)('0' + digit);
-                digits = quotient;
+                (fraction, var digit) = Math.DivRem(fraction, 10UL);
+                text[i] = (byte)('0' + digit);
             }
 
-            if (scale > 0)
-                text[--at] = (byte)'.';
-            do
-            {
-                var (quotient, digit) = Math.DivRem(digits, 10UL);
-                text[--at] = (byte)('0' + digit);
-                digits = quotient;
-            }
-            while (digits != 0);
+            at += scale + 1;
         }
 
-        if (negative)
-            text[0] = (byte)'-';
-        written = length;
+        written = at;
         return true;
-    }
-
-    private static int CountDigits(ulong value)
-    {
-        var count = 1;
-        for (; value >= 10; value /= 10)
-            count++;
-        return count;
     }
 
     /// <summary>Raw JSON bytes into the event writer's buffer, taken in chunks.</summary>
