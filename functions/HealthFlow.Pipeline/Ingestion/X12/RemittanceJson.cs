@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Text;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -20,11 +21,11 @@ namespace HealthFlow.Pipeline.Ingestion.X12;
 /// </summary>
 /// <remarks>
 /// Why two: <see cref="X12Processor.ToEvent"/> states in the Finance model's terms what the event holds and is the
-/// reference; this writer is the one path <see cref="X12Processor"/> takes, because for a large 835 building the
-/// Finance objects of every claim and serialising them took about half of the processing time, and writing the same JSON
-/// through <see cref="Utf8JsonWriter"/> (its per-call bookkeeping, decimals through the general formatter) still 40 %:
-/// the JSON is about twice the size of the 835. RemittanceJsonTests holds the two byte-identical over every fixture, the corpus's 835s and
-/// generated ones: a change to either is a change to both.
+/// reference; this writer is the one path <see cref="X12Processor"/> takes, because for a large 835 building the Finance
+/// objects of every claim and serialising them took about half of the processing time, and writing the same JSON through
+/// <see cref="Utf8JsonWriter"/> (its per-call bookkeeping, decimals through the general formatter) still 40 %: the JSON
+/// is about twice the size of the 835. RemittanceJsonTests holds the two byte-identical over every fixture, the corpus's
+/// 835s and generated ones: a change to either is a change to both.
 /// </remarks>
 internal static class RemittanceJson
 {
@@ -98,7 +99,7 @@ internal static class RemittanceJson
             json.Raw("}"u8);
         }
 
-        json.Raw("],\"topic\":\"remittances\",\"sessionKey\":"u8);
+        json.Raw("],\"topic\":\"remittances\",\"sessionKey\":"u8); // Topic
         json.String(session);
         json.Raw(",\"idempotencyKey\":"u8);
         json.String(key);
@@ -207,7 +208,7 @@ internal static class RemittanceJson
         if (negative)
             text[at++] = (byte)'-';
         var (integer, fraction) = Math.DivRem(digits, PowersOfTen[scale]);
-        System.Buffers.Text.Utf8Formatter.TryFormat(integer, text[at..], out var integerDigits);
+        Utf8Formatter.TryFormat(integer, text[at..], out var integerDigits);
         at += integerDigits;
         if (scale > 0)
         {

@@ -21,7 +21,7 @@ namespace HealthFlow.Pipeline.Ingestion.X12;
 public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
 {
     public const string AckContentType = "application/edi-x12";
-    internal const string Currency = "USD"; // X12 835/837 amounts are US dollars by definition.
+    private const string Currency = "USD"; // X12 835/837 amounts are US dollars by definition.
 
     public PayloadFormat Format => PayloadFormat.X12;
 
