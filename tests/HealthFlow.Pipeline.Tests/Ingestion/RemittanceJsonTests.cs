@@ -88,6 +88,16 @@ public sealed class RemittanceJsonTests
         }
     }
 
+    /// <summary>Amounts the own formatter declines (negative zero, more than 64 bits of digits, a scale above 19) are written as the serializer writes them.</summary>
+    [Fact]
+    public void Amounts_beyond_the_formatter_are_written_as_the_serializer_writes_them()
+    {
+        var claim = new ClaimPayment { PatientControlNumber = "PCN1", Status = "1", Charge = 12345678901234567890123.45m, Paid = new decimal(1, 0, 0, false, 25), PatientResponsibility = new decimal(0, 0, 0, true, 2) };
+        var remittance = new Remittance { PaymentAmount = new decimal(0, 0, 0, true, 2), Claims = [claim], ProviderAdjustments = [new ProviderAdjustment(null, null, "WO", null, -7_922_816_251_426_433_759_354_395.033m)] };
+
+        AssertWrittenAsMapped(new EventWriter(), remittance, "x12:key", "x12:cause");
+    }
+
     /// <summary>The amounts' own formatter writes what <see cref="Utf8JsonWriter"/> writes for every decimal it takes, and declines the rest.</summary>
     [Fact]
     public void Amounts_are_formatted_as_the_json_writer_formats_them()
