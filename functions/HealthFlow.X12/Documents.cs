@@ -5,7 +5,8 @@ namespace HealthFlow.X12;
 /// caller's tokenizer, never the name or member id in clear.
 /// </summary>
 /// <param name="EntityCode">NM101 (QC patient, IL insured/subscriber, 74 corrected patient...).</param>
-/// <param name="NameToken">Token of the normalised name "LAST|FIRST|MIDDLE" (trailing empty parts dropped); null when no name.</param>
+/// <param name="NameToken">Token of the normalised name "LAST|FIRST|MIDDLE" (trailing empty parts dropped); null when no name
+/// (or beside an id when <see cref="X12ParseOptions.TokenizeNamesBesideIds"/> is off).</param>
 /// <param name="IdQualifier">NM108 (MI member id, HN, MR...): a code, not PHI.</param>
 /// <param name="IdToken">Token of NM109; null when absent.</param>
 public sealed record PersonTokens(string EntityCode, string? NameToken, string? IdQualifier, string? IdToken);

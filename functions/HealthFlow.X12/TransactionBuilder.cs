@@ -10,15 +10,17 @@ internal sealed class TransactionContext
     public const int MaxErrorsPerSet = 200;
 
     private readonly Func<string, string> _tokenize;
+    private readonly bool _tokenizeNamesBesideIds;
     private int _lastSegmentErrorPosition;
 
     // Where a person's name is put together before it is tokenised (reused: one name per NM1).
     private char[] _nameChars = new char[64];
 
-    public TransactionContext(X12TransactionSet set, Func<string, string> tokenize, CodeCache codes)
+    public TransactionContext(X12TransactionSet set, Func<string, string> tokenize, bool tokenizeNamesBesideIds, CodeCache codes)
     {
         Set = set;
         _tokenize = tokenize;
+        _tokenizeNamesBesideIds = tokenizeNamesBesideIds;
         Codes = codes;
     }
 
@@ -172,9 +174,10 @@ internal sealed class TransactionContext
     {
         // "LAST|FIRST|MIDDLE" with trailing empty parts dropped: NM103–NM105 lie next to each other in the raw
         // segment, so the name is that stretch up to the last non-empty part, each element separator shown as '|'.
+        var id = segment.Element(9);
         var parts = !segment.Element(5).IsEmpty ? 3 : !segment.Element(4).IsEmpty ? 2 : !segment.Element(3).IsEmpty ? 1 : 0;
         string? nameToken = null;
-        if (parts > 0)
+        if (parts > 0 && (_tokenizeNamesBesideIds || id.IsEmpty))
         {
             var name = segment.Elements(3, 2 + parts);
             if (_nameChars.Length < name.Length)
@@ -188,7 +191,6 @@ internal sealed class TransactionContext
             nameToken = _tokenize(new string(chars));
         }
 
-        var id = segment.Element(9);
         return new PersonTokens(
             Codes.Get(segment.Element(1)) ?? "",
             nameToken,

@@ -9,6 +9,13 @@ public sealed class X12ParseOptions
     /// </summary>
     public required Func<string, string> TokenizePhi { get; init; }
 
+    /// <summary>
+    /// Whether a person's name is tokenized when its NM1 gives an id (NM109) as well. Off for readers that identify a
+    /// person by the id's token and fall back to the name's only where there is no id, as the Pipeline's canonical
+    /// events do: <see cref="PersonTokens.NameToken"/> is then null beside an id, and a keyed hash per person is saved.
+    /// </summary>
+    public bool TokenizeNamesBesideIds { get; init; } = true;
+
     /// <summary>Segments longer than this are reported (IK403 = 5) and skipped; bounds memory.</summary>
     public int MaxSegmentLength { get; init; } = X12SegmentReader.DefaultMaxSegmentLength;
 
@@ -427,7 +434,7 @@ internal sealed class ParseSession(X12ParseOptions options)
             StartPosition = st.Position,
         };
         _group.SetList.Add(_set);
-        _context = new TransactionContext(_set, options.TokenizePhi, _codes) { PositionInSet = 1 };
+        _context = new TransactionContext(_set, options.TokenizePhi, options.TokenizeNamesBesideIds, _codes) { PositionInSet = 1 };
         _nameLoopRank = 0;
         _use = SegmentRules.UseOf(kind);
         _builder = kind switch

@@ -1,3 +1,5 @@
+using System.Text;
+
 namespace HealthFlow.X12.Tests;
 
 public sealed class RemittanceTests
@@ -125,5 +127,23 @@ public sealed class RemittanceTests
         var result = X12TestFiles.Parse(X12TestFiles.Interchange("HP", "005010X221A1", ("835", "0001", body)));
         var error = Assert.Single(result.AllErrors);
         Assert.Equal(("IK304-3", "BPR", 2), (error.QualifiedCode, error.SegmentId, error.PositionInTransactionSet));
+    }
+
+    [Fact]
+    public void Names_beside_ids_are_left_untokenized_when_asked_and_names_without_ids_are_not()
+    {
+        string[] body = [.. X12TestFiles.MinimalRemittanceBody[..^1], "NM1*QC*1*DOE*JANE****MI*MBR1", "NM1*IL*1*DOE*JOHN",
+            "CLP*PCN2*4*10.00*0.00**12*PY2*11*1", "CAS*CO*45*10.00", "NM1*QC*1*ROE*RICHARD"];
+        var text = X12TestFiles.Interchange("HP", "005010X221A1", ("835", "0001", body));
+        var tokenized = new List<string>();
+        var options = new X12ParseOptions { TokenizePhi = value => { tokenized.Add(value); return X12TestFiles.Tokenize(value); }, TokenizeNamesBesideIds = false };
+
+        var claims = X12TestFiles.SingleSet(X12Parser.Parse(Encoding.ASCII.GetBytes(text), options)).Remittance!.Claims;
+        var everyToken = X12TestFiles.SingleSet(X12TestFiles.Parse(text)).Remittance!.Claims;
+
+        Assert.Equal(["MBR1", "DOE|JOHN", "ROE|RICHARD"], tokenized);
+        Assert.Equal(new PersonTokens("QC", null, "MI", X12TestFiles.Tokenize("MBR1")), claims[0].Patient);
+        Assert.Equal((everyToken[0].Subscriber, everyToken[1].Patient), (claims[0].Subscriber, claims[1].Patient));
+        Assert.NotNull(everyToken[0].Patient!.NameToken);
     }
 }

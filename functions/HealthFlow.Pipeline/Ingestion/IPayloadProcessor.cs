@@ -55,16 +55,30 @@ public sealed class EventWriter
     private const int FirstBlockBytes = 4 << 10;
     private const int LastBlockBytes = 1 << 20;
     // The writer options EventJson.Serialize (JsonSerializer.SerializeToUtf8Bytes) uses: the same bytes.
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = EventJson.Options.Encoder, Indented = EventJson.Options.WriteIndented, SkipValidation = true };
+    internal static readonly JsonWriterOptions WriterOptions = new() { Encoder = EventJson.Options.Encoder, Indented = EventJson.Options.WriteIndented, SkipValidation = true };
     private readonly ArrayBufferWriter<byte> _json = new(FirstBlockBytes);
     private byte[] _block = [];
     private int _used;
 
     public WrittenEvent Write(CanonicalEvent @event)
     {
+        var body = Write(@event, static (json, e) =>
+        {
+            using var writer = new Utf8JsonWriter(json, WriterOptions);
+            JsonSerializer.Serialize(writer, e, WrittenEventJson.Default.CanonicalEvent);
+        });
+        return new(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, body, @event.SessionKey, @event.CorrelationId, @event.CausationId));
+    }
+
+    /// <summary>
+    /// An event's JSON written by <paramref name="write"/> from <paramref name="source"/> without an event object, packed as
+    /// the others are; it must write the bytes <see cref="EventJson.Serialize"/> would (see RemittanceJson).
+    /// </summary>
+    public ReadOnlyMemory<byte> Write<TSource>(TSource source, Action<ArrayBufferWriter<byte>, TSource> write)
+    {
+        ArgumentNullException.ThrowIfNull(write);
         _json.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(_json, WriterOptions))
-            JsonSerializer.Serialize(writer, @event, WrittenEventJson.Default.CanonicalEvent);
+        write(_json, source);
         var json = _json.WrittenSpan;
         if (json.Length > _block.Length - _used)
         {
@@ -74,7 +88,7 @@ public sealed class EventWriter
         json.CopyTo(_block.AsSpan(_used));
         var body = _block.AsMemory(_used, json.Length);
         _used += json.Length;
-        return new(@event.Topic, new BusMessage(@event.IdempotencyKey, @event.EventType, body, @event.SessionKey, @event.CorrelationId, @event.CausationId));
+        return body;
     }
 }
 

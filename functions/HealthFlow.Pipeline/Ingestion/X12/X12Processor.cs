@@ -35,11 +35,12 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
         var result = X12Parser.Parse(WholeArray(payload), new X12ParseOptions
         {
             TokenizePhi = context.Tokenize,
+            TokenizeNamesBesideIds = false, // the events' patient token is the id's, the name's only where there is none
             RetainDocuments = false,
             TransactionSetCompleted = (interchange, group, set) =>
             {
                 if (set.Status != X12AckStatus.Rejected)
-                    written[set] = [.. Map(interchange, group, set, context).Select(writer.Write)];
+                    written[set] = Write(interchange, group, set, context, writer);
             },
         });
         if (!result.IsX12)
@@ -61,16 +62,16 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
             : ProcessingResult.Reject(reasons, acknowledgement);
     }
 
-    private static IEnumerable<CanonicalEvent> Map(X12Interchange interchange, X12FunctionalGroup group, X12TransactionSet set, ProcessingContext context)
+    private static WrittenEvent[] Write(X12Interchange interchange, X12FunctionalGroup group, X12TransactionSet set, ProcessingContext context, EventWriter writer)
     {
         var source = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}:{group.ControlNumber}:{set.ControlNumber}";
         var causation = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}";
         if (set.Remittance is { } remittance)
-            return [Map(remittance, source, causation, context)];
+            return [RemittanceJson.Write(writer, remittance, source, context.ReceiptId, causation)];
         if (set.ClaimBatch is { } batch)
-            return batch.Claims.Select(c => Map(c, batch.Kind, source, causation, context));
+            return [.. batch.Claims.Select(c => writer.Write(Map(c, batch.Kind, source, causation, context)))];
         if (set.ClaimStatusReport is { } report)
-            return report.Statuses.Where(s => s.ClaimTrackingNumber is not null).Select(s => Map(s, interchange.SenderId, source, causation, context));
+            return [.. report.Statuses.Where(s => s.ClaimTrackingNumber is not null).Select(s => writer.Write(Map(s, interchange.SenderId, source, causation, context)))];
         return [];
     }
 
@@ -93,10 +94,14 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
         return count == 0 ? null : new Acknowledgement(AckContentType, Encoding.ASCII.GetString(output.ToArray()));
     }
 
-    private static RemittanceReceived Map(Remittance remittance, string key, string causation, ProcessingContext context) => new()
+    /// <summary>
+    /// The remittance's event in the Finance model's terms: the reference <see cref="RemittanceJson"/> writes the JSON of
+    /// (byte for byte, RemittanceJsonTests); processing writes that JSON straight from the document instead.
+    /// </summary>
+    internal static RemittanceReceived ToEvent(Remittance remittance, string key, string correlation, string causation) => new()
     {
         IdempotencyKey = key,
-        CorrelationId = context.ReceiptId,
+        CorrelationId = correlation,
         CausationId = causation,
         Payer = remittance.PayerId ?? remittance.PayerName ?? "unknown-payer",
         PayerId = remittance.PayerId,
