@@ -174,8 +174,24 @@ internal static class SegmentScanner
             var bytes = Frames.Count == 0 ? 0 : Frames[^1].Start + Frames[^1].Length - Frames[0].Start;
             if (bytes < ParallelBytes || Parts == 1)
                 return Decode(buffer, decode, 0, 0, Frames.Count);
-            Parallel.For(0, Parts, part => _results[part] = Decode(buffer, decode, part, Frames.Count * part / Parts, Frames.Count * (part + 1) / Parts));
+            Parallel.For(0, Parts, part => _results[part] = Decode(buffer, decode, part, PartStart(part, bytes), PartStart(part + 1, bytes)));
             return _results.MinBy(result => result.Good);
+        }
+
+        /// <summary>
+        /// The first frame of part <paramref name="part"/>: parts hold about equal bytes, not equal counts, since checking and
+        /// decoding cost follows bytes (an 835 of 300 KB among journals of 600 bytes would otherwise make one part outlast the rest).
+        /// </summary>
+        private int PartStart(int part, int bytes)
+        {
+            var target = Frames[0].Start + (int)((long)bytes * part / Parts);
+            var (low, high) = (0, Frames.Count);
+            while (low < high)
+            {
+                var middle = (low + high) >>> 1;
+                (low, high) = Frames[middle].Start < target ? (middle + 1, high) : (low, middle);
+            }
+            return low;
         }
 
         /// <summary>Decodes <see cref="Frames"/>[<paramref name="from"/>..<paramref name="to"/>): the first that fails and why, or all frames' count.</summary>
