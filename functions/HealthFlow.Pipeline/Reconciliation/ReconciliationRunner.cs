@@ -192,8 +192,9 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             [WorkflowReadModels.JournalStream] = (record, strings) =>
             {
                 var recorded = record.Time;
-                return record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload, strings) is { } journal
-                    && byDay.TryGetValue(journal.PostingDate, out var reconciliation) && reconciliation.Prepare(journal) is var posted
+                // Every day's reconciliation has the same master data, so any of them prepares a journal for the one of its posting date.
+                return record.Type == WorkflowReadModels.JournalRecordType && all.FirstOrDefault()?.Prepare(record.Payload, strings) is { } posted
+                    && byDay.TryGetValue(posted.PostingDate, out var reconciliation)
                     ? () => reconciliation.AddPostedJournal(posted, recorded)
                     : null;
             },
