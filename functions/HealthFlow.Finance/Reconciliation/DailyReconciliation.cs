@@ -193,7 +193,7 @@ public sealed class DailyReconciliation
             || !bytes.Literal(",\"currency\":"u8) || !bytes.SkipString()
             || !bytes.Literal(",\"postingDate\":"u8) || !bytes.Date(out var date)
             || !bytes.Literal(",\"kind\":"u8) || !bytes.String(strings, out var kind)
-            || !bytes.Optional(",\"reversalOf\":"u8, strings, out _)
+            || !bytes.Optional(",\"reversalOf\":"u8, null, out _) // an identifier: not for the pool
             || !bytes.Literal(",\"source\":{\"receiptId\":"u8) || !bytes.SkipString()
             || !bytes.Literal(",\"correlationId\":"u8) || !bytes.String(strings, out var correlation)
             || !bytes.Literal("},\"lines\":["u8))
