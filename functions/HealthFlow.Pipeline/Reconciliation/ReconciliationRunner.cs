@@ -94,30 +94,30 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             [ExceptionBook.ResolutionStream] = (record, strings) =>
             {
                 if (record.Type != ExceptionBook.ResolvedType)
-                    return default;
+                    return null;
                 var (id, at) = (record.Key, record.Time);
-                return Step.Of(() => { resolved.TryAdd(id, at); });
+                return () => { resolved.TryAdd(id, at); };
             },
             [BusRecords.TopicStream(ExceptionBook.Topic)] = (record, strings) =>
             {
                 if (record.Type != WorkflowException.MessageType)
-                    return default;
+                    return null;
                 var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record), EventJson.Options)!;
-                return Step.Of(() => exceptions.TryAdd(exception.Id, exception));
+                return () => exceptions.TryAdd(exception.Id, exception);
             },
             [BusRecords.TopicStream("claims")] = (record, strings) =>
             {
                 if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record, strings) is not ClaimSubmitted claim)
-                    return default;
+                    return null;
                 var match = ClaimMatch.FromClaim(claim, masterData);
                 var at = record.Time;
-                return Step.Of(() =>
+                return () =>
                 {
                     if (billed.Add(claim.IdempotencyKey))
                         all.ForEach(r => r.AddClaimBilled(claim, at));
                     if (match is not null)
                         claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
-                });
+                };
             },
             [BusRecords.TopicStream("encounters")] = (record, strings) =>
             {
@@ -125,18 +125,18 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 return WorkflowReadModels.TryReadEvent(record, strings) switch
                 {
                     EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(recorded.UtcDateTime), out var reconciliation) =>
-                        Step.Of(() => { discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, recorded, reconciliation)); }),
-                    DischargeCancelled cancel => Step.Of(() => { cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim())); }),
-                    _ => default,
+                        () => { discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, recorded, reconciliation)); },
+                    DischargeCancelled cancel => () => { cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim())); },
+                    _ => null,
                 };
             },
             [ErpPostedRegister.Stream] = (record, strings) =>
             {
                 if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
-                    return default;
+                    return null;
                 var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload, ErpPostedRegister.Json)!;
                 var post = new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason);
-                return Step.Of(() => all.ForEach(r => r.AddErpPost(post)));
+                return () => all.ForEach(r => r.AddErpPost(post));
             },
             [ReceiptRecords.ReceiptStream] = (record, strings) =>
             {
@@ -145,21 +145,21 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 {
                     case ReceiptRecords.ReceiptIssued:
                         var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
-                        return Step.Of(() =>
+                        return () =>
                         {
                             formats[receipt] = format;
                             OnDay(recorded)?.Count(CountStages.Received, format);
-                        });
+                        };
                     case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(recorded) is { } onDay:
-                        return Step.Of(() =>
+                        return () =>
                         {
                             if (parsed.Add(receipt))
                                 onDay.Count(CountStages.Parsed, formats.GetValueOrDefault(receipt, "unknown"));
-                        });
+                        };
                     case ReceiptRecords.ReceiptRejected:
-                        return Step.Of(() => OnDay(recorded)?.Count(CountStages.Rejected, formats.GetValueOrDefault(receipt, "unknown")));
+                        return () => OnDay(recorded)?.Count(CountStages.Rejected, formats.GetValueOrDefault(receipt, "unknown"));
                     default:
-                        return default;
+                        return null;
                 }
             },
         };
@@ -171,7 +171,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 independent[BusRecords.DeadLetterStream(topic.Name, subscription.Name)] = (record, strings) =>
                 {
                     var recorded = record.Time;
-                    return record.Type == BusRecords.MessageDeadLettered ? Step.Of(() => OnDay(recorded)?.Count(CountStages.InDeadLetter, source)) : default;
+                    return record.Type == BusRecords.MessageDeadLettered ? () => OnDay(recorded)?.Count(CountStages.InDeadLetter, source) : null;
                 };
             }
         }
@@ -187,26 +187,21 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
 
         // The claim index and the charges' encounters are complete and only read from here on: the reading side may use them.
         var charges = discharges.Keys.ToDictionary(k => k, _ => new Dictionary<string, ChargeEvent>(StringComparer.Ordinal));
-        // Two million journals a day: their step's method is made once, not a closure per journal.
-        Action<object, DateTimeOffset> addJournal = (fact, at) =>
-        {
-            var posted = (DailyReconciliation.PostedJournal)fact;
-            byDay[posted.PostingDate].AddPostedJournal(posted, at);
-        };
         var dependent = new Dictionary<string, RecordHandler>(StringComparer.Ordinal)
         {
             [WorkflowReadModels.JournalStream] = (record, strings) =>
             {
+                var recorded = record.Time;
                 // Every day's reconciliation has the same master data, so any of them prepares a journal for the one of its posting date.
                 return record.Type == WorkflowReadModels.JournalRecordType && all.FirstOrDefault()?.Prepare(record.Payload, strings) is { } posted
-                    && byDay.ContainsKey(posted.PostingDate)
-                    ? new Step(addJournal, posted, record.Time)
-                    : default;
+                    && byDay.TryGetValue(posted.PostingDate, out var reconciliation)
+                    ? () => reconciliation.AddPostedJournal(posted, recorded)
+                    : null;
             },
             [BusRecords.TopicStream("remittances")] = (record, strings) =>
             {
                 if (record.Type != nameof(RemittanceReceived) || WorkflowReadModels.TryReadEvent(record, strings) is not RemittanceReceived remittance)
-                    return default;
+                    return null;
                 var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
                 foreach (var payment in remittance.Claims)
                 {
@@ -220,15 +215,15 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                     : null;
                 var instanceId = WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber);
                 var recorded = record.Time;
-                return Step.Of(() => all.ForEach(r => r.AddRemittance(remittance, matches, instanceId, recorded, references)));
+                return () => all.ForEach(r => r.AddRemittance(remittance, matches, instanceId, recorded, references));
             },
         };
         if (charges.Count > 0)
         {
             dependent[BusRecords.TopicStream("charges")] = (record, strings) =>
                 WorkflowReadModels.TryReadEvent(record, strings) is ChargeEvent charge && charges.TryGetValue((charge.Facility.Trim(), charge.EncounterId.Trim()), out var ofEncounter)
-                    ? Step.Of(() => { ofEncounter.TryAdd(charge.IdempotencyKey, charge); })
-                    : default;
+                    ? () => { ofEncounter.TryAdd(charge.IdempotencyKey, charge); }
+                    : null;
         }
 
         await ScanAsync(dependent, cancellationToken);
@@ -245,7 +240,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     public async Task<IReadOnlyList<DateOnly>> BusinessDaysAsync(CancellationToken cancellationToken = default)
     {
         var days = new SortedSet<DateOnly>();
-        Step AddEvent(LedgerRecordView record, Utf8StringPool strings)
+        Action? AddEvent(LedgerRecordView record, Utf8StringPool strings)
         {
             var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
             DateOnly? day = WorkflowReadModels.TryReadEvent(record, strings) switch
@@ -254,7 +249,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 EncounterDischarged discharge => discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : recorded,
                 _ => null,
             };
-            return day is { } found ? Step.Of(() => { days.Add(found); }) : default;
+            return day is { } found ? () => { days.Add(found); } : null;
         }
 
         await ScanAsync(new Dictionary<string, RecordHandler>(StringComparer.Ordinal)
@@ -264,9 +259,9 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             [WorkflowReadModels.JournalStream] = (record, strings) =>
             {
                 if (record.Type != WorkflowReadModels.JournalRecordType)
-                    return default;
+                    return null;
                 var day = JournalJson.Deserialize(record.Payload, strings)!.PostingDate;
-                return Step.Of(() => days.Add(day));
+                return () => days.Add(day);
             },
         }, cancellationToken);
         return [.. days];
@@ -275,17 +270,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     /// <summary>Reads one record on a decoding thread (what no applied step changes) and returns the step to apply, if any.</summary>
     /// <param name="record">A record of the handler's stream.</param>
     /// <param name="strings">The decoding thread's own pool for the records' low-cardinality strings.</param>
-    private delegate Step RecordHandler(LedgerRecordView record, Utf8StringPool strings);
-
-    /// <summary>What applying a decoded record does: <see cref="Apply"/> with its fact and time (default: nothing).</summary>
-    /// <remarks>A stream of millions of records passes a method made once per scan and its fact, not a closure per record.</remarks>
-    private readonly record struct Step(Action<object, DateTimeOffset>? Apply, object? Fact, DateTimeOffset At)
-    {
-        private static readonly Action<object, DateTimeOffset> Run = static (action, _) => ((Action)action)();
-
-        /// <summary>A step of its own, for the streams of fewer records.</summary>
-        public static Step Of(Action action) => new(Run, action, default);
-    }
+    private delegate Action? RecordHandler(LedgerRecordView record, Utf8StringPool strings);
 
     // Each decoding thread's pool: ILedger.ScanAsync<T> decodes on several threads at once.
     [ThreadStatic]
@@ -300,7 +285,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     {
         var steps = ledger.ScanAsync(0, new LedgerScanFilter(handlers.Keys), record => handlers[record.Stream](record, t_strings ??= new Utf8StringPool()), cancellationToken);
         await foreach (var step in steps)
-            step.Apply?.Invoke(step.Fact!, step.At);
+            step?.Invoke();
     }
 
     /// <summary>The file ERP's own copy of what it was sent, so an amount changed there shows as a break (after the posts: a duplicate's age is its post's).</summary>
