@@ -53,7 +53,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     // A scan reads ahead of its caller by up to 4 batches of 1,024 records: a few megabytes, and few hand-overs between threads.
     private const int ScanBatchRecords = 1024;
     private const int ScanBatchesAhead = 4;
-    // An 835's record can be 300 KB: a batch also ends at 1 MB of payloads, so the batches in flight stay a few MB.
+    // An 835's record can be 300 KB: a batch also ends at 1 MB of records, so the batches in flight stay a few MB.
     private const int ScanBatchBytes = 1 << 20;
     // Other streams' records between two wanted ones are stepped over in the buffer below this many bytes, skipped unread above.
     private const long ScanGapBytes = 256 * 1024;
@@ -232,39 +232,43 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     /// the records overlaps what the caller does with them.
     /// </remarks>
     public IAsyncEnumerable<LedgerRecord> ScanAsync(long fromSeq = 0, LedgerScanFilter? filter = null, CancellationToken cancellationToken = default) =>
-        ScanAsync(fromSeq, filter, static record => record, cancellationToken);
+        ScanAsync(fromSeq, filter, SegmentScanner.Records, cancellationToken);
 
     /// <inheritdoc/>
-    public async IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecord, T> decode, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecordView, T> decode, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(decode);
         var head = Head;
         var from = Math.Max(0, fromSeq);
         var scan = from >= head || _index.TryGetCached(from, out _)
-            ? ScanInOrderAsync(from, head, filter, cancellationToken).Select(decode)
-            : ReadAhead.EnumerateAsync(stop => ScanInOrderAsync(from, head, filter, stop), decode, ScanBatchRecords, ScanBatchesAhead,
-                record => record.Payload.Length, ScanBatchBytes, cancellationToken);
+            ? ScanInOrderAsync(from, head, filter, decode, cancellationToken).Select(read => read.Item)
+            : ReadAhead.EnumerateAsync(stop => ScanInOrderAsync(from, head, filter, decode, stop), ScanBatchRecords, ScanBatchesAhead, ScanBatchBytes, cancellationToken);
         await foreach (var item in scan)
             yield return item;
     }
 
-    /// <summary>Records <paramref name="seq"/> to <paramref name="head"/> - 1 that <paramref name="filter"/> asks for, on the caller's thread.</summary>
+    /// <summary>
+    /// Records <paramref name="seq"/> to <paramref name="head"/> - 1 that <paramref name="filter"/> asks for, decoded, on the
+    /// caller's thread, each with its size in bytes.
+    /// </summary>
     /// <remarks>
     /// With streams named, only the stretches of segments that hold them are read: the index knows where each stream's
     /// records lie, and a day's reconciliation reads its claims apart from twice as many bytes of journals, and the reverse.
     /// </remarks>
-    private async IAsyncEnumerable<LedgerRecord> ScanInOrderAsync(long seq, long head, LedgerScanFilter? filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async IAsyncEnumerable<(T Item, int Size)> ScanInOrderAsync<T>(long seq, long head, LedgerScanFilter? filter, Func<LedgerRecordView, T> decode,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var runs = filter is { Streams.Count: > 0 } ? _index.StreamRuns(filter.Streams, seq, head, ScanGapBytes) : [(seq, head)];
         foreach (var (from, end) in runs)
         {
-            await foreach (var record in ScanRangeAsync(from, end, filter, cancellationToken))
-                yield return record;
+            await foreach (var read in ScanRangeAsync(from, end, filter, decode, cancellationToken))
+                yield return read;
         }
     }
 
-    /// <summary>Records <paramref name="seq"/> to <paramref name="head"/> - 1 that <paramref name="filter"/> asks for, read in order.</summary>
-    private async IAsyncEnumerable<LedgerRecord> ScanRangeAsync(long seq, long head, LedgerScanFilter? filter, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>Records <paramref name="seq"/> to <paramref name="head"/> - 1 that <paramref name="filter"/> asks for, read in order and decoded.</summary>
+    private async IAsyncEnumerable<(T Item, int Size)> ScanRangeAsync<T>(long seq, long head, LedgerScanFilter? filter, Func<LedgerRecordView, T> decode,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         while (seq < head)
         {
@@ -272,7 +276,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
             if (_index.TryGetCached(seq, out var cached))
             {
                 if (filter is null || filter.Matches(cached.Stream, cached.Type))
-                    yield return cached;
+                    yield return (decode(cached), cached.Payload.Length);
                 seq++;
                 continue;
             }
@@ -282,12 +286,12 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
             var run = _index.SegmentRun(seq, head);
             var name = _options.SegmentName(run.Segment);
             var scan = new SegmentScan();
-            await foreach (var (record, offset, _) in SegmentScanner.ScanAsync(_store, name, run.Offset, scan, filter, run.EndOffset, cancellationToken))
+            await foreach (var (item, recordSeq, offset, length) in SegmentScanner.ScanAsync(_store, name, run.Offset, scan, decode, filter, run.EndOffset, cancellationToken))
             {
-                if (record.Seq < seq || record.Seq >= run.EndSeq)
-                    throw new InvalidDataException($"{name} at offset {offset} holds record {record.Seq} where records {seq} to {run.EndSeq - 1} were indexed; run healthflow ledger verify.");
-                seq = record.Seq + 1;
-                yield return record;
+                if (recordSeq < seq || recordSeq >= run.EndSeq)
+                    throw new InvalidDataException($"{name} at offset {offset} holds record {recordSeq} where records {seq} to {run.EndSeq - 1} were indexed; run healthflow ledger verify.");
+                seq = recordSeq + 1;
+                yield return (item, length);
             }
             if (scan.End != SegmentEnd.Clean || scan.ValidLength != run.EndOffset)
                 throw new InvalidDataException($"{name} at offset {scan.ValidLength}: {scan.Problem ?? "ends early"}; run healthflow ledger verify.");
@@ -475,7 +479,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         while (true)
         {
             var scan = new SegmentScan();
-            await foreach (var (record, offset, length) in SegmentScanner.ScanAsync(_store, _options.SegmentName(_segment), _segmentLength, scan, cancellationToken: cancellationToken))
+            await foreach (var (record, _, offset, length) in SegmentScanner.ScanAsync(_store, _options.SegmentName(_segment), _segmentLength, scan, SegmentScanner.Records, cancellationToken: cancellationToken))
             {
                 if (record.Seq != _nextSeq || !record.PrevHash.AsSpan().SequenceEqual(_lastHash))
                 {

@@ -74,7 +74,7 @@ internal static class ChainWalker
                 var scan = new SegmentScan();
                 var records = 0;
                 var sealedSegment = false;
-                await foreach (var (record, offset, length) in SegmentScanner.ScanAsync(store, name, 0, scan, cancellationToken: cancellationToken))
+                await foreach (var (record, _, offset, length) in SegmentScanner.ScanAsync(store, name, 0, scan, SegmentScanner.Records, cancellationToken: cancellationToken))
                 {
                     if (records == 0)
                     {
@@ -173,7 +173,7 @@ internal static class ChainWalker
         for (var candidate = from + 1; candidate < segments.Count; candidate++)
         {
             var scan = new SegmentScan();
-            await foreach (var (record, _, _) in SegmentScanner.ScanAsync(store, segments[candidate].Name, 0, scan, cancellationToken: cancellationToken))
+            await foreach (var (record, _, _, _) in SegmentScanner.ScanAsync(store, segments[candidate].Name, 0, scan, SegmentScanner.Records, cancellationToken: cancellationToken))
             {
                 var opening = SystemRecords.ReadOpening(record);
                 if (opening is { Repair: not null } && opening.PreviousSegment == goodSegment && opening.PreviousSegmentLength == goodLength

@@ -41,12 +41,13 @@ public interface ILedger
 
     /// <summary>
     /// <see cref="ScanAsync(long, LedgerScanFilter?, CancellationToken)"/> with each record passed through <paramref name="decode"/>
-    /// where the scan reads it: for records read from the store, ahead of the caller on other threads, several records at
-    /// once, so that parsing payloads overlaps what the caller does with the previous ones and uses every core.
-    /// <paramref name="decode"/> is called once per record, possibly concurrently and out of order, so it must be
+    /// where the scan reads it: for records read from the store, straight from the bytes read, once their hash is checked,
+    /// ahead of the caller on other threads, several records at once, so that parsing payloads overlaps what the caller does
+    /// with the previous ones and uses every core. The view is valid only during the call (<see cref="LedgerRecordView.ToRecord"/>
+    /// keeps a record). <paramref name="decode"/> is called once per record, possibly concurrently and out of order, so it must be
     /// thread-safe; what it throws for the first record that fails is thrown to the caller after the records before.
     /// </summary>
-    IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecord, T> decode, CancellationToken cancellationToken = default);
+    IAsyncEnumerable<T> ScanAsync<T>(long fromSeq, LedgerScanFilter? filter, Func<LedgerRecordView, T> decode, CancellationToken cancellationToken = default);
 
     /// <summary>Every record carrying <paramref name="correlationId"/>, in order.</summary>
     IAsyncEnumerable<LedgerRecord> ReadCorrelationAsync(string correlationId, CancellationToken cancellationToken = default);

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 
 namespace HealthFlow.Ledger;
@@ -11,26 +10,17 @@ namespace HealthFlow.Ledger;
 internal static class ReadAhead
 {
     /// <summary>
-    /// How many parts work done on several cores (decoding a batch, verifying a segment's chunk) is cut into: a few per core,
-    /// so that a core another process holds does not leave the rest waiting on its part.
+    /// The items of <paramref name="source"/>, in order, produced up to <paramref name="batchesAhead"/> batches of
+    /// <paramref name="batchSize"/> ahead, a batch ending early once its items' sizes reach <paramref name="batchBytes"/>
+    /// (large items keep the batches in flight small). The source's failure is thrown after the items before it, as
+    /// enumerating directly would; a consumer that stops early stops the source and never sees a failure beyond where it stopped.
     /// </summary>
-    internal static readonly int Parts = Environment.ProcessorCount == 1 ? 1 : 4 * Environment.ProcessorCount;
-
-    /// <summary>
-    /// The items of <paramref name="source"/>, each passed through <paramref name="decode"/>, in order, produced up to
-    /// <paramref name="batchesAhead"/> batches of <paramref name="batchSize"/> ahead, a batch ending early once its items'
-    /// <paramref name="size"/> reach <paramref name="batchBytes"/> (large items keep the batches in flight small). A batch is decoded in parts on several
-    /// cores, so <paramref name="decode"/> must be thread-safe. The first failure, of the source or of a decode, is thrown
-    /// after the items before it, as enumerating directly would; a consumer that stops early stops the source and never
-    /// sees a failure beyond where it stopped.
-    /// </summary>
-    public static async IAsyncEnumerable<T> EnumerateAsync<TSource, T>(Func<CancellationToken, IAsyncEnumerable<TSource>> source, Func<TSource, T> decode,
-        int batchSize, int batchesAhead, Func<TSource, int>? size = null, long batchBytes = long.MaxValue,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public static async IAsyncEnumerable<T> EnumerateAsync<T>(Func<CancellationToken, IAsyncEnumerable<(T Item, int Size)>> source,
+        int batchSize, int batchesAhead, long batchBytes = long.MaxValue, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateBounded<T[]>(new BoundedChannelOptions(batchesAhead) { SingleReader = true, SingleWriter = true });
-        var producer = Task.Run(() => ProduceAsync(source(stop.Token), decode, channel.Writer, batchSize, size, batchBytes, stop.Token), CancellationToken.None);
+        var producer = Task.Run(() => ProduceAsync(source(stop.Token), channel.Writer, batchSize, batchBytes, stop.Token), CancellationToken.None);
         var drained = false;
         try
         {
@@ -56,22 +46,22 @@ internal static class ReadAhead
         await producer;
     }
 
-    private static async Task ProduceAsync<TSource, T>(IAsyncEnumerable<TSource> source, Func<TSource, T> decode, ChannelWriter<T[]> writer, int batchSize,
-        Func<TSource, int>? size, long batchBytes, CancellationToken cancellationToken)
+    private static async Task ProduceAsync<T>(IAsyncEnumerable<(T Item, int Size)> source, ChannelWriter<T[]> writer, int batchSize, long batchBytes,
+        CancellationToken cancellationToken)
     {
-        var batch = new List<TSource>(batchSize);
+        var batch = new List<T>(batchSize);
         var bytes = 0L;
         try
         {
-            await foreach (var item in source)
+            await foreach (var (item, size) in source)
             {
                 if (batch.Count == batchSize || bytes >= batchBytes)
                 {
-                    await HandOverAsync(batch, decode, writer, cancellationToken);
+                    await HandOverAsync(batch, writer, cancellationToken);
                     bytes = 0;
                 }
                 batch.Add(item);
-                bytes += size?.Invoke(item) ?? 0;
+                bytes += size;
             }
         }
         finally
@@ -80,7 +70,7 @@ internal static class ReadAhead
             {
                 // What the source gave before it ended, or failed, goes to the consumer first (unless it has stopped).
                 if (batch.Count > 0 && !cancellationToken.IsCancellationRequested)
-                    await HandOverAsync(batch, decode, writer, cancellationToken);
+                    await HandOverAsync(batch, writer, cancellationToken);
             }
             finally
             {
@@ -90,31 +80,10 @@ internal static class ReadAhead
         }
     }
 
-    /// <summary>Decodes <paramref name="batch"/> and hands the items over, up to the first that fails to decode; then throws that failure.</summary>
-    private static async Task HandOverAsync<TSource, T>(List<TSource> batch, Func<TSource, T> decode, ChannelWriter<T[]> writer, CancellationToken cancellationToken)
+    private static async Task HandOverAsync<T>(List<T> batch, ChannelWriter<T[]> writer, CancellationToken cancellationToken)
     {
-        var items = new T[batch.Count];
-        var failures = new (int At, ExceptionDispatchInfo? Failure)[Parts];
-        Parallel.For(0, Parts, part =>
-        {
-            failures[part] = (batch.Count, null);
-            for (var i = batch.Count * part / Parts; i < batch.Count * (part + 1) / Parts; i++)
-            {
-                try
-                {
-                    items[i] = decode(batch[i]);
-                }
-                catch (Exception ex)
-                {
-                    failures[part] = (i, ExceptionDispatchInfo.Capture(ex));
-                    return;
-                }
-            }
-        });
+        var items = batch.ToArray();
         batch.Clear();
-        var (at, failure) = failures.MinBy(f => f.At);
-        if (at > 0)
-            await writer.WriteAsync(failure is null ? items : items[..at], cancellationToken);
-        failure?.Throw();
+        await writer.WriteAsync(items, cancellationToken);
     }
 }

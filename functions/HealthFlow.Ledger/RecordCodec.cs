@@ -112,8 +112,9 @@ internal static class RecordCodec
         var status = TryFrame(data, out var length, out problem);
         if (status != DecodeStatus.Ok)
             return status;
-        status = TryDecodeFrame(data[..length], null, out record, out problem);
-        consumed = status == DecodeStatus.Ok ? length : 0;
+        status = TryReadFrame(data[..length], null, out var view, out problem);
+        if (status == DecodeStatus.Ok)
+            (record, consumed) = (view.ToRecord(), length);
         return status;
     }
 
@@ -140,12 +141,13 @@ internal static class RecordCodec
     }
 
     /// <summary>
-    /// Checks the hash of the whole record frame <paramref name="frame"/> (from <see cref="TryFrame"/>) and decodes its fields;
-    /// with <paramref name="texts"/>, a text field equal to the same field of the record decoded before reuses its string.
+    /// Checks the hash of the whole record frame <paramref name="frame"/> (from <see cref="TryFrame"/>) and reads its fields,
+    /// copying nothing: <paramref name="record"/> is a view over <paramref name="frame"/>. With <paramref name="texts"/>, a text
+    /// field equal to the same field of the record read before reuses its string.
     /// </summary>
-    public static DecodeStatus TryDecodeFrame(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecord? record, out string? problem)
+    public static DecodeStatus TryReadFrame(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecordView record, out string? problem)
     {
-        record = null;
+        record = default;
         problem = null;
         Span<byte> computed = stackalloc byte[HashSize];
         Sha256.Hash(frame[..^HashSize], computed);
@@ -166,7 +168,7 @@ internal static class RecordCodec
             var at = 21;
             var stream = ReadText(frame, ref at, texts, RecentTexts.Stream);
             var type = ReadText(frame, ref at, texts, RecentTexts.Type);
-            var key = ReadText(frame, ref at, null, 0); // an idempotency key: seldom the one before
+            var key = TextAt(frame, ref at); // an idempotency key: decoded if asked for
             var correlation = ReadText(frame, ref at, texts, RecentTexts.Correlation);
             var causation = ReadText(frame, ref at, texts, RecentTexts.Causation);
             var payloadLength = BinaryPrimitives.ReadInt32LittleEndian(frame[at..]);
@@ -176,11 +178,7 @@ internal static class RecordCodec
                 problem = "field lengths do not add up to the record length";
                 return DecodeStatus.Invalid;
             }
-            var payload = frame.Slice(at, payloadLength).ToArray();
-            at += payloadLength;
-            var prevHash = frame.Slice(at, HashSize).ToArray();
-            var hash = frame[^HashSize..].ToArray();
-            record = new LedgerRecord(seq, time, stream, type, key, correlation, causation, payload, prevHash, hash);
+            record = new LedgerRecordView(seq, time, stream, type, key, correlation, causation, frame.Slice(at, payloadLength), frame[^(2 * HashSize)..]);
             return DecodeStatus.Ok;
         }
         catch (Exception ex) when (ex is ArgumentOutOfRangeException or ArgumentException)
@@ -242,11 +240,16 @@ internal static class RecordCodec
 
     private static string ReadText(ReadOnlySpan<byte> span, ref int at, RecentTexts? texts, int field)
     {
+        var utf8 = TextAt(span, ref at);
+        return texts is null ? Encoding.UTF8.GetString(utf8) : texts.Get(field, utf8);
+    }
+
+    private static ReadOnlySpan<byte> TextAt(ReadOnlySpan<byte> span, scoped ref int at)
+    {
         var length = BinaryPrimitives.ReadUInt16LittleEndian(span[at..]);
         var utf8 = span.Slice(at + 2, length);
-        var text = texts is null ? Encoding.UTF8.GetString(utf8) : texts.Get(field, utf8);
         at += 2 + length;
-        return text;
+        return utf8;
     }
 
     /// <summary>

@@ -92,6 +92,7 @@ public static class ReconciliationHarness
             process.Refresh();
             cpu = process.TotalProcessorTime;
             var paused = GC.GetTotalPauseDuration();
+            var allocated = GC.GetTotalAllocatedBytes(precise: true);
             clock.Restart();
             // The process's peak working set covers every round; each round's own is sampled (a later round starts with
             // the memory the collector kept from the one before).
@@ -102,7 +103,7 @@ public static class ReconciliationHarness
             await sampling.CancelAsync();
             process.Refresh();
             Console.WriteLine(FormattableString.Invariant(
-                $"  round {round} ({(round == 1 ? "cold process" : "warm")}): reconcile + write CSVs: {reconciled.TotalSeconds:F1} s wall, {(process.TotalProcessorTime - cpu).TotalSeconds:F1} s CPU, GC paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F1} s, working set up to {await peak / 1048576.0:F0} MB"));
+                $"  round {round} ({(round == 1 ? "cold process" : "warm")}): reconcile + write CSVs: {reconciled.TotalSeconds:F1} s wall, {(process.TotalProcessorTime - cpu).TotalSeconds:F1} s CPU, GC paused {(GC.GetTotalPauseDuration() - paused).TotalSeconds:F1} s, allocated {(GC.GetTotalAllocatedBytes(precise: true) - allocated) / 1048576.0:N0} MB, working set up to {await peak / 1048576.0:F0} MB"));
         }
         Console.WriteLine(FormattableString.Invariant(
             $"reconciliation of {GeneratedRemittances.Day:yyyy-MM-dd}: {report!.Remittances.Sum(r => r.Claims):N0} claim payments in {report.Remittances.Count:N0} 835s, {report.Counts.Where(c => c.Stage == "posted").Sum(c => c.Count):N0} journals, {report.Breaks.Count} breaks"));

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using HealthFlow.Finance.Batching;
 using HealthFlow.Finance.Events;
 using HealthFlow.Finance.Journals;
@@ -104,6 +105,25 @@ public sealed class DailyReconciliationTests
         Assert.Equal((BreakCauses.PostedTwice, BreakLevels.Journal, twice.JournalId), (found.Cause, found.Level, found.Reference));
         Assert.All(report.Totals.Where(t => t.Posted is not null), t => Assert.Equal(t.Source, t.Posted));
     }
+
+    [Fact]
+    public void Journals_prepared_from_their_bytes_reconcile_as_the_journals_themselves()
+    {
+        var day = GeneratedDay.Create(drop: j => j.Kind == JournalKinds.Cash && j.Lines.Any(l => l.Debit > 0));
+        day.Posted.Add(day.Posted.First(j => j.Kind == JournalKinds.Cash)); // recorded twice: its break names its id
+        var written = day.Posted.First(j => j.Kind == JournalKinds.ContractualAllowance);
+        var other = written with { JournalId = "JE-" + written.JournalId[3..].ToLowerInvariant() }; // hex digits not as written: read as a Journal
+        day.Posted[day.Posted.IndexOf(written)] = other;
+        var reconciliation = new DailyReconciliation(Sample, Day, Tokenizer.Tokenize);
+        var strings = new Utf8StringPool();
+
+        Assert.All(day.Posted.Where(j => j != other), j => Assert.NotNull(reconciliation.TryPrepareExact(JsonSerializer.SerializeToUtf8Bytes(j, EventJson.Options), strings)));
+        Assert.Null(reconciliation.TryPrepareExact(JsonSerializer.SerializeToUtf8Bytes(other, EventJson.Options), strings));
+        Assert.Equal(Reserialized(day.Reconcile()), Reserialized(day.Reconcile(fromBytes: true)));
+        Assert.Equal(2, day.Reconcile(fromBytes: true).Breaks.Count);
+    }
+
+    private static string Reserialized(ReconciliationReport report) => JsonSerializer.Serialize(report, EventJson.Options);
 
     [Fact]
     public void A_post_found_twice_in_the_erp_copy_is_one_posted_twice_break()
@@ -261,15 +281,23 @@ public sealed class DailyReconciliationTests
             return day;
         }
 
-        public ReconciliationReport Reconcile(DateTimeOffset? asOf = null)
+        /// <param name="asOf">When breaks are aged (an hour after the morning).</param>
+        /// <param name="fromBytes">The posted journals prepared from their JSON, as reconciliation's scans read them, else added as journals.</param>
+        public ReconciliationReport Reconcile(DateTimeOffset? asOf = null, bool fromBytes = false)
         {
             var reconciliation = new DailyReconciliation(Sample, Day, Tokenizer.Tokenize, new ReconciliationSettings { ErpKeepsCopy = true });
+            var strings = new Utf8StringPool();
             foreach (var (discharge, charges) in Discharges)
                 reconciliation.AddDischarge(discharge, charges, $"discharge:{discharge.Facility}:{discharge.EncounterId}", Morning.AddHours(-1));
             foreach (var (remittance, matches) in Remittances)
                 reconciliation.AddRemittance(remittance, matches, $"remit:{remittance.Payer}:{remittance.TraceNumber}", Morning);
             foreach (var journal in Posted)
-                reconciliation.AddPostedJournal(journal, RecordedAt);
+            {
+                if (fromBytes)
+                    reconciliation.AddPostedJournal(reconciliation.Prepare(JsonSerializer.SerializeToUtf8Bytes(journal, EventJson.Options), strings)!, RecordedAt);
+                else
+                    reconciliation.AddPostedJournal(journal, RecordedAt);
+            }
             foreach (var post in Posts)
                 reconciliation.AddErpPost(post);
             foreach (var journal in Copy)

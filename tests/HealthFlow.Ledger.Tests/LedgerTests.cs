@@ -510,12 +510,41 @@ public abstract class LedgerContract
             });
             Assert.Contains($"offset {offsets[(int)FirstDamaged]}:", failure.Message, StringComparison.Ordinal);
             Assert.Equal(Enumerable.Range(1, (int)FirstDamaged - 1).Select(i => (long)i), scanned);
+
+            // A decoder reads the scan's bytes in place, in parts on several threads: never those of a record whose hash fails.
+            var decoded = new System.Collections.Concurrent.ConcurrentBag<long>();
+            await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            {
+                await foreach (var _ in reader.ScanAsync(0, new LedgerScanFilter(["s"]), r => { decoded.Add(r.Seq); return r.Seq; })) { }
+            });
+            Assert.DoesNotContain(FirstDamaged, decoded);
+            Assert.DoesNotContain(2400L, decoded);
         });
         var verification = await VerifyAsync();
         Assert.Equal(offsets[(int)FirstDamaged], verification.Fault?.Offset);
         Assert.Equal(FirstDamaged, verification.Fault!.Seq);
         Assert.Contains("hash", verification.Fault.Problem, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public Task A_decode_failure_in_a_large_chunk_comes_after_every_record_before_it() => WithStoreAsync(async store =>
+    {
+        await using var ledger = await BlobLedger.OpenAsync(store);
+        foreach (var batch in Enumerable.Range(0, 3000).Chunk(500))
+            await ledger.AppendBatchAsync([.. batch.Select(i => Entry("s", $"k{i}", size: 200))]);
+        await using var reader = await BlobLedger.OpenReadOnlyAsync(store);
+
+        // Hundreds of kilobytes in one chunk are decoded in parts on several threads: k2000 fails in a later part than k1234.
+        var received = new List<string>();
+        var failure = await Assert.ThrowsAsync<FormatException>(async () =>
+        {
+            await foreach (var key in reader.ScanAsync(0, new LedgerScanFilter(["s"]), r => r.Key is "k1234" or "k2000" ? throw new FormatException($"cannot decode {r.Key}") : r.Key))
+                received.Add(key);
+        });
+
+        Assert.Equal("cannot decode k1234", failure.Message);
+        Assert.Equal(Enumerable.Range(0, 1234).Select(i => $"k{i}"), received);
+    });
 
     [Fact]
     public async Task A_scan_stops_at_a_torn_tail_where_reads_stop_and_skips_it_once_cut_off()

@@ -167,13 +167,18 @@ internal static class WrittenJson
         }
 
         /// <summary>A string that is not kept (validated as <see cref="String"/> does, not allocated).</summary>
-        public bool SkipString()
+        public bool SkipString() => RawString(out _);
+
+        /// <summary>A string's bytes between its quotes (no escapes in them), neither allocated nor checked to be UTF-8: the caller checks what it reads.</summary>
+        public bool RawString(out ReadOnlySpan<byte> utf8)
         {
+            utf8 = default;
             if (_rest.IsEmpty || _rest[0] != (byte)'"')
                 return false;
             var length = _rest[1..].IndexOfAny(StringStops);
             if (length < 0 || _rest[1 + length] != (byte)'"')
                 return false;
+            utf8 = _rest.Slice(1, length);
             _rest = _rest[(length + 2)..];
             return true;
         }

@@ -12,8 +12,11 @@ namespace HealthFlow.Finance.Journals;
 /// </summary>
 /// <remarks>
 /// Keyed by the UTF-8 bytes themselves (an open-addressing table), so a hit neither validates nor transcodes: reconciling
-/// a day reads about ten pooled fields per journal, two million journals. Valid UTF-8 has one encoding per text, so equal
-/// bytes are equal strings. The hash is seeded per pool, so crafted field values cannot pile up in one probe chain.
+/// a day reads about thirteen pooled fields per journal, two million journals. Valid UTF-8 has one encoding per text, so
+/// equal bytes are equal strings. A text of up to 16 bytes, nearly all that is pooled, is known by its length and two
+/// overlapping words read off its ends, which the table entry holds: a lookup compares them without a loop and without
+/// following a reference to the entry's bytes. The hash is seeded per pool, so crafted field values cannot pile up in one
+/// probe chain.
 /// </remarks>
 public sealed class Utf8StringPool
 {
@@ -34,14 +37,16 @@ public sealed class Utf8StringPool
         value = "";
         if (utf8.Length > MaxBytes)
             return false;
-        var hash = Hash(utf8);
+        var (head, tail) = Ends(utf8);
+        var hash = Hash(utf8, head, tail);
         var mask = _table.Length - 1;
         var at = (int)(hash & (uint)mask);
-        for (; _table[at].Utf8 is { } known; at = (at + 1) & mask)
+        for (; _table[at].Value is { } known; at = (at + 1) & mask)
         {
-            if (_table[at].Hash == hash && utf8.SequenceEqual(known))
+            ref readonly var entry = ref _table[at];
+            if (entry.Head == head && entry.Tail == tail && entry.Length == utf8.Length && (entry.Long is not { } bytes || utf8.SequenceEqual(bytes)))
             {
-                value = _table[at].Value;
+                value = known;
                 return true;
             }
         }
@@ -50,7 +55,7 @@ public sealed class Utf8StringPool
             return false;
         value = Encoding.UTF8.GetString(utf8);
         if (_count < _capacity)
-            Add(new Entry(hash, utf8.ToArray(), value), at);
+            Add(new Entry(head, tail, utf8.Length, hash, utf8.Length > 16 ? utf8.ToArray() : null, value), at);
         return true;
     }
 
@@ -65,42 +70,43 @@ public sealed class Utf8StringPool
         var mask = _table.Length - 1;
         foreach (var moved in old)
         {
-            if (moved.Utf8 is null)
+            if (moved.Value is null)
                 continue;
             var slot = (int)(moved.Hash & (uint)mask);
-            while (_table[slot].Utf8 is not null)
+            while (_table[slot].Value is not null)
                 slot = (slot + 1) & mask;
             _table[slot] = moved;
         }
     }
 
     /// <summary>
-    /// A seeded multiply-xorshift over the text's 8-byte words (overlapping at the end), without a loop for texts of up to
-    /// 16 bytes, most of what is pooled: a few nanoseconds.
+    /// The text's first and last bytes as two words, overlapping when it is shorter than 16 bytes (zero-extended below 8):
+    /// with its length they spell a text of up to 16 bytes exactly.
     /// </summary>
-    private uint Hash(ReadOnlySpan<byte> utf8)
+    private static (ulong Head, ulong Tail) Ends(ReadOnlySpan<byte> utf8) => utf8.Length switch
+    {
+        >= 8 => (MemoryMarshal.Read<ulong>(utf8), MemoryMarshal.Read<ulong>(utf8[^8..])),
+        >= 4 => (MemoryMarshal.Read<uint>(utf8), MemoryMarshal.Read<uint>(utf8[^4..])),
+        >= 2 => (MemoryMarshal.Read<ushort>(utf8), MemoryMarshal.Read<ushort>(utf8[^2..])),
+        1 => (utf8[0], 0UL),
+        _ => (0UL, 0UL),
+    };
+
+    /// <summary>A seeded multiply-xorshift over the length and the two end words, and over the words between them for texts over 16 bytes.</summary>
+    private uint Hash(ReadOnlySpan<byte> utf8, ulong head, ulong tail)
     {
         const ulong Multiplier = 0x9E3779B97F4A7C15;
         unchecked
         {
             var hash = (_seed ^ (ulong)utf8.Length) * Multiplier;
-            if (utf8.Length < 8)
-            {
-                ulong word = 0;
-                for (var i = 0; i < utf8.Length; i++)
-                    word = (word << 8) | utf8[i];
-                hash = (hash ^ word) * Multiplier;
-            }
-            else
-            {
-                for (var at = 0; at < utf8.Length - 8; at += 8)
-                    hash = (hash ^ MemoryMarshal.Read<ulong>(utf8[at..])) * Multiplier;
-                hash = (hash ^ MemoryMarshal.Read<ulong>(utf8[^8..])) * Multiplier;
-            }
-
+            hash = (hash ^ head) * Multiplier;
+            for (var at = 8; at < utf8.Length - 8; at += 8)
+                hash = (hash ^ MemoryMarshal.Read<ulong>(utf8[at..])) * Multiplier;
+            hash = (hash ^ tail) * Multiplier;
             return (uint)(hash >> 32) ^ (uint)hash;
         }
     }
 
-    private readonly record struct Entry(uint Hash, byte[]? Utf8, string Value);
+    /// <summary>A pooled text: its ends and length, its bytes only when they say more than its ends (over 16 bytes).</summary>
+    private readonly record struct Entry(ulong Head, ulong Tail, int Length, uint Hash, byte[]? Long, string? Value);
 }

@@ -156,73 +156,141 @@ public sealed class DailyReconciliation
     /// <summary>
     /// What <see cref="AddPostedJournal(PostedJournal, DateTimeOffset)"/> needs of <paramref name="journal"/> that no added
     /// fact changes: its number, its lines' keys (hashed once) and nets, its cash or revenue, where its key points. Reads only
-    /// master data, so a reader may call it on its own threads while another thread adds (reconciliation's decoders do).
+    /// master data, so a reader may call it on its own threads while another thread adds (reconciliation's decoders do), and
+    /// any reconciliation with the same master data may add it.
     /// </summary>
     public PostedJournal Prepare(Journal journal)
     {
         ArgumentNullException.ThrowIfNull(journal);
-        var cash = 0m;
-        var revenue = 0m;
-        var cashKind = journal.Kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
-        var lineHashes = new int[journal.Lines.Count];
-        for (var i = 0; i < lineHashes.Length; i++) // no enumerator per journal
-        {
-            var line = journal.Lines[i];
-            var net = checked(line.Debit - line.Credit);
-            lineHashes[i] = LineKey.Hash(journal.Kind, NetKey.Of(journal.LegalEntity, line));
-            if (cashKind && _masterData.IsCashAccount(line.Account))
-                cash = checked(cash + net);
-            else if (journal.Kind == JournalKinds.RevenueAccrual && _revenueAccounts.Contains(line.Account))
-                revenue = checked(revenue - net);
-        }
-
-        var key = journal.IdempotencyKey.AsSpan();
-        Range? source = null;
-        ClaimReference? claim = null;
-        if (key.StartsWith("remit:", StringComparison.Ordinal) && ColonAt(key, 3) is var remitEnd and > 0)
-        {
-            source = ..remitEnd;
-            if (cashKind && ColonAt(key, 4) is var claimEnd and > 0)
-                claim = ClaimReference.Parse(key[(remitEnd + 1)..claimEnd]);
-        }
-        else if (key.StartsWith("discharge:", StringComparison.Ordinal) && ColonAt(key, 3) is var encounterEnd and > 0)
-        {
-            source = ..encounterEnd;
-        }
-
-        return new PostedJournal(journal, JournalNumber(journal.JournalId), lineHashes, cash, revenue, source, claim);
+        var lines = new PostedLine[journal.Lines.Count];
+        for (var i = 0; i < lines.Length; i++) // no enumerator per journal
+            lines[i] = PostedLine.Of(journal.Kind, journal.LegalEntity, journal.Lines[i]);
+        var (source, claim) = Points(journal.IdempotencyKey, journal.Kind);
+        return Posted(journal.JournalId, JournalNumber(journal.JournalId), journal.PostingDate, journal.Kind, journal.LegalEntity, journal.Source.CorrelationId,
+            lines, journal.TotalDebit, journal.IdempotencyKey, source, claim);
     }
 
-    /// <summary>A member journal <see cref="Prepare"/>d by this reconciliation (ignored unless its posting date is the day).</summary>
+    /// <summary>
+    /// <see cref="Prepare(Journal)"/> straight from a journal's UTF-8 JSON: the exact bytes the pipeline writes (an id
+    /// <c>JE-</c> and 20 upper-case hex digits, an ASCII idempotency key) are read without a <see cref="Journal"/>, its lines
+    /// or its two identifier strings (a day has two million journals); anything else as <see cref="JournalJson"/> reads it.
+    /// </summary>
+    /// <returns>Null when <paramref name="json"/> is JSON null.</returns>
+    /// <exception cref="System.Text.Json.JsonException">Not a journal.</exception>
+    public PostedJournal? Prepare(ReadOnlySpan<byte> json, Utf8StringPool strings) =>
+        TryPrepareExact(json, strings) ?? (JournalJson.Deserialize(json, strings) is { } journal ? Prepare(journal) : null);
+
+    [ThreadStatic]
+    private static List<PostedLine>? t_lines;
+
+    internal PostedJournal? TryPrepareExact(ReadOnlySpan<byte> json, Utf8StringPool strings)
+    {
+        const int IdLength = 23, MaxKeyLength = 256;
+        var bytes = new WrittenJson.ExactReader(json);
+        if (!bytes.Literal("{\"journalId\":"u8) || !bytes.RawString(out var id) || id.Length != IdLength || !id.StartsWith("JE-"u8) || id[3..].ContainsAnyExcept(UpperHex)
+            || !bytes.Literal(",\"idempotencyKey\":"u8) || !bytes.RawString(out var key) || key.Length > MaxKeyLength || !System.Text.Ascii.IsValid(key)
+            || !bytes.Literal(",\"legalEntity\":"u8) || !bytes.String(strings, out var entity)
+            || !bytes.Literal(",\"currency\":"u8) || !bytes.SkipString()
+            || !bytes.Literal(",\"postingDate\":"u8) || !bytes.Date(out var date)
+            || !bytes.Literal(",\"kind\":"u8) || !bytes.String(strings, out var kind)
+            || !bytes.Optional(",\"reversalOf\":"u8, null, out _) // an identifier: not for the pool
+            || !bytes.Literal(",\"source\":{\"receiptId\":"u8) || !bytes.SkipString()
+            || !bytes.Literal(",\"correlationId\":"u8) || !bytes.String(strings, out var correlation)
+            || !bytes.Literal("},\"lines\":["u8))
+            return null;
+        var lines = t_lines ??= [];
+        lines.Clear();
+        var totalDebit = 0m;
+        while (!bytes.Literal("]"u8))
+        {
+            if ((lines.Count > 0 && !bytes.Literal(","u8))
+                || !bytes.Literal("{\"account\":"u8) || !bytes.String(strings, out var account)
+                || !bytes.Literal(",\"debit\":"u8) || !bytes.Decimal(out var debit)
+                || !bytes.Literal(",\"credit\":"u8) || !bytes.Decimal(out var credit)
+                || !bytes.Optional(",\"costCenter\":"u8, strings, out var costCenter)
+                || !bytes.Optional(",\"facility\":"u8, strings, out var facility)
+                || !bytes.Optional(",\"payer\":"u8, strings, out var payer)
+                || !bytes.Optional(",\"memo\":"u8, strings, out _)
+                || !bytes.Literal("}"u8))
+                return null;
+            lines.Add(new PostedLine(kind, new NetKey(entity, account, costCenter ?? "", facility ?? "", payer ?? ""), checked(debit - credit)));
+            totalDebit = checked(totalDebit + debit);
+        }
+        if (!bytes.Literal("}"u8) || !bytes.AtEnd)
+            return null;
+
+        Span<char> text = stackalloc char[key.Length];
+        System.Text.Ascii.ToUtf16(key, text, out _);
+        var (source, claim) = Points(text, kind);
+        // Only the source document's part of the key is kept, from the pool (a day has a few thousand 835s).
+        string sourceKey = "";
+        if (source is { } part && !strings.TryGet(key[part], out sourceKey))
+            sourceKey = text[part].ToString();
+        var number = UInt128.Parse(id[3..], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture);
+        return Posted(null, number, date, kind, entity, correlation, [.. lines], totalDebit, sourceKey, source is null ? null : .., claim);
+    }
+
+    private static readonly SearchValues<byte> UpperHex = SearchValues.Create("0123456789ABCDEF"u8);
+
+    /// <summary>Where an idempotency key points: its source document's part and, for a cash journal of an 835, its claim payment.</summary>
+    private static (Range? Source, ClaimReference? Claim) Points(ReadOnlySpan<char> key, string kind)
+    {
+        if (key.StartsWith("remit:", StringComparison.Ordinal) && ColonAt(key, 3) is var remitEnd and > 0)
+        {
+            return (..remitEnd, IsCashKind(kind) && ColonAt(key, 4) is var claimEnd and > 0 ? ClaimReference.Parse(key[(remitEnd + 1)..claimEnd]) : null);
+        }
+
+        return (key.StartsWith("discharge:", StringComparison.Ordinal) && ColonAt(key, 3) is var encounterEnd and > 0 ? ..encounterEnd : null, null);
+    }
+
+    private static bool IsCashKind(string kind) => kind is JournalKinds.Cash or JournalKinds.UnappliedCash or JournalKinds.ProviderAdjustment;
+
+    private PostedJournal Posted(string? journalId, UInt128 number, DateOnly date, string kind, string legalEntity, string correlationId, PostedLine[] lines,
+        decimal totalDebit, string sourceText, Range? source, ClaimReference? claim)
+    {
+        var cash = 0m;
+        var revenue = 0m;
+        var cashKind = IsCashKind(kind);
+        foreach (var line in lines)
+        {
+            if (cashKind && _masterData.IsCashAccount(line.Key.Net.Account))
+                cash = checked(cash + line.Net);
+            else if (kind == JournalKinds.RevenueAccrual && _revenueAccounts.Contains(line.Key.Net.Account))
+                revenue = checked(revenue - line.Net);
+        }
+
+        return new PostedJournal(journalId, number, date, kind, legalEntity, correlationId, lines, totalDebit, cash, revenue, sourceText, source, claim);
+    }
+
+    /// <summary>A member journal <see cref="Prepare(Journal)"/>d by a reconciliation with this master data (ignored unless its posting date is the day).</summary>
     public void AddPostedJournal(PostedJournal posted, DateTimeOffset recordedAt)
     {
         ArgumentNullException.ThrowIfNull(posted);
-        var journal = posted.Journal;
-        if (journal.PostingDate != Day)
+        if (posted.PostingDate != Day)
             return;
         if (!_postedJournals.Add(posted.Number))
         {
-            var (facility, payer) = Dimensions(journal);
-            AddDuplicate(journal, BreakLevels.Journal, "recorded twice in workflow/journals", facility, payer, recordedAt);
+            var first = posted.Lines.Length > 0 ? posted.Lines[0].Key.Net : default;
+            var facility = posted.Lines.All(l => l.Key.Net.Facility == first.Facility) ? first.Facility ?? "" : "";
+            var payer = posted.Lines.All(l => l.Key.Net.Payer == first.Payer) ? first.Payer ?? "" : "";
+            AddDuplicate(posted.LegalEntity, posted.JournalId, posted.Kind, posted.TotalDebit, BreakLevels.Journal, "recorded twice in workflow/journals", facility, payer, recordedAt);
             return;
         }
 
-        Increment(CountStages.Posted, journal.Kind, 1);
-        var group = Group(journal.Source.CorrelationId);
+        Increment(CountStages.Posted, posted.Kind, 1);
+        var group = Group(posted.CorrelationId);
         group.HasMembers = true;
         if (group.FirstRecorded is null || recordedAt < group.FirstRecorded)
             group.FirstRecorded = recordedAt;
-        for (var i = 0; i < journal.Lines.Count; i++)
+        foreach (var line in posted.Lines)
         {
-            var line = journal.Lines[i];
-            var key = new LineKey(journal.Kind, NetKey.Of(journal.LegalEntity, line), posted.LineHashes[i]);
-            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, key, out _);
-            sum = checked(sum + checked(line.Debit - line.Credit));
+            ref var sum = ref CollectionsMarshal.GetValueRefOrAddDefault(group.Posted, line.Key, out _);
+            sum = checked(sum + line.Net);
         }
 
-        if (posted.Source is not { } source)
+        if (posted.SourceKey is not { } sourceText)
             return;
-        var sourceKey = journal.IdempotencyKey.AsSpan()[source];
+        var sourceKey = sourceText.Span;
         if (posted.Claim is { } claim)
         {
             var remittance = Remittance(sourceKey);
@@ -257,7 +325,8 @@ public sealed class DailyReconciliation
             if (journal.PostingDate == Day)
             {
                 var (facility, payer) = Dimensions(journal);
-                AddDuplicate(journal, BreakLevels.Post, "found twice in the ERP's copy", facility, payer, null);
+                AddDuplicate(journal.LegalEntity, journal.JournalId, journal.Kind, journal.TotalDebit, BreakLevels.Post, "found twice in the ERP's copy", facility, payer,
+                    _posts.GetValueOrDefault(journal.IdempotencyKey)?.At);
             }
 
             return;
@@ -483,11 +552,11 @@ public sealed class DailyReconciliation
         return rows;
     }
 
-    private void AddDuplicate(Journal journal, string level, string what, string facility, string payer, DateTimeOffset? recordedAt)
+    private void AddDuplicate(string legalEntity, string journalId, string kind, decimal totalDebit, string level, string what, string facility, string payer, DateTimeOffset? since)
     {
-        var since = recordedAt ?? _posts.GetValueOrDefault(journal.IdempotencyKey)?.At ?? DateTimeOffset.MinValue;
-        _duplicates.Add((new ReconciliationBreak(Day, journal.LegalEntity, facility, payer, BreakCauses.PostedTwice, level, journal.JournalId,
-            journal.TotalDebit, checked(2 * journal.TotalDebit), since, 0m, $"{journal.Kind} journal {what}"), since));
+        var at = since ?? DateTimeOffset.MinValue;
+        _duplicates.Add((new ReconciliationBreak(Day, legalEntity, facility, payer, BreakCauses.PostedTwice, level, journalId,
+            totalDebit, checked(2 * totalDebit), at, 0m, $"{kind} journal {what}"), at));
     }
 
     private void Increment(string stage, string source, long count) =>
@@ -588,35 +657,61 @@ public sealed class DailyReconciliation
         public static NetKey Of(string legalEntity, JournalLine line) => new(legalEntity, line.Account, line.CostCenter ?? "", line.Facility ?? "", line.Payer ?? "");
     }
 
-    /// <summary>A member journal as <see cref="Prepare"/> read it, for <see cref="AddPostedJournal(PostedJournal, DateTimeOffset)"/>.</summary>
+    /// <summary>A member journal as <see cref="Prepare(Journal)"/> read it, for <see cref="AddPostedJournal(PostedJournal, DateTimeOffset)"/>.</summary>
     public sealed class PostedJournal
     {
-        internal PostedJournal(Journal journal, UInt128 number, int[] lineHashes, decimal cash, decimal revenue, Range? source, ClaimReference? claim)
+        private readonly string? _journalId;
+        private readonly string _sourceText;
+        private readonly Range? _source;
+
+        internal PostedJournal(string? journalId, UInt128 number, DateOnly postingDate, string kind, string legalEntity, string correlationId, PostedLine[] lines,
+            decimal totalDebit, decimal cash, decimal revenue, string sourceText, Range? source, ClaimReference? claim)
         {
-            Journal = journal;
+            _journalId = journalId;
             Number = number;
-            LineHashes = lineHashes;
+            PostingDate = postingDate;
+            Kind = kind;
+            LegalEntity = legalEntity;
+            CorrelationId = correlationId;
+            Lines = lines;
+            TotalDebit = totalDebit;
             Cash = cash;
             Revenue = revenue;
-            Source = source;
+            _sourceText = sourceText;
+            _source = source;
             Claim = claim;
         }
 
-        internal Journal Journal { get; }
+        /// <summary>Its id: kept when read from a <see cref="Journal"/>, else (read from its bytes, only a duplicate asks) spelled from its number as it was written.</summary>
+        internal string JournalId => _journalId ?? string.Create(CultureInfo.InvariantCulture, $"JE-{Number:X20}");
         internal UInt128 Number { get; }
-        /// <summary>Each line's <see cref="LineKey"/> hash: hashing its six strings is most of adding a line.</summary>
-        internal int[] LineHashes { get; }
+        public DateOnly PostingDate { get; }
+        internal string Kind { get; }
+        internal string LegalEntity { get; }
+        internal string CorrelationId { get; }
+        internal PostedLine[] Lines { get; }
+        internal decimal TotalDebit { get; }
         /// <summary>Net posted to cash accounts by a cash kind of journal.</summary>
         internal decimal Cash { get; }
         /// <summary>Revenue recognised by a revenue accrual.</summary>
         internal decimal Revenue { get; }
-        /// <summary>The span of its idempotency key naming its source document (<c>remit:payer:trace</c>, <c>discharge:facility:encounter</c>).</summary>
-        internal Range? Source { get; }
+        /// <summary>The part of its idempotency key naming its source document (<c>remit:payer:trace</c>, <c>discharge:facility:encounter</c>).</summary>
+        internal ReadOnlyMemory<char>? SourceKey => _source is { } part ? _sourceText.AsMemory()[part] : null;
         /// <summary>The claim payment a cash journal of an 835 posts for.</summary>
         internal ClaimReference? Claim { get; }
     }
 
-    /// <summary>A posted line's journal kind and net key, with its hash worked out beforehand (<see cref="Prepare"/>, on a reader's thread).</summary>
+    /// <summary>A posted line: its key (hashed once, on a reader's thread: hashing its six strings is most of adding a line) and its net.</summary>
+    internal readonly record struct PostedLine(LineKey Key, decimal Net)
+    {
+        public PostedLine(string kind, NetKey net, decimal amount) : this(new LineKey(kind, net, LineKey.Hash(kind, net)), amount)
+        {
+        }
+
+        public static PostedLine Of(string kind, string legalEntity, JournalLine line) => new(kind, NetKey.Of(legalEntity, line), checked(line.Debit - line.Credit));
+    }
+
+    /// <summary>A posted line's journal kind and net key, with its hash worked out beforehand (<see cref="PostedLine"/>, on a reader's thread).</summary>
     internal readonly struct LineKey(string kind, NetKey net, int hash) : IEquatable<LineKey>
     {
         private readonly int _hash = hash;

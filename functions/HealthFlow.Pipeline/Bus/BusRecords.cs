@@ -102,9 +102,12 @@ internal static class BusEnvelope
     /// <summary>The body alone, without parsing the header (delivery already knows the header's contents).</summary>
     public static ReadOnlyMemory<byte> Body(LedgerRecord record) => record.Payload[(PrefixLength + HeaderLength(record))..];
 
-    private static int HeaderLength(LedgerRecord record)
+    /// <summary>The body alone, as a span over the record's payload (a scan's view of it, during its call).</summary>
+    public static ReadOnlySpan<byte> Body(LedgerRecordView record) => record.Payload[(PrefixLength + HeaderLength(record))..];
+
+    private static int HeaderLength(LedgerRecordView record)
     {
-        var payload = record.Payload.Span;
+        var payload = record.Payload;
         if (payload.Length < PrefixLength || payload[0] != Version)
             throw new InvalidDataException($"Record {record.Seq} in {record.Stream} is not a version-{Version} bus envelope.");
         var headerLength = BinaryPrimitives.ReadInt32BigEndian(payload[1..]);

@@ -461,9 +461,13 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
 
         var head = _ledger.Head;
         // Envelope headers and settlements are decoded where the scan reads, ahead of this loop.
-        var scan = _ledger.ScanAsync(Math.Min(from, head), new LedgerScanFilter(readers.Keys), record => readers[record.Stream].Topic is null
-            ? (record, Header: null, Settlement: BusRecords.ReadSettlement(record))
-            : (record, Header: BusEnvelope.Decode(record).Header, Settlement: (Settlement?)null), cancellationToken);
+        var scan = _ledger.ScanAsync(Math.Min(from, head), new LedgerScanFilter(readers.Keys), view =>
+        {
+            var record = view.ToRecord(); // a pending message keeps its record
+            return readers[record.Stream].Topic is null
+                ? (record, Header: null, Settlement: BusRecords.ReadSettlement(record))
+                : (record, Header: BusEnvelope.Decode(record).Header, Settlement: (Settlement?)null);
+        }, cancellationToken);
         await foreach (var (record, header, settlement) in scan)
         {
             var reader = readers[record.Stream];

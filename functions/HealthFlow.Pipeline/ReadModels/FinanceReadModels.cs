@@ -107,13 +107,13 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         long applied = 0;
-        await foreach (var (record, body) in ledger.ScanAsync(from, new LedgerScanFilter(Streams), Parse, cancellationToken))
+        await foreach (var read in ledger.ScanAsync(from, new LedgerScanFilter(Streams), Parse, cancellationToken))
         {
-            if (record.Seq >= to)
+            if (read.Seq >= to)
                 break;
-            Apply(record, body);
+            Apply(read);
             if (++applied % ProgressEvery == 0)
-                progress?.Report(new RebuildProgress(record.Seq, to, applied));
+                progress?.Report(new RebuildProgress(read.Seq, to, applied));
         }
 
         progress?.Report(new RebuildProgress(to, to, applied));
@@ -123,26 +123,34 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
     /// <summary>Applies one ledger record (records of other streams and types are ignored).</summary>
     public void Apply(LedgerRecord record)
     {
-        ArgumentNullException.ThrowIfNull(record);
-        Apply(record, Parse(record).Body);
+        Apply(Parse(record));
     }
 
-    /// <summary>The record and what its payload holds for the read models: a journal, a post or an exception; null for anything else.</summary>
-    private static (LedgerRecord Record, object? Body) Parse(LedgerRecord record) => (record, record.Stream switch
+    /// <summary>
+    /// What a record holds for the read models, read where the scan reads it (a journal, a post, an exception or a
+    /// resolution; null for anything else), with its sequence number and time.
+    /// </summary>
+    private readonly record struct Read(long Seq, DateTimeOffset Time, object? Body);
+
+    /// <summary>An exception's resolution.</summary>
+    private sealed record Resolution(string ExceptionId);
+
+    private static Read Parse(LedgerRecordView record) => new(record.Seq, record.Time, record.Stream switch
     {
         WorkflowReadModels.JournalStream when record.Type == WorkflowReadModels.JournalRecordType =>
-            JournalJson.Deserialize(record.Payload.Span, t_strings ??= new Utf8StringPool()) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."),
-        JournalsTopicStream when record.Type == JournalPosted.MessageType => JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record).Span, EventJson.Options)!,
-        var stream when stream == ExceptionsTopicStream && record.Type == WorkflowException.MessageType => JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!,
+            JournalJson.Deserialize(record.Payload, t_strings ??= new Utf8StringPool()) ?? throw new InvalidDataException($"Ledger record {record.Seq} holds no journal."),
+        JournalsTopicStream when record.Type == JournalPosted.MessageType => JsonSerializer.Deserialize<JournalPosted>(BusEnvelope.Body(record), EventJson.Options)!,
+        var stream when stream == ExceptionsTopicStream && record.Type == WorkflowException.MessageType => JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record), EventJson.Options)!,
+        ExceptionBook.ResolutionStream when record.Type == ExceptionBook.ResolvedType => new Resolution(record.Key),
         _ => null,
     });
 
-    private void Apply(LedgerRecord record, object? body)
+    private void Apply(Read read)
     {
-        switch (body)
+        switch (read.Body)
         {
             case Journal journal:
-                AddJournal(journal, record);
+                AddJournal(journal, read.Time);
                 break;
             case JournalPosted posted:
                 var document = string.Join(' ', posted.DocumentNumbers);
@@ -161,9 +169,9 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
                 }
 
                 break;
-            case null when record.Stream == ExceptionBook.ResolutionStream && record.Type == ExceptionBook.ResolvedType:
+            case Resolution resolution:
                 lock (_gate)
-                    _resolved.TryAdd(record.Key, record.Time);
+                    _resolved.TryAdd(resolution.ExceptionId, read.Time);
                 break;
         }
     }
@@ -182,7 +190,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
         }
     }
 
-    private void AddJournal(Journal journal, LedgerRecord record)
+    private void AddJournal(Journal journal, DateTimeOffset recordedAt)
     {
         var amount = 0m;
         foreach (var line in journal.Lines)
@@ -196,7 +204,7 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
             slot = slot with
             {
                 JournalId = journal.JournalId, Kind = journal.Kind, LegalEntity = journal.LegalEntity, Currency = journal.Currency, PostingDate = journal.PostingDate,
-                Amount = amount, ReversalOf = journal.ReversalOf, CorrelationId = journal.Source.CorrelationId, RecordedAt = record.Time,
+                Amount = amount, ReversalOf = journal.ReversalOf, CorrelationId = journal.Source.CorrelationId, RecordedAt = recordedAt,
             };
             _registerOrder.Add(journal.IdempotencyKey);
             foreach (var line in journal.Lines)

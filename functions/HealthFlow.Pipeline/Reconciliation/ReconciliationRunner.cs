@@ -73,7 +73,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         ArgumentNullException.ThrowIfNull(days);
         var byDay = days.Distinct().ToDictionary(d => d, d => new DailyReconciliation(masterData, d, tokenizer.Tokenize, options.Settings));
         var all = byDay.Values.ToList();
-        DailyReconciliation? OnDay(LedgerRecord record) => byDay.GetValueOrDefault(DateOnly.FromDateTime(record.Time.UtcDateTime));
+        DailyReconciliation? OnDay(DateTimeOffset recorded) => byDay.GetValueOrDefault(DateOnly.FromDateTime(recorded.UtcDateTime));
 
         // Exceptions: resolutions may come after the exception, so both are gathered first.
         var resolved = new Dictionary<string, DateTimeOffset>(StringComparer.Ordinal);
@@ -91,12 +91,18 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
 
         var independent = new Dictionary<string, RecordHandler>(StringComparer.Ordinal)
         {
-            [ExceptionBook.ResolutionStream] = (record, strings) => record.Type == ExceptionBook.ResolvedType ? () => { resolved.TryAdd(record.Key, record.Time); } : null,
+            [ExceptionBook.ResolutionStream] = (record, strings) =>
+            {
+                if (record.Type != ExceptionBook.ResolvedType)
+                    return null;
+                var (id, at) = (record.Key, record.Time);
+                return () => { resolved.TryAdd(id, at); };
+            },
             [BusRecords.TopicStream(ExceptionBook.Topic)] = (record, strings) =>
             {
                 if (record.Type != WorkflowException.MessageType)
                     return null;
-                var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record).Span, EventJson.Options)!;
+                var exception = JsonSerializer.Deserialize<WorkflowException>(BusEnvelope.Body(record), EventJson.Options)!;
                 return () => exceptions.TryAdd(exception.Id, exception);
             },
             [BusRecords.TopicStream("claims")] = (record, strings) =>
@@ -104,48 +110,54 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                 if (record.Type != nameof(ClaimSubmitted) || WorkflowReadModels.TryReadEvent(record, strings) is not ClaimSubmitted claim)
                     return null;
                 var match = ClaimMatch.FromClaim(claim, masterData);
+                var at = record.Time;
                 return () =>
                 {
                     if (billed.Add(claim.IdempotencyKey))
-                        all.ForEach(r => r.AddClaimBilled(claim, record.Time));
+                        all.ForEach(r => r.AddClaimBilled(claim, at));
                     if (match is not null)
                         claims[claim.ClaimId.Trim()] = sharedMatches.TryGetValue(match, out var shared) ? shared : sharedMatches[match] = match;
                 };
             },
-            [BusRecords.TopicStream("encounters")] = (record, strings) => WorkflowReadModels.TryReadEvent(record, strings) switch
+            [BusRecords.TopicStream("encounters")] = (record, strings) =>
             {
-                EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(record.Time.UtcDateTime), out var reconciliation) =>
-                    () => { discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, record.Time, reconciliation)); },
-                DischargeCancelled cancel => () => { cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim())); },
-                _ => null,
+                var recorded = record.Time;
+                return WorkflowReadModels.TryReadEvent(record, strings) switch
+                {
+                    EncounterDischarged discharge when byDay.TryGetValue(discharge.DischargedAt is { } at ? DateOnly.FromDateTime(at.DateTime) : DateOnly.FromDateTime(recorded.UtcDateTime), out var reconciliation) =>
+                        () => { discharges.TryAdd((discharge.Facility.Trim(), discharge.EncounterId.Trim()), (discharge, recorded, reconciliation)); },
+                    DischargeCancelled cancel => () => { cancelled.Add((cancel.Facility.Trim(), cancel.EncounterId.Trim())); },
+                    _ => null,
+                };
             },
             [ErpPostedRegister.Stream] = (record, strings) =>
             {
                 if (record.Type is not (ErpPostedRegister.AcceptedType or ErpPostedRegister.RejectedType))
                     return null;
-                var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload.Span, ErpPostedRegister.Json)!;
+                var acknowledgement = JsonSerializer.Deserialize<ErpAcknowledgement>(record.Payload, ErpPostedRegister.Json)!;
                 var post = new ErpPostFact(record.Key, record.CorrelationId, record.Type == ErpPostedRegister.AcceptedType, record.Time, acknowledgement.Reason);
                 return () => all.ForEach(r => r.AddErpPost(post));
             },
             [ReceiptRecords.ReceiptStream] = (record, strings) =>
             {
+                var (receipt, recorded) = (record.Key, record.Time);
                 switch (record.Type)
                 {
                     case ReceiptRecords.ReceiptIssued:
-                        var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload.Span, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
+                        var format = JsonSerializer.Deserialize<IssuedFacts>(record.Payload, ReceiptRecords.Json)!.Format.ToString().ToLowerInvariant();
                         return () =>
                         {
-                            formats[record.Key] = format;
-                            OnDay(record)?.Count(CountStages.Received, format);
+                            formats[receipt] = format;
+                            OnDay(recorded)?.Count(CountStages.Received, format);
                         };
-                    case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(record) is { } onDay:
+                    case ReceiptRecords.ReceiptParsed or ReceiptRecords.ReceiptPublished when OnDay(recorded) is { } onDay:
                         return () =>
                         {
-                            if (parsed.Add(record.Key))
-                                onDay.Count(CountStages.Parsed, formats.GetValueOrDefault(record.Key, "unknown"));
+                            if (parsed.Add(receipt))
+                                onDay.Count(CountStages.Parsed, formats.GetValueOrDefault(receipt, "unknown"));
                         };
                     case ReceiptRecords.ReceiptRejected:
-                        return () => OnDay(record)?.Count(CountStages.Rejected, formats.GetValueOrDefault(record.Key, "unknown"));
+                        return () => OnDay(recorded)?.Count(CountStages.Rejected, formats.GetValueOrDefault(receipt, "unknown"));
                     default:
                         return null;
                 }
@@ -157,7 +169,10 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             {
                 var source = $"{topic.Name}/{subscription.Name}";
                 independent[BusRecords.DeadLetterStream(topic.Name, subscription.Name)] = (record, strings) =>
-                    record.Type == BusRecords.MessageDeadLettered ? () => OnDay(record)?.Count(CountStages.InDeadLetter, source) : null;
+                {
+                    var recorded = record.Time;
+                    return record.Type == BusRecords.MessageDeadLettered ? () => OnDay(recorded)?.Count(CountStages.InDeadLetter, source) : null;
+                };
             }
         }
 
@@ -175,10 +190,14 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
         var dependent = new Dictionary<string, RecordHandler>(StringComparer.Ordinal)
         {
             [WorkflowReadModels.JournalStream] = (record, strings) =>
-                record.Type == WorkflowReadModels.JournalRecordType && JournalJson.Deserialize(record.Payload.Span, strings) is { } journal
-                    && byDay.TryGetValue(journal.PostingDate, out var reconciliation) && reconciliation.Prepare(journal) is var posted
-                    ? () => reconciliation.AddPostedJournal(posted, record.Time)
-                    : null,
+            {
+                var recorded = record.Time;
+                // Every day's reconciliation has the same master data, so any of them prepares a journal for the one of its posting date.
+                return record.Type == WorkflowReadModels.JournalRecordType && all.FirstOrDefault()?.Prepare(record.Payload, strings) is { } posted
+                    && byDay.TryGetValue(posted.PostingDate, out var reconciliation)
+                    ? () => reconciliation.AddPostedJournal(posted, recorded)
+                    : null;
+            },
             [BusRecords.TopicStream("remittances")] = (record, strings) =>
             {
                 if (record.Type != nameof(RemittanceReceived) || WorkflowReadModels.TryReadEvent(record, strings) is not RemittanceReceived remittance)
@@ -195,7 +214,8 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
                     ? remittance.Claims.Select(c => tokenizer.Tokenize(c.PatientControlNumber.Trim())).ToArray()
                     : null;
                 var instanceId = WorkflowInstanceIds.Remittance(remittance.Payer, remittance.TraceNumber);
-                return () => all.ForEach(r => r.AddRemittance(remittance, matches, instanceId, record.Time, references));
+                var recorded = record.Time;
+                return () => all.ForEach(r => r.AddRemittance(remittance, matches, instanceId, recorded, references));
             },
         };
         if (charges.Count > 0)
@@ -220,7 +240,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     public async Task<IReadOnlyList<DateOnly>> BusinessDaysAsync(CancellationToken cancellationToken = default)
     {
         var days = new SortedSet<DateOnly>();
-        Action? AddEvent(LedgerRecord record, Utf8StringPool strings)
+        Action? AddEvent(LedgerRecordView record, Utf8StringPool strings)
         {
             var recorded = DateOnly.FromDateTime(record.Time.UtcDateTime);
             DateOnly? day = WorkflowReadModels.TryReadEvent(record, strings) switch
@@ -240,7 +260,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
             {
                 if (record.Type != WorkflowReadModels.JournalRecordType)
                     return null;
-                var day = JournalJson.Deserialize(record.Payload.Span, strings)!.PostingDate;
+                var day = JournalJson.Deserialize(record.Payload, strings)!.PostingDate;
                 return () => days.Add(day);
             },
         }, cancellationToken);
@@ -250,7 +270,7 @@ public sealed class ReconciliationRunner(ILedger ledger, string dataFolder, Mast
     /// <summary>Reads one record on a decoding thread (what no applied step changes) and returns the step to apply, if any.</summary>
     /// <param name="record">A record of the handler's stream.</param>
     /// <param name="strings">The decoding thread's own pool for the records' low-cardinality strings.</param>
-    private delegate Action? RecordHandler(LedgerRecord record, Utf8StringPool strings);
+    private delegate Action? RecordHandler(LedgerRecordView record, Utf8StringPool strings);
 
     // Each decoding thread's pool: ILedger.ScanAsync<T> decodes on several threads at once.
     [ThreadStatic]

@@ -100,20 +100,19 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     private static readonly LedgerScanFilter ChargesAndJournals = new([BusRecords.TopicStream("charges"), JournalStream]);
 
-    private static object? ReadChargeOrJournal(LedgerRecord record) => record.Stream == JournalStream
-        ? record.Type == JournalRecordType ? JournalJson.Deserialize(record.Payload.Span)! : null
+    private static object? ReadChargeOrJournal(LedgerRecordView record) => record.Stream == JournalStream
+        ? record.Type == JournalRecordType ? JournalJson.Deserialize(record.Payload)! : null
         : TryReadEvent(record);
 
     /// <summary>The canonical event in a topic record of the ledger, or null when it is not one.</summary>
     /// <param name="record">A topic record.</param>
     /// <param name="strings">Where a reader keeping many claims and 835s takes their low-cardinality strings from, if anywhere.</param>
-    public static CanonicalEvent? TryReadEvent(LedgerRecord record, Utf8StringPool? strings = null)
+    public static CanonicalEvent? TryReadEvent(LedgerRecordView record, Utf8StringPool? strings = null)
     {
-        ArgumentNullException.ThrowIfNull(record);
         try
         {
             // Claims and 835s take the hand-written reader: the workflows read every one of them, the 835s twice.
-            return SourceEventJson.Deserialize(BusEnvelope.Body(record).Span, strings);
+            return SourceEventJson.Deserialize(BusEnvelope.Body(record), strings);
         }
         catch (JsonException)
         {
@@ -178,7 +177,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     private static readonly LedgerScanFilter ClaimsOnly = new([BusRecords.TopicStream("claims")]);
 
     // Called where the scan reads (on its threads, ahead of the loop): the routed check takes the lock, as adding does.
-    private (long Seq, ClaimSubmitted? Claim) ReadUnroutedClaim(LedgerRecord record) =>
+    private (long Seq, ClaimSubmitted? Claim) ReadUnroutedClaim(LedgerRecordView record) =>
         (record.Seq, IsRouted(record.Key) ? null : TryReadEvent(record) as ClaimSubmitted);
 
     private bool IsRouted(string messageId)
