@@ -34,10 +34,7 @@ public sealed class PlannedPostMembers(ILedger ledger)
     /// <summary>How many of the latest records are kept at most (taken or not: the write order holds them all).</summary>
     public const int KeptRecords = 4096;
 
-    private readonly Lock _gate = new();
-    private readonly Dictionary<long, Written> _written = [];
-    private readonly Queue<long> _writeOrder = new();
-    private long _keptBytes;
+    private readonly LedgerHandOver<Written> _written = new(KeptRecords, KeptBytes, written => written.Members.Payload.Length);
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
@@ -52,11 +49,8 @@ public sealed class PlannedPostMembers(ILedger ledger)
         var first = batched.Count == 0 ? 0 : await ledger.AppendBatchAsync(
             [.. batched.Select(b => new LedgerEntry(Stream, RecordType, b.IdempotencyKey, correlationId, instanceId, b.Members.Payload))],
             cancellationToken);
-        lock (_gate)
-        {
-            for (var i = 0; i < batched.Count; i++)
-                Keep(first + i, batched[i].IdempotencyKey, batched[i].Members);
-        }
+        for (var i = 0; i < batched.Count; i++)
+            _written.Keep(first + i, new Written(batched[i].IdempotencyKey, batched[i].Members));
 
         var next = first;
         return [.. batches.Select(b => b.IsRealTime ? PlannedPost.Of(b.Journal) : new PlannedPost(b.Journal, b.MemberKeys.Count, next++))];
@@ -74,7 +68,7 @@ public sealed class PlannedPostMembers(ILedger ledger)
                 : throw new InvalidOperationException($"Post {post.Journal.JournalId} names no members (planned by an older build): replay its source (healthflow replay).");
         }
 
-        if (Take(post.MembersAt) is { } kept && kept.Key == post.Journal.IdempotencyKey && kept.Members.Members.Count == post.MemberCount)
+        if (_written.TryTake(post.MembersAt, out var kept) && kept.Key == post.Journal.IdempotencyKey && kept.Members.Members.Count == post.MemberCount)
             return kept.Members.Members;
 
         if (post.MembersAt >= ledger.Head)
@@ -96,29 +90,6 @@ public sealed class PlannedPostMembers(ILedger ledger)
         return members.Count == post.MemberCount
             ? members
             : throw new InvalidOperationException($"Ledger record {post.MembersAt} holds {members.Count} members of post {post.Journal.JournalId}, not {post.MemberCount}.");
-    }
-
-    private void Keep(long position, string key, MemberLines members)
-    {
-        _written[position] = new Written(key, members);
-        _writeOrder.Enqueue(position);
-        _keptBytes += members.Payload.Length;
-        while ((_keptBytes > KeptBytes || _writeOrder.Count > KeptRecords) && _writeOrder.TryDequeue(out var oldest))
-        {
-            if (_written.Remove(oldest, out var evicted))
-                _keptBytes -= evicted.Members.Payload.Length;
-        }
-    }
-
-    private Written? Take(long position)
-    {
-        lock (_gate)
-        {
-            if (!_written.Remove(position, out var kept))
-                return null;
-            _keptBytes -= kept.Members.Payload.Length;
-            return kept;
-        }
     }
 
     /// <summary>The journals as JSON lines, written once into a reused buffer and copied out at their size, each line a slice of the payload.</summary>

@@ -70,11 +70,8 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
 
     private readonly LedgerCursor _cursor = new(ledger);
 
-    // 835s the remittances router read, by ledger position, until their build takes them or RoutedRemittancesKept later
-    // ones were routed (the order holds taken ones too, so both stay bounded).
-    private const int RoutedRemittancesKept = 256;
-    private readonly Dictionary<long, (string MessageId, RemittanceReceived Remittance)> _routedRemittances = [];
-    private readonly Queue<long> _routedOrder = new();
+    // 835s the remittances router read, by ledger position, until their build takes them or 256 later ones were routed.
+    private readonly LedgerHandOver<(string MessageId, RemittanceReceived Remittance)> _routedRemittances = new(maxEntries: 256);
 
     /// <summary>Rebuilds from the ledger before the routers run; a later call waits for that first load (replay calls it too).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default) => CatchUpAsync(cancellationToken);
@@ -197,24 +194,11 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     /// otherwise read and parse the record again (an 835 of a few hundred claim payments: a large read and most of the
     /// router's work twice). The ledger stays the truth: a build that finds nothing here reads the record.
     /// </summary>
-    public void KeepRoutedRemittance(long seq, string messageId, RemittanceReceived remittance)
-    {
-        lock (_gate)
-        {
-            if (!_routedRemittances.TryAdd(seq, (messageId, remittance)))
-                return;
-            _routedOrder.Enqueue(seq);
-            while (_routedOrder.Count > RoutedRemittancesKept && _routedOrder.TryDequeue(out var oldest))
-                _routedRemittances.Remove(oldest);
-        }
-    }
+    public void KeepRoutedRemittance(long seq, string messageId, RemittanceReceived remittance) => _routedRemittances.Keep(seq, (messageId, remittance));
 
     /// <summary>The 835 <see cref="KeepRoutedRemittance"/> kept for ledger record <paramref name="seq"/> and message <paramref name="messageId"/>, taken out; null when none.</summary>
-    public RemittanceReceived? TakeRoutedRemittance(long seq, string messageId)
-    {
-        lock (_gate)
-            return _routedRemittances.Remove(seq, out var kept) && kept.MessageId == messageId ? kept.Remittance : null;
-    }
+    public RemittanceReceived? TakeRoutedRemittance(long seq, string messageId) =>
+        _routedRemittances.TryTake(seq, out var kept) && kept.MessageId == messageId ? kept.Remittance : null;
 
     /// <summary>The accepted journal with this idempotency key, if any.</summary>
     public Journal? FindJournal(string idempotencyKey)
