@@ -57,6 +57,19 @@ public static class JournalJson
     private static bool ExactLine(ref ExactReader bytes, Utf8StringPool? strings, out JournalLine line)
     {
         line = null!;
+        if (!TryReadExactLine(ref bytes, strings, out var read))
+            return false;
+        line = new JournalLine(read.Account, read.Debit, read.Credit, read.CostCenter, read.Facility, read.Payer, read.Memo);
+        return true;
+    }
+
+    /// <summary>
+    /// A journal line's fields in exactly the bytes the pipeline writes, without a <see cref="JournalLine"/>: for readers
+    /// that keep only some of them (reconciliation's <see cref="Reconciliation.DailyReconciliation.Prepare(ReadOnlySpan{byte}, Utf8StringPool)"/>).
+    /// </summary>
+    internal static bool TryReadExactLine(ref ExactReader bytes, Utf8StringPool? strings, out ExactLineFields line)
+    {
+        line = default;
         if (!bytes.Literal("{\"account\":"u8) || !bytes.String(strings, out var account)
             || !bytes.Literal(",\"debit\":"u8) || !bytes.Decimal(out var debit)
             || !bytes.Literal(",\"credit\":"u8) || !bytes.Decimal(out var credit)
@@ -66,9 +79,12 @@ public static class JournalJson
             || !bytes.Optional(",\"memo\":"u8, strings, out var memo)
             || !bytes.Literal("}"u8))
             return false;
-        line = new JournalLine(account, debit, credit, costCenter, facility, payer, memo);
+        line = new ExactLineFields(account, debit, credit, costCenter, facility, payer, memo);
         return true;
     }
+
+    /// <summary>The fields of a journal line <see cref="TryReadExactLine"/> read.</summary>
+    internal readonly record struct ExactLineFields(string Account, decimal Debit, decimal Credit, string? CostCenter, string? Facility, string? Payer, string? Memo);
 
     internal static Journal? TryReadWritten(ReadOnlySpan<byte> json, Utf8StringPool? strings = null)
     {

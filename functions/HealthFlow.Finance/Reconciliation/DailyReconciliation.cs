@@ -203,18 +203,10 @@ public sealed class DailyReconciliation
         var totalDebit = 0m;
         while (!bytes.Literal("]"u8))
         {
-            if ((lines.Count > 0 && !bytes.Literal(","u8))
-                || !bytes.Literal("{\"account\":"u8) || !bytes.String(strings, out var account)
-                || !bytes.Literal(",\"debit\":"u8) || !bytes.Decimal(out var debit)
-                || !bytes.Literal(",\"credit\":"u8) || !bytes.Decimal(out var credit)
-                || !bytes.Optional(",\"costCenter\":"u8, strings, out var costCenter)
-                || !bytes.Optional(",\"facility\":"u8, strings, out var facility)
-                || !bytes.Optional(",\"payer\":"u8, strings, out var payer)
-                || !bytes.Optional(",\"memo\":"u8, strings, out _)
-                || !bytes.Literal("}"u8))
+            if ((lines.Count > 0 && !bytes.Literal(","u8)) || !JournalJson.TryReadExactLine(ref bytes, strings, out var line))
                 return null;
-            lines.Add(new PostedLine(kind, new NetKey(entity, account, costCenter ?? "", facility ?? "", payer ?? ""), checked(debit - credit)));
-            totalDebit = checked(totalDebit + debit);
+            lines.Add(new PostedLine(kind, NetKey.Of(entity, line.Account, line.CostCenter, line.Facility, line.Payer), checked(line.Debit - line.Credit)));
+            totalDebit = checked(totalDebit + line.Debit);
         }
         if (!bytes.Literal("}"u8) || !bytes.AtEnd)
             return null;
@@ -270,9 +262,7 @@ public sealed class DailyReconciliation
             return;
         if (!_postedJournals.Add(posted.Number))
         {
-            var first = posted.Lines.Length > 0 ? posted.Lines[0].Key.Net : default;
-            var facility = posted.Lines.All(l => l.Key.Net.Facility == first.Facility) ? first.Facility ?? "" : "";
-            var payer = posted.Lines.All(l => l.Key.Net.Payer == first.Payer) ? first.Payer ?? "" : "";
+            var (facility, payer) = Dimensions([.. posted.Lines.Select(l => l.Key.Net)]);
             AddDuplicate(posted.LegalEntity, posted.JournalId, posted.Kind, posted.TotalDebit, BreakLevels.Journal, "recorded twice in workflow/journals", facility, payer, recordedAt);
             return;
         }
@@ -324,7 +314,7 @@ public sealed class DailyReconciliation
         {
             if (journal.PostingDate == Day)
             {
-                var (facility, payer) = Dimensions(journal);
+                var (facility, payer) = Dimensions([.. journal.Lines.Select(l => NetKey.Of(journal.LegalEntity, l))]);
                 AddDuplicate(journal.LegalEntity, journal.JournalId, journal.Kind, journal.TotalDebit, BreakLevels.Post, "found twice in the ERP's copy", facility, payer,
                     _posts.GetValueOrDefault(journal.IdempotencyKey)?.At);
             }
@@ -585,11 +575,11 @@ public sealed class DailyReconciliation
     }
 
     /// <summary>The facility and payer all lines share (empty when they differ or are absent).</summary>
-    private static (string Facility, string Payer) Dimensions(Journal journal)
+    /// <summary>The facility and the payer all of a journal's lines share; "" for one they do not share, or without lines.</summary>
+    private static (string Facility, string Payer) Dimensions(NetKey[] lines)
     {
-        var first = journal.Lines.Count > 0 ? journal.Lines[0] : null;
-        return (journal.Lines.All(l => l.Facility == first?.Facility) ? first?.Facility ?? "" : "",
-            journal.Lines.All(l => l.Payer == first?.Payer) ? first?.Payer ?? "" : "");
+        var first = lines.Length > 0 ? lines[0] : new NetKey("", "", "", "", "");
+        return (lines.All(l => l.Facility == first.Facility) ? first.Facility : "", lines.All(l => l.Payer == first.Payer) ? first.Payer : "");
     }
 
     /// <summary>The journal id's 80 bits (<c>JE-</c> + 20 hex digits): a compact set member for 2,000,000 journals.</summary>
@@ -654,7 +644,11 @@ public sealed class DailyReconciliation
 
     internal readonly record struct NetKey(string LegalEntity, string Account, string CostCenter, string Facility, string Payer)
     {
-        public static NetKey Of(string legalEntity, JournalLine line) => new(legalEntity, line.Account, line.CostCenter ?? "", line.Facility ?? "", line.Payer ?? "");
+        public static NetKey Of(string legalEntity, JournalLine line) => Of(legalEntity, line.Account, line.CostCenter, line.Facility, line.Payer);
+
+        /// <summary>A line's key, its missing dimensions as "" (a journal's JSON leaves them out).</summary>
+        public static NetKey Of(string legalEntity, string account, string? costCenter, string? facility, string? payer) =>
+            new(legalEntity, account, costCenter ?? "", facility ?? "", payer ?? "");
     }
 
     /// <summary>A member journal as <see cref="Prepare(Journal)"/> read it, for <see cref="AddPostedJournal(PostedJournal, DateTimeOffset)"/>.</summary>
