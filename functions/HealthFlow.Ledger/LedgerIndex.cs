@@ -121,7 +121,7 @@ internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
             // only grow, so the positions stay valid between slices.
             lock (_gate)
             {
-                for (var step = 0; step < 65536 && !done; step++)
+                for (var step = 0; step < 65536; step++)
                 {
                     // The next record of any of the streams: a merge of their (ascending) lists.
                     var seq = long.MaxValue;
