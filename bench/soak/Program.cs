@@ -67,6 +67,14 @@ Console.WriteLine($"cash: posted {journals.CashPosted:N2}, remitted by accepted 
 Console.WriteLine($"reconciliation (healthflow reconcile, every business day): {reconciliation.Summary}");
 foreach (var problem in settled.Problems.Take(20))
     Console.WriteLine($"  problem: {problem}");
+// What broke, so that a failed run on a machine that keeps nothing still says: the breaks as finance sees them
+// (references are tokens) and the workflows' exceptions by reason.
+if (reconciliation.Breaks > 0)
+{
+    foreach (var row in Checks.BreakRows(folder).Take(20))
+        Console.WriteLine($"  break: {row}");
+    Console.WriteLine($"  exceptions: {await Checks.ExceptionReasonsAsync(folder)}");
+}
 Console.WriteLine($"SOAK accepted={record.Accepted.Count} posted={journals.Posted} lost={settled.Lost} duplicated={journals.Duplicated} " +
     $"kills={record.KillsSurvived}/{kills} breaks={breaks} " +
     $"malformed-answered={record.Malformed.Count - malformedUnanswered}/{record.Malformed.Count} ledger={(verify.ExitCode == 0 ? "ok" : "BROKEN")} => {(clean ? "PASS" : "FAIL")}");
@@ -416,6 +424,27 @@ internal static class Checks
         if (summary is null || !int.TryParse(summary.Split(' ')[2], CultureInfo.InvariantCulture, out var breaks))
             return (1, $"exit {exitCode}, no summary: {output.Trim()}");
         return (exitCode == 0 ? breaks : Math.Max(breaks, 1), summary);
+    }
+
+    /// <summary>The workflows' exceptions counted by reason (<c>healthflow rebuild</c>'s exception list), open ones marked.</summary>
+    public static async Task<string> ExceptionReasonsAsync(string folder)
+    {
+        var (exitCode, _) = await HealthFlowProcess.RunAsync(["rebuild", "--data", folder]);
+        var path = Path.Combine(folder, "read-models", "exceptions.json");
+        if (exitCode != 0 || !File.Exists(path))
+            return $"rebuild exit {exitCode}";
+        using var list = JsonDocument.Parse(File.ReadAllBytes(path));
+        var reasons = list.RootElement.EnumerateArray()
+            .GroupBy(e => e.GetProperty("reason").GetString() + (e.TryGetProperty("resolvedAt", out var at) && at.ValueKind != JsonValueKind.Null ? "" : " (open)"), StringComparer.Ordinal)
+            .Select(g => $"{g.Key} {g.Count()}");
+        return string.Join(", ", reasons) is { Length: > 0 } text ? text : "none";
+    }
+
+    /// <summary>The rows of the reconciliation's breaks table (<c>reporting/fact_breaks.csv</c>), header first.</summary>
+    public static IEnumerable<string> BreakRows(string folder)
+    {
+        var path = Path.Combine(folder, "reporting", "fact_breaks.csv");
+        return File.Exists(path) ? File.ReadLines(path, Encoding.UTF8) : [$"no {path}"];
     }
 }
 

@@ -15,7 +15,12 @@ namespace HealthFlow.Pipeline.Workflows;
 /// <c>discharged-not-final-billed</c> exception when billing takes too long; the instance keeps waiting.</para>
 /// <para>A <see cref="WorkflowEvents.DischargeCancelled"/> before posting ends the instance with nothing posted; one
 /// that arrives while posting is seen afterwards and the accrual is reversed (<see cref="JournalReversal.Reverse"/>).
-/// After the instance completed, the router starts <see cref="DischargeReversalOrchestrator"/> instead.</para>
+/// After the instance completed, the router starts <see cref="DischargeReversalOrchestrator"/> instead. Either reversal
+/// is dated on the accrual's own posting date: an A13 says the discharge did not happen, so its day must net to nothing,
+/// as it does when the cancel wins the race to the post (which of the two wins is timing, and reconciliation's
+/// "a cancelled discharge expects nothing" holds for both). Dated on the day the cancel was handled, the accrual and its
+/// reversal fell on two days, each one an amount-mismatch break. An ERP that has closed that period rejects the post:
+/// an <c>erp-rejected</c> exception for an operator, not a silent back-dating.</para>
 /// <para>Deterministic: time from the context, effects in activities, waits ordered by the history.</para>
 /// </remarks>
 public sealed class DischargeToBillOrchestrator : IOrchestrator<DischargeToBillInput, DischargeToBillResult>
@@ -111,7 +116,7 @@ public sealed class DischargeToBillOrchestrator : IOrchestrator<DischargeToBillI
             return new DischargeToBillResult(DischargeToBillResult.Posted, journal.JournalId);
         }
 
-        var reversal = JournalReversal.Reverse(journal, DateOnly.FromDateTime(context.CurrentUtcDateTime), journal.Source);
+        var reversal = JournalReversal.Reverse(journal, journal.PostingDate, journal.Source);
         await OrchestratorSteps.PostAsync(context, PlannedPost.Of(reversal), correlation);
         return new DischargeToBillResult(DischargeToBillResult.PostedThenReversed, journal.JournalId, reversal.JournalId);
     }
@@ -119,7 +124,8 @@ public sealed class DischargeToBillOrchestrator : IOrchestrator<DischargeToBillI
 
 /// <summary>
 /// Reverses the posted accrual of an encounter whose discharge was cancelled after its discharge-to-bill instance
-/// completed (instance <c>discharge-reversal:{facility}:{encounter}</c>): the exact mirror, key <c>{accrual key}:reversal</c>.
+/// completed (instance <c>discharge-reversal:{facility}:{encounter}</c>): the exact mirror, key <c>{accrual key}:reversal</c>,
+/// on the accrual's posting date (why: <see cref="DischargeToBillOrchestrator"/>).
 /// </summary>
 public sealed class DischargeReversalOrchestrator : IOrchestrator<DischargeReversalInput, DischargeToBillResult>
 {
@@ -130,7 +136,7 @@ public sealed class DischargeReversalOrchestrator : IOrchestrator<DischargeRever
         var original = await context.CallActivityAsync<Journal?>(nameof(FindAccrualActivity), new EncounterRef(input.Facility, input.EncounterId));
         if (original is null)
             return new DischargeToBillResult(DischargeToBillResult.NothingToBill);
-        var reversal = JournalReversal.Reverse(original, DateOnly.FromDateTime(context.CurrentUtcDateTime), new JournalSource(input.CorrelationId, input.CorrelationId));
+        var reversal = JournalReversal.Reverse(original, original.PostingDate, new JournalSource(input.CorrelationId, input.CorrelationId));
         await OrchestratorSteps.PostAsync(context, PlannedPost.Of(reversal), input.CorrelationId);
         return new DischargeToBillResult(DischargeToBillResult.PostedThenReversed, original.JournalId, reversal.JournalId);
     }

@@ -20,26 +20,34 @@ namespace HealthFlow.Pipeline.Workflows;
 // The workflows' activities: every effect (ledger, bus, ERP, master-data files) happens here, at least once, keyed on
 // the source's identity so that a repeat changes nothing.
 
-/// <summary>How many charge events the encounter has so far (the quiet-period check compares two counts).</summary>
+/// <summary>
+/// How many charge events the encounter has so far (the quiet-period check compares two counts): every charge committed
+/// before the call, however far the charges router lags.
+/// </summary>
 public sealed class CountChargesActivity(WorkflowReadModels readModels) : IActivity<EncounterRef, int>
 {
-    public Task<int> RunAsync(ActivityContext context, EncounterRef input, CancellationToken cancellationToken) =>
-        Task.FromResult(readModels.ChargesOf(input.Facility, input.EncounterId).Count);
+    public async Task<int> RunAsync(ActivityContext context, EncounterRef input, CancellationToken cancellationToken)
+    {
+        await readModels.CatchUpSourcesAsync(cancellationToken);
+        return readModels.ChargesOf(input.Facility, input.EncounterId).Count;
+    }
 }
 
 /// <summary>Maps dimensions and builds the accrual (<see cref="RevenueAccrualRule"/>); a later attempt reloads master data first.</summary>
 public sealed class BuildAccrualActivity(WorkflowReadModels readModels, MasterDataSource masterData, PatientTokenizer tokenizer) : IActivity<BuildAccrualInput, AccrualPlan>
 {
-    public Task<AccrualPlan> RunAsync(ActivityContext context, BuildAccrualInput input, CancellationToken cancellationToken)
+    public async Task<AccrualPlan> RunAsync(ActivityContext context, BuildAccrualInput input, CancellationToken cancellationToken)
     {
         if (input.Attempt > 0)
             masterData.Reload();
+        // The charges committed before the discharge are in the ledger; their router may not have delivered them yet.
+        await readModels.CatchUpSourcesAsync(cancellationToken);
         var charges = readModels.ChargesOf(input.Discharge.Facility, input.Discharge.EncounterId);
         var master = masterData.Current;
         var result = RevenueAccrualRule.Build(master, input.Discharge, charges, input.FallbackPostingDate, protectIdentifier: tokenizer.Tokenize);
         var differences = result.Blocked ? [] : ReconciliationCheck.Differences(
             ReconciliationTotals.FromCharges(master, input.Discharge, charges, input.FallbackPostingDate), ReconciliationTotals.FromJournals(master, result.Journals));
-        return Task.FromResult(new AccrualPlan(result.Journals.Count > 0 ? result.Journals[0] : null, result.Issues, charges.Count) { Differences = differences });
+        return new AccrualPlan(result.Journals.Count > 0 ? result.Journals[0] : null, result.Issues, charges.Count) { Differences = differences };
     }
 }
 
@@ -66,7 +74,7 @@ public sealed class BuildRemittanceActivity(ILedger ledger, WorkflowReadModels r
             ?? throw new InvalidOperationException($"No RemittanceReceived with message id at ledger record {input.RemittanceSeq} or in the remittances topic.");
         var master = masterData.Current;
         // The 837s committed before this 835 are in the ledger; their router may not have delivered them yet.
-        await readModels.CatchUpClaimsAsync(cancellationToken);
+        await readModels.CatchUpSourcesAsync(cancellationToken);
         var matches = new Dictionary<string, ClaimMatch>(StringComparer.Ordinal);
         var reversals = remittance.Claims.Where(c => c.IsReversal).DistinctBy(c => c.PatientControlNumber, StringComparer.Ordinal)
             .ToDictionary(c => c.PatientControlNumber, StringComparer.Ordinal);

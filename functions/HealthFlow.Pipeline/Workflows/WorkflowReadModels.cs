@@ -45,9 +45,11 @@ public sealed class MasterDataSource
 /// being where reversals find the originals they mirror.
 /// </summary>
 /// <remarks>
-/// Every add is idempotent (keyed on the source's identity), because deliveries are at least once. The claims router can
-/// lag the remittances router by minutes under load, so an 835 would find its claims missing although their 837 was
-/// committed before it: <see cref="CatchUpClaimsAsync"/> reads the claims the ledger holds beyond what the index has seen.
+/// Every add is idempotent (keyed on the source's identity), because deliveries are at least once. A topic's router can
+/// lag another's by minutes under load or after a restart (each works through its own backlog), so an 835 would find its
+/// claims missing although their 837 was committed before it, and a discharge's bill would leave out charges committed
+/// before the discharge: <see cref="CatchUpSourcesAsync"/> reads the claims and charges the ledger holds beyond what the
+/// models have seen, and the builds call it first.
 /// </remarks>
 public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenizer)
 {
@@ -60,9 +62,9 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     private readonly Dictionary<(string Facility, string Encounter), Dictionary<string, ChargeEvent>> _charges = [];
     // CLP01 → the claim and the position (ledger sequence, or bus sequence number) of the record it came from.
     private readonly Dictionary<string, (long Position, ClaimSubmitted Claim)> _claims = new(StringComparer.Ordinal);
-    // Message ids of the claims the router indexed: the catch-up need not read them again.
-    private readonly HashSet<string> _routedClaims = new(StringComparer.Ordinal);
-    private readonly LedgerCursor _claimsCursor = new(ledger, ownAppendsToo: true);
+    // Message ids of the claims and charges the routers added: the catch-up need not read them again.
+    private readonly HashSet<string> _routed = new(StringComparer.Ordinal);
+    private readonly LedgerCursor _sourcesCursor = new(ledger, ownAppendsToo: true);
     private readonly Dictionary<string, Journal> _journals = new(StringComparer.Ordinal);
 
     // (payer as sent in the 835, claim token) → trace number → journals of that claim payment (reversals excluded).
@@ -83,23 +85,19 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     /// </summary>
     public Task CatchUpAsync(CancellationToken cancellationToken = default) => _cursor.CatchUpAsync(async from =>
     {
-        // One sequential scan of both streams; each record is parsed ahead of this loop, where the scan reads it.
-        await foreach (var read in ledger.ScanAsync(from, ChargesAndJournals, ReadChargeOrJournal, cancellationToken))
+        // Each record is parsed ahead of this loop, where the scan reads it.
+        await foreach (var journal in ledger.ScanAsync(from, JournalsOnly, ReadJournal, cancellationToken))
         {
-            if (read is ChargeEvent charge)
-                AddCharge(charge);
-            else if (read is Journal journal)
+            if (journal is not null)
                 AddJournal(journal);
         }
 
-        await CatchUpClaimsAsync(cancellationToken);
+        await CatchUpSourcesAsync(cancellationToken);
     }, cancellationToken);
 
-    private static readonly LedgerScanFilter ChargesAndJournals = new([BusRecords.TopicStream("charges"), JournalStream]);
+    private static readonly LedgerScanFilter JournalsOnly = new([JournalStream]);
 
-    private static object? ReadChargeOrJournal(LedgerRecordView record) => record.Stream == JournalStream
-        ? record.Type == JournalRecordType ? JournalJson.Deserialize(record.Payload)! : null
-        : TryReadEvent(record);
+    private static Journal? ReadJournal(LedgerRecordView record) => record.Type == JournalRecordType ? JournalJson.Deserialize(record.Payload)! : null;
 
     /// <summary>The canonical event in a topic record of the ledger, or null when it is not one.</summary>
     /// <param name="record">A topic record.</param>
@@ -121,7 +119,11 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
         }
     }
 
-    public void AddCharge(ChargeEvent charge)
+    /// <summary>
+    /// Records a charge under its encounter. A charge the router delivers passes its <paramref name="messageId"/>, so that
+    /// <see cref="CatchUpSourcesAsync"/> skips its record.
+    /// </summary>
+    public void AddCharge(ChargeEvent charge, string? messageId = null)
     {
         ArgumentNullException.ThrowIfNull(charge);
         lock (_gate)
@@ -130,6 +132,8 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             if (!_charges.TryGetValue(key, out var charges))
                 _charges[key] = charges = new Dictionary<string, ChargeEvent>(StringComparer.Ordinal);
             charges.TryAdd(charge.IdempotencyKey, charge);
+            if (messageId is not null)
+                _routed.Add(messageId);
         }
     }
 
@@ -143,7 +147,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     /// <summary>
     /// Records a submitted claim under its CLP01. The latest submission wins (a replacement claim keeps the id): the one
     /// at the higher <paramref name="position"/>, whatever order a redelivery or a catch-up brings them in. A claim the
-    /// router delivers passes its <paramref name="messageId"/>, so that <see cref="CatchUpClaimsAsync"/> skips its record.
+    /// router delivers passes its <paramref name="messageId"/>, so that <see cref="CatchUpSourcesAsync"/> skips its record.
     /// </summary>
     public void AddClaim(ClaimSubmitted claim, long position, string? messageId = null)
     {
@@ -154,33 +158,36 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             if (!_claims.TryGetValue(id, out var known) || known.Position <= position)
                 _claims[id] = (position, claim);
             if (messageId is not null)
-                _routedClaims.Add(messageId);
+                _routed.Add(messageId);
         }
     }
 
     /// <summary>
-    /// Adds the claims the ledger's <c>claims</c> topic holds beyond the last catch-up: after it, every claim committed
-    /// before the call, by this instance or another, is in the index, however far its router lags.
+    /// Adds the claims and charges the ledger's <c>claims</c> and <c>charges</c> topics hold beyond the last catch-up: after
+    /// it, every claim and charge committed before the call, by this instance or another, is in the models, however far
+    /// their routers lag.
     /// </summary>
-    public Task CatchUpClaimsAsync(CancellationToken cancellationToken = default) => _claimsCursor.CatchUpAsync(async from =>
+    public Task CatchUpSourcesAsync(CancellationToken cancellationToken = default) => _sourcesCursor.CatchUpAsync(async from =>
     {
-        await foreach (var (seq, claim) in ledger.ScanAsync(from, ClaimsOnly, ReadUnroutedClaim, cancellationToken))
+        await foreach (var (seq, source) in ledger.ScanAsync(from, Sources, ReadUnrouted, cancellationToken))
         {
-            if (claim is not null)
+            if (source is ClaimSubmitted claim)
                 AddClaim(claim, seq);
+            else if (source is ChargeEvent charge)
+                AddCharge(charge);
         }
     }, cancellationToken);
 
-    private static readonly LedgerScanFilter ClaimsOnly = new([BusRecords.TopicStream("claims")]);
+    private static readonly LedgerScanFilter Sources = new([BusRecords.TopicStream("claims"), BusRecords.TopicStream("charges")]);
 
     // Called where the scan reads (on its threads, ahead of the loop): the routed check takes the lock, as adding does.
-    private (long Seq, ClaimSubmitted? Claim) ReadUnroutedClaim(LedgerRecordView record) =>
-        (record.Seq, IsRouted(record.Key) ? null : TryReadEvent(record) as ClaimSubmitted);
+    private (long Seq, CanonicalEvent? Source) ReadUnrouted(LedgerRecordView record) =>
+        (record.Seq, IsRouted(record.Key) ? null : TryReadEvent(record) is var read and (ClaimSubmitted or ChargeEvent) ? read : null);
 
     private bool IsRouted(string messageId)
     {
         lock (_gate)
-            return _routedClaims.Contains(messageId);
+            return _routed.Contains(messageId);
     }
 
     public ClaimSubmitted? FindClaim(string claimId)

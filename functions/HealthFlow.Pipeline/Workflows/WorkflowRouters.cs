@@ -63,7 +63,7 @@ public sealed class WorkflowRouters(IOrchestrationClient client, WorkflowReadMod
     {
         ArgumentNullException.ThrowIfNull(delivery);
         if (Read(delivery) is ChargeEvent charge)
-            readModels.AddCharge(charge);
+            readModels.AddCharge(charge, delivery.MessageId);
         return Task.CompletedTask;
     }
 

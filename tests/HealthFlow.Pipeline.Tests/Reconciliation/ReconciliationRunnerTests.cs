@@ -58,6 +58,30 @@ public sealed class ReconciliationRunnerTests
     }
 
     [Fact]
+    public async Task A_discharge_cancelled_after_its_accrual_posted_nets_to_nothing_on_its_day_and_leaves_no_break()
+    {
+        await using var host = await RuntimeHost.StartAsync(new Dictionary<string, string?> { ["Workflows:QuietPeriodSeconds"] = "0.3" });
+        await PostDayAsync(host, withDischarge: true);
+        var runtime = host.Runtime;
+        await PublishAsync(runtime.Bus, CancelDischarge("E-7001"));
+        var reversal = WorkflowInstanceIds.DischargeReversal("RMC", "E-7001");
+        await Poll.UntilAsync(async () => await runtime.Orchestrations.GetInstanceAsync(reversal, false) is not null, reversal);
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+            await runtime.Orchestrations.WaitForInstanceCompletionAsync(reversal, timeout.Token);
+
+        var runner = runtime.Services.GetRequiredService<ReconciliationRunner>();
+        var days = await runner.BusinessDaysAsync();
+        var reports = await runner.ReconcileAsync(days);
+
+        Assert.Equal([DischargeDay, PaymentDay], days);
+        Assert.All(reports, r => Assert.Empty(r.Breaks));
+        var accruals = File.ReadAllLines(Path.Combine(host.Folder, "erp", "journals.jsonl"))
+            .Where(l => l.Contains("\"idempotencyKey\":\"discharge:", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(2, accruals.Count);
+        Assert.All(accruals, a => Assert.Equal(DischargeDay.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), a.GetProperty("postingDate").GetString()));
+    }
+
+    [Fact]
     public async Task A_post_the_erp_rejects_is_one_erp_rejected_break()
     {
         await using var erp = await RejectingErp.StartAsync();

@@ -25,7 +25,7 @@ public sealed class ClaimIndexCatchUpTests : FileLedgerTest
         models.AddClaim(original, routedAt, "m1");
         await AppendAsync("m2", replacement);
 
-        await models.CatchUpClaimsAsync();
+        await models.CatchUpSourcesAsync();
 
         Assert.Equal(("claim-1-replacement", 120m), (models.FindClaim("PCN1")?.IdempotencyKey, models.FindClaim("PCN1")?.TotalCharge.Amount));
     }
@@ -39,7 +39,7 @@ public sealed class ClaimIndexCatchUpTests : FileLedgerTest
         models.AddClaim(routed, await AppendAsync("m1", routed), "m1");
         await AppendAsync("m2", Claim("claim-2", 50m, "PCN2"));
 
-        await models.CatchUpClaimsAsync();
+        await models.CatchUpSourcesAsync();
 
         Assert.Equal(("claim-1", "claim-2"), (models.FindClaim("PCN1")?.IdempotencyKey, models.FindClaim("PCN2")?.IdempotencyKey));
     }

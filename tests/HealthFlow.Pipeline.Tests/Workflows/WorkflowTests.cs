@@ -225,6 +225,28 @@ public sealed class WorkflowTests
     }
 
     [Fact]
+    public async Task A_discharge_bills_the_charges_the_ledger_recorded_before_it_while_the_charges_router_lags_behind()
+    {
+        await using var f = await WorkflowFixture.StartAsync();
+        // Read models whose charges router has delivered nothing yet: the charges are only in the ledger (committed with their receipts).
+        var lagging = new WorkflowReadModels(f.Ledger, f.Tokenizer);
+        await lagging.StartAsync();
+        await f.PublishAsync(Charge("ENC-4301", "C1", 800.00m, "0450"));
+        await f.PublishAsync(Charge("ENC-4301", "C2", 150.25m, "0300"));
+        var encounter = new EncounterRef("RMC", "ENC-4301");
+        var context = new ActivityContext(nameof(BuildAccrualActivity), "discharge:test", 0, 1);
+
+        var count = await new CountChargesActivity(lagging).RunAsync(context, encounter, CancellationToken.None);
+        var plan = await new BuildAccrualActivity(lagging, f.Services.GetRequiredService<MasterDataSource>(), f.Tokenizer)
+            .RunAsync(context, new BuildAccrualInput(Discharge("ENC-4301"), 0, new DateOnly(2026, 11, 21)), CancellationToken.None);
+
+        Assert.Equal(2, count);
+        Assert.Equal(2, plan.ChargeCount);
+        Assert.Equal(950.25m, plan.Journal!.TotalDebit);
+        Assert.Empty(plan.Differences);
+    }
+
+    [Fact]
     public async Task A_discharge_cancelled_after_posting_reverses_the_accrual()
     {
         await using var f = await WorkflowFixture.StartAsync();
