@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using HealthFlow.Ledger.Storage;
@@ -47,6 +48,9 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
 
     private LedgerFault? _fault;
     private TaskCompletionSource _appended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Waits on one stream each (WaitForAppendAsync(stream, …)), completed and removed by the first commit that indexes a
+    // record of theirs.
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _streamWaits = new(StringComparer.Ordinal);
 
     private readonly bool _readOnly;
 
@@ -311,6 +315,14 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         return Head > head ? Task.CompletedTask : signal.Task.WaitAsync(cancellationToken);
     }
 
+    public Task WaitForAppendAsync(string stream, long fromSeq, CancellationToken cancellationToken = default)
+    {
+        // Registered before the index is looked at: a commit indexes its records before it completes the waits of their
+        // streams, so a record is either found here or completes this wait.
+        var signal = _streamWaits.GetOrAdd(stream, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        return _index.HasRecordOf(stream, fromSeq) ? Task.CompletedTask : signal.Task.WaitAsync(cancellationToken);
+    }
+
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
@@ -465,7 +477,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
         _lastHash = commit.LastHash;
         _segmentLength = result.Length;
         _segmentAppends++;
-        Signal();
+        Signal(commit.Records);
         return AppendStatus.Appended;
     }
 
@@ -492,6 +504,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
                 _segmentLength = offset + length;
                 _segmentAppends++;
                 _segmentSealed = record.Stream == SystemRecords.Stream && record.Type == SystemRecords.SegmentSealed;
+                SignalStream(record.Stream);
             }
             Signal();
             if (scan.End != SegmentEnd.Clean)
@@ -538,6 +551,22 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
     {
         var previous = Interlocked.Exchange(ref _appended, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
         previous.TrySetResult();
+    }
+
+    /// <summary><see cref="Signal()"/>, and the waits on the streams of <paramref name="records"/>, indexed by now.</summary>
+    private void Signal(IReadOnlyList<LedgerRecord> records)
+    {
+        Signal();
+        if (_streamWaits.IsEmpty)
+            return;
+        for (var i = 0; i < records.Count; i++)
+            SignalStream(records[i].Stream);
+    }
+
+    private void SignalStream(string stream)
+    {
+        if (_streamWaits.TryRemove(stream, out var waiting))
+            waiting.TrySetResult();
     }
 
     /// <summary>One caller's entries and the sequence number of the first, once durable.</summary>

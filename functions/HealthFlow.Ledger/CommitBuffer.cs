@@ -24,6 +24,8 @@ internal sealed class CommitBuffer(int initialCapacity = 4096)
 
     public int Count => _records.Count;
 
+    public IReadOnlyList<LedgerRecord> Records => _records;
+
     public ReadOnlyMemory<byte> Bytes => _bytes.WrittenMemory;
 
     /// <summary>Empties the buffer and chains what is added next after record <paramref name="seq"/> − 1.</summary>

@@ -63,4 +63,10 @@ public interface ILedger
 
     /// <summary>Completes once <see cref="Head"/> is greater than <paramref name="head"/>.</summary>
     Task WaitForAppendAsync(long head, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Completes once <paramref name="stream"/> has a record with a sequence number at least <paramref name="fromSeq"/>:
+    /// a follower of one stream (a topic's receivers) is not woken by every other stream's appends.
+    /// </summary>
+    Task WaitForAppendAsync(string stream, long fromSeq, CancellationToken cancellationToken = default);
 }

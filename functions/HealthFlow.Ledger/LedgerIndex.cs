@@ -172,6 +172,13 @@ internal sealed class LedgerIndex(int cacheRecords, int cachePayloadMaxBytes)
         }
     }
 
+    /// <summary>True when <paramref name="stream"/> has a record at or after <paramref name="fromSeq"/>.</summary>
+    public bool HasRecordOf(string stream, long fromSeq)
+    {
+        lock (_gate)
+            return _byStream.TryGetValue(stream, out var seqs) && seqs[^1] >= fromSeq;
+    }
+
     public long[] SeqsOfCorrelation(string correlationId)
     {
         lock (_gate)

@@ -595,6 +595,22 @@ public abstract class LedgerContract
         await ledger.AppendAsync(Entry("s", "k"));
         await waiting.WaitAsync(TimeSpan.FromSeconds(10));
     });
+
+    [Fact]
+    public Task Wait_for_a_stream_completes_on_its_own_records_not_other_streams() => WithStoreAsync(async store =>
+    {
+        await using var ledger = await BlobLedger.OpenAsync(store);
+        var earlier = await ledger.AppendAsync(Entry("s", "k0"));
+        Assert.True(ledger.WaitForAppendAsync("s", earlier).IsCompleted);
+        var from = ledger.Head;
+        var waiting = ledger.WaitForAppendAsync("s", from);
+        var other = ledger.WaitForAppendAsync("t", from);
+        await ledger.AppendAsync(Entry("t", "k1"));
+        await other.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.False(waiting.IsCompleted);
+        await ledger.AppendBatchAsync([Entry("u", "k2"), Entry("s", "k3")]);
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+    });
 }
 
 /// <summary>The ledger suite on the embedded file store, plus what only a local process can do: SIGKILL it.</summary>

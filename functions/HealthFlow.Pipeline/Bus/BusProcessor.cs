@@ -127,22 +127,35 @@ public sealed class BusProcessor
         await Task.Yield();
         try
         {
-            string? failure = null;
-            using (var renewing = new CancellationTokenSource())
+            Task handling;
+            try
             {
-                var renewal = _options.AutoRenewLock ? RenewWhileRunningAsync(delivery, renewing.Token) : Task.CompletedTask;
-                try
-                {
-                    await _handler(delivery, stoppingToken);
-                }
-                catch (Exception ex)
-                {
-                    // Any handler failure means "try again later"; the type name is the reason, the message may hold PHI.
-                    failure = ex.GetType().Name;
-                    Logs.HandlerFailed(_logger, _topic, _subscription, delivery.MessageId, delivery.SequenceNumber, delivery.DeliveryCount, failure);
-                }
+                handling = _handler(delivery, stoppingToken);
+            }
+            catch (Exception ex)
+            {
+                handling = Task.FromException(ex);
+            }
+            if (_options.AutoRenewLock && !handling.IsCompleted)
+            {
+                // Only a handler still running needs its lock renewed: one that finished at once (a read-model update)
+                // costs no renewal timer.
+                using var renewing = new CancellationTokenSource();
+                var renewal = RenewWhileRunningAsync(delivery, renewing.Token);
+                await handling.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 await renewing.CancelAsync();
                 await renewal;
+            }
+            string? failure = null;
+            try
+            {
+                await handling;
+            }
+            catch (Exception ex)
+            {
+                // Any handler failure means "try again later"; the type name is the reason, the message may hold PHI.
+                failure = ex.GetType().Name;
+                Logs.HandlerFailed(_logger, _topic, _subscription, delivery.MessageId, delivery.SequenceNumber, delivery.DeliveryCount, failure);
             }
             try
             {

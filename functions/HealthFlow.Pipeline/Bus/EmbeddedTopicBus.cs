@@ -138,12 +138,13 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
             if (waitEnd is { } end && now >= end)
                 return [];
 
-            // Sleep until something can change: a ledger append (a publish), a settlement on this subscription,
-            // a lock expiring or a scheduled message falling due, or the end of the wait.
+            // Sleep until something can change: a record on the topic (a publish), a settlement on this subscription,
+            // a lock expiring or a scheduled message falling due, or the end of the wait. Other streams' appends do not
+            // wake an idle receiver.
             var wakeAt = Earliest(waitEnd, sub.NextDeadline());
             var delay = wakeAt is { } at ? Max(at - now, TimeSpan.Zero) : Timeout.InfiniteTimeSpan;
             using var sleep = CancellationTokenSource.CreateLinkedTokenSource(linked.Token);
-            var appended = _ledger.WaitForAppendAsync(observed, sleep.Token);
+            var appended = _ledger.WaitForAppendAsync(state.Stream, observed, sleep.Token);
             var timer = delay == Timeout.InfiniteTimeSpan ? Task.Delay(Timeout.InfiniteTimeSpan, sleep.Token) : Task.Delay(delay, _clock, sleep.Token);
             await Task.WhenAny(appended, changed, timer);
             await sleep.CancelAsync();

@@ -78,6 +78,8 @@ internal sealed class OrchestrationInstance(string instanceId) : IDisposable
                 LastUpdatedAt = e.Timestamp,
             },
             HistoryEventType.ExecutionRewound => m with { RuntimeStatus = OrchestrationRuntimeStatus.Running, FailureDetails = null, LastUpdatedAt = e.Timestamp },
+            // An episode's events share its time: the snapshot is copied only when the time moves.
+            _ when m.LastUpdatedAt.EqualsExact(e.Timestamp) => m,
             _ => m with { LastUpdatedAt = e.Timestamp },
         };
         if (e.Type == HistoryEventType.ExecutionStarted)

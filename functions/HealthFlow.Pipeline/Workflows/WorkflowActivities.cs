@@ -154,23 +154,28 @@ public sealed class PostJournalsActivity(IErpGateway gateway, ILedger ledger, IT
 
         var members = await plannedPosts.ReadAsync(input.Post, cancellationToken);
         var fresh = readModels.NotRecorded(members);
-        if (fresh.Count > 0)
+        var documents = ack.Documents.Select(d => d.DocumentNumber).ToList();
+        var posted = new JournalPosted(journal.IdempotencyKey, journal.JournalId, [.. members.Select(m => m.Journal.IdempotencyKey)], documents, ack.Gateway, ack.Replayed, input.InstanceId);
+        var message = new BusMessage("posted:" + journal.IdempotencyKey, JournalPosted.MessageType,
+            JsonSerializer.SerializeToUtf8Bytes(posted, EventJson.Options), "", input.CorrelationId, input.InstanceId);
+        List<LedgerEntry> accepted = [.. fresh.Select(m => new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, m.Journal.IdempotencyKey, input.CorrelationId, input.InstanceId, m.Json))];
+        if (bus is ILedgerTopicBus ledgerBus)
         {
-            await ledger.AppendBatchAsync(
-                [.. fresh.Select(m => new LedgerEntry(WorkflowReadModels.JournalStream, WorkflowReadModels.JournalRecordType, m.Journal.IdempotencyKey, input.CorrelationId, input.InstanceId, m.Json))],
-                cancellationToken);
-            foreach (var member in fresh)
-                readModels.AddJournal(member.Journal);
+            // The accepted journals and JournalPosted in one commit (the embedded runtime): one append and fsync, not two.
+            await ledger.AppendBatchAsync([.. accepted, .. await ledgerBus.PrepareBatchAsync("journals", [message], cancellationToken)], cancellationToken);
         }
+        else
+        {
+            if (accepted.Count > 0)
+                await ledger.AppendBatchAsync(accepted, cancellationToken);
+            await bus.PublishAsync("journals", message, cancellationToken);
+        }
+        foreach (var member in fresh)
+            readModels.AddJournal(member.Journal);
 
         // The posting lag: from the receipt of the journal's source to the ERP's acknowledgement (a re-post answered from the register is not a posting).
         if (!ack.Replayed && ReceiptIds.IssuedAt(journal.Source.ReceiptId) is { } received)
             metrics.RecordPostingLag(clock.GetUtcNow() - received);
-
-        var documents = ack.Documents.Select(d => d.DocumentNumber).ToList();
-        var posted = new JournalPosted(journal.IdempotencyKey, journal.JournalId, [.. members.Select(m => m.Journal.IdempotencyKey)], documents, ack.Gateway, ack.Replayed, input.InstanceId);
-        await bus.PublishAsync("journals", new BusMessage("posted:" + journal.IdempotencyKey, JournalPosted.MessageType,
-            JsonSerializer.SerializeToUtf8Bytes(posted, EventJson.Options), "", input.CorrelationId, input.InstanceId), cancellationToken);
         Logs.JournalPosted(logger, journal.JournalId, members.Count, ack.Replayed);
         return new PostJournalsOutcome(true, ack.Replayed, null, documents);
     }
