@@ -30,6 +30,17 @@ public static class BatchProcess
     /// </summary>
     public static async Task<int> RunAgainAsync(IEnumerable<string> args)
     {
+        var start = StartInfo(args);
+        // Ctrl+C reaches both processes (they share the terminal's process group): the child stops its job, this one waits for it.
+        Console.CancelKeyPress += (_, press) => press.Cancel = true;
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
+        await child.WaitForExitAsync();
+        return child.ExitCode;
+    }
+
+    /// <summary>This program with <paramref name="args"/>, this environment and the settings it lacks; the console inherited.</summary>
+    internal static ProcessStartInfo StartInfo(IEnumerable<string> args)
+    {
         var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet") // started as `dotnet healthflow.dll …`
             start.ArgumentList.Add(Assembly.GetEntryAssembly()?.Location ?? throw new InvalidOperationException("No entry assembly to run again."));
@@ -37,10 +48,6 @@ public static class BatchProcess
             start.ArgumentList.Add(arg);
         foreach (var (name, value) in Settings)
             start.Environment.TryAdd(name, value);
-        // Ctrl+C reaches both processes (they share the terminal's process group): the child stops its job, this one waits for it.
-        Console.CancelKeyPress += (_, press) => press.Cancel = true;
-        using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
-        await child.WaitForExitAsync();
-        return child.ExitCode;
+        return start;
     }
 }
