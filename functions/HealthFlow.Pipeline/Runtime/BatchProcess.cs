@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Runtime.InteropServices;
 
 namespace HealthFlow.Pipeline.Runtime;
 
@@ -34,9 +35,22 @@ public static class BatchProcess
         // Ctrl+C reaches both processes (they share the terminal's process group): the child stops its job, this one waits for it.
         Console.CancelKeyPress += (_, press) => press.Cancel = true;
         using var child = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {start.FileName}.");
+        // A SIGTERM to this process alone (`kill PID`) is passed on, so the job stops as it would have in one process.
+        using var terminate = OperatingSystem.IsLinux() || OperatingSystem.IsMacOS()
+            ? PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+            {
+                signal.Cancel = true;
+                _ = NativeKill(child.Id, SigTerm);
+            })
+            : null;
         await child.WaitForExitAsync();
         return child.ExitCode;
     }
+
+    private const int SigTerm = 15;
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int NativeKill(int pid, int signal);
 
     /// <summary>This program with <paramref name="args"/>, this environment and the settings it lacks; the console inherited.</summary>
     internal static ProcessStartInfo StartInfo(IEnumerable<string> args)
