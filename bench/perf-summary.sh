@@ -15,4 +15,7 @@ for _ in 1 2; do log x12-canonical; dotnet $B x12-canonical 3 | tail -5; done
 log workflows; dotnet $B workflows --encounters 2000 --claims 60000 | grep -v '^warn'
 log rebuild; DOTNET_gcServer=1 dotnet $B rebuild --records 1000000 --rounds 5 --dir "$REBUILD_DIR" --keep | tail -12
 if [ ! -d "$RECON_DAY" ]; then log reconciliation; dotnet $B reconciliation --dir "$RECON_DAY" --keep | tail -6; fi
-for _ in 1 2; do log reconcile; dotnet $B reconciliation-run "$RECON_DAY" --rounds 3 | tail -6; done
+# Server GC as the CLI has it. A cold round is `healthflow reconcile`'s process (the batch settings, BatchProcess); with
+# --serve the process keeps the defaults, and its rounds 2-3 are the warm host's (serve's daily schedule).
+for _ in 1 2; do log reconcile; DOTNET_gcServer=1 dotnet $B reconciliation-run "$RECON_DAY" --rounds 1 | tail -4; done
+for _ in 1 2; do log reconcile-serve; DOTNET_gcServer=1 dotnet $B reconciliation-run "$RECON_DAY" --rounds 3 --serve | tail -6; done

@@ -1,5 +1,10 @@
 using System.CommandLine;
 using HealthFlow.Cli;
+using HealthFlow.Pipeline.Runtime;
+
+// A batch job runs with the runtime settings of one (BatchProcess says why), which only a new process can have.
+if (args is ["reconcile" or "rebuild", ..] && !BatchProcess.HasSettings)
+    return await BatchProcess.RunAgainAsync(args);
 
 var root = new RootCommand("HealthFlow: hospital billing events (X12, FHIR, HL7 v2) to the ERP general ledger, with a hash-chained ledger.");
 root.Subcommands.Add(ServeCommand.Create());

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Running;
 using HealthFlow.Benchmarks;
+using HealthFlow.Pipeline.Runtime;
 
 // `dotnet run -c Release --project tests/HealthFlow.Benchmarks -- --filter '*X12*'` runs one family;
 // `... -- ledger` runs the ledger group-commit harness (LedgerThroughput.cs says why it is not a BenchmarkDotNet class);
@@ -35,10 +36,15 @@ if (args.Length > 0 && args[0] == "fuzz")
 // `... -- reconciliation [--claims N]` prints seconds and peak memory to reconcile one day of N claim payments (ReconciliationHarness.cs).
 if (args.Length > 0 && args[0] == "reconciliation")
     return await ReconciliationHarness.RunAsync(args[1..]);
+// `reconciliation-run DIR` is `healthflow reconcile`'s process, with the batch settings (BatchProcess); with `--serve`, the
+// process keeps the runtime's defaults, as `healthflow serve`'s daily schedule has them.
 if (args.Length > 1 && args[0] == "reconciliation-run")
-    return await ReconciliationHarness.RunChildAsync(args[1..]);
+    return args.Contains("--serve") || BatchProcess.HasSettings
+        ? await ReconciliationHarness.RunChildAsync(args[1..])
+        : await BatchProcess.RunAgainAsync(args);
 // `... -- rebuild [--records N] [--rounds 3]` prints the full read-model rebuild rate in records/s (RebuildHarness.cs).
+// It runs as `healthflow rebuild` does, with the batch settings.
 if (args.Length > 0 && args[0] == "rebuild")
-    return await RebuildHarness.RunAsync(args[1..]);
+    return BatchProcess.HasSettings ? await RebuildHarness.RunAsync(args[1..]) : await BatchProcess.RunAgainAsync(args);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
 return 0;

@@ -21,7 +21,7 @@ namespace HealthFlow.Benchmarks;
 /// <summary>
 /// Reconciliation of one business day of claim payments (issue 7's goal: 1,000,000 in under 10 s and 1 GB):
 /// <c>dotnet run -c Release --project tests/HealthFlow.Benchmarks -- reconciliation [--claims 1000000] [--per-835 1000] [--dir PATH] [--rounds N]</c>
-/// (<c>reconciliation-run DIR [--rounds N]</c> reconciles a kept day again).
+/// (<c>reconciliation-run DIR [--rounds N] [--serve]</c> reconciles a kept day again).
 /// </summary>
 /// <remarks>
 /// <para>Not timed: generating the day in a ledger in a temporary folder as the workflows leave it. Each claim was billed
@@ -68,8 +68,10 @@ public static class ReconciliationHarness
 
     /// <summary>
     /// The child: open the ledger, reconcile the day, print seconds and peak working set. With <c>--rounds N</c> the day is
-    /// reconciled N times in the process: the first round is a cold process's (<c>healthflow reconcile</c>), the later ones a
-    /// warm host's (the daily schedule in <c>healthflow serve</c>, its code already compiled at full optimization).
+    /// reconciled N times in the process. The process is <c>healthflow reconcile</c>'s, with the batch settings
+    /// (<see cref="Pipeline.Runtime.BatchProcess"/>), so its first round is that command's; with <c>--serve</c> it keeps the
+    /// runtime's defaults as <c>healthflow serve</c> does, and its later rounds are that warm host's (the daily schedule,
+    /// its code already compiled at full optimization).
     /// </summary>
     public static async Task<int> RunChildAsync(string[] args)
     {
