@@ -50,22 +50,7 @@ internal sealed class RemittanceBuilder(TransactionContext context, RemittanceDa
                 break;
             case SegmentIds.CLP:
                 CloseClaim();
-                _claimOpen = true;
-                data.Claims.Add() = new ClaimRecord
-                {
-                    PatientControlNumber = segment.Text(1) ?? "",
-                    Status = Context.Code(segment, 2) ?? "",
-                    Charge = Context.Amount(segment, 3),
-                    Paid = Context.Amount(segment, 4),
-                    PatientResponsibility = Context.OptionalAmount(segment, 5),
-                    FilingIndicator = Context.Code(segment, 6),
-                    PayerClaimControlNumber = segment.Text(7),
-                    FacilityCode = Context.Code(segment, 8),
-                    FrequencyCode = Context.Code(segment, 9),
-                    Adjustments = Empty(data.ClaimAdjustments),
-                    Lines = Empty(data.Lines),
-                    Remarks = Empty(data.ClaimRemarks),
-                };
+                ReadClaim(segment);
                 break;
             case SegmentIds.CAS:
                 if (_lineOpen)
@@ -101,23 +86,7 @@ internal sealed class RemittanceBuilder(TransactionContext context, RemittanceDa
                 break;
             case SegmentIds.SVC when _claimOpen:
                 CloseLine();
-                _lineOpen = true;
-
-                // SVC01 = qualifier:code:modifiers, split in one pass (initialisers run in the order written).
-                var procedure = segment.Element(1);
-                var separator = segment.Delimiters.Component;
-                data.Lines.Add() = new LineRecord
-                {
-                    ProcedureQualifier = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator)),
-                    ProcedureCode = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator)),
-                    Modifiers = Modifiers(procedure, separator),
-                    Charge = Context.Amount(segment, 2),
-                    Paid = Context.Amount(segment, 3),
-                    RevenueCode = Context.Code(segment, 4),
-                    Units = Context.OptionalAmount(segment, 5),
-                    Adjustments = Empty(data.LineAdjustments),
-                    Remarks = Empty(data.LineRemarks),
-                };
+                ReadLine(segment);
                 break;
             case SegmentIds.LQ when _lineOpen:
                 data.LineRemarks.Add() = RemarkCode(segment);
@@ -152,6 +121,47 @@ internal sealed class RemittanceBuilder(TransactionContext context, RemittanceDa
         {
             Context.Set.RemittanceData = data;
         }
+    }
+
+    // The records are filled in place, field by field in element order (the order errors are reported in): built as a
+    // new struct and copied, each would be a large stack temporary that Add's frame clears for every segment.
+    private void ReadClaim(in X12Segment segment)
+    {
+        _claimOpen = true;
+        ref var claim = ref data.Claims.Add();
+        claim = default;
+        claim.PatientControlNumber = segment.Text(1) ?? "";
+        claim.Status = Context.Code(segment, 2) ?? "";
+        claim.Charge = Context.Amount(segment, 3);
+        claim.Paid = Context.Amount(segment, 4);
+        claim.PatientResponsibility = Context.OptionalAmount(segment, 5);
+        claim.FilingIndicator = Context.Code(segment, 6);
+        claim.PayerClaimControlNumber = segment.Text(7);
+        claim.FacilityCode = Context.Code(segment, 8);
+        claim.FrequencyCode = Context.Code(segment, 9);
+        claim.Adjustments = Empty(data.ClaimAdjustments);
+        claim.Lines = Empty(data.Lines);
+        claim.Remarks = Empty(data.ClaimRemarks);
+    }
+
+    private void ReadLine(in X12Segment segment)
+    {
+        _lineOpen = true;
+        ref var line = ref data.Lines.Add();
+        line = default;
+
+        // SVC01 = qualifier:code:modifiers, split in one pass.
+        var procedure = segment.Element(1);
+        var separator = segment.Delimiters.Component;
+        line.ProcedureQualifier = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator));
+        line.ProcedureCode = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator));
+        line.Modifiers = Modifiers(procedure, separator);
+        line.Charge = Context.Amount(segment, 2);
+        line.Paid = Context.Amount(segment, 3);
+        line.RevenueCode = Context.Code(segment, 4);
+        line.Units = Context.OptionalAmount(segment, 5);
+        line.Adjustments = Empty(data.LineAdjustments);
+        line.Remarks = Empty(data.LineRemarks);
     }
 
     private void ReadAdjustments(in X12Segment segment, Records<Adjustment> into)

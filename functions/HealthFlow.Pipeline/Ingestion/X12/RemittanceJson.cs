@@ -33,8 +33,6 @@ internal static class RemittanceJson
     /// <summary>The longest decimal <see cref="TryFormat"/> writes: a sign, 20 digits and a point (or <c>0.</c> and 19 digits).</summary>
     internal const int MaxDecimalLength = 22;
 
-    private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 20).Select(n => (ulong)Math.Pow(10, n))]; // exact in a double
-
     /// <summary>The event of <paramref name="remittance"/>, written by <paramref name="writer"/>, with its envelope.</summary>
     public static WrittenEvent Write(EventWriter writer, RemittanceData remittance, string key, string correlation, string causation)
     {
@@ -202,26 +200,35 @@ internal static class RemittanceJson
         var negative = bits[3] < 0;
         var scale = (bits[3] >> 16) & 0xFF;
         var digits = unchecked(((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
-        if (bits[2] != 0 || scale >= PowersOfTen.Length || (negative && digits == 0) || text.Length < MaxDecimalLength)
+        if (bits[2] != 0 || scale > 19 || (negative && digits == 0) || text.Length < MaxDecimalLength)
             return false;
 
         var at = 0;
         if (negative)
             text[at++] = (byte)'-';
-        var (integer, fraction) = Math.DivRem(digits, PowersOfTen[scale]);
-        Utf8Formatter.TryFormat(integer, text[at..], out var integerDigits);
-        at += integerDigits;
-        if (scale > 0)
-        {
-            // The fraction's digits from the last, leading zeros included.
-            text[at] = (byte)'.';
-            for (var i = at + scale; i > at; i--)
-            {
-                (fraction, var digit) = Math.DivRem(fraction, 10UL);
-                text[i] = (byte)('0' + digit);
-            }
 
-            at += scale + 1;
+        // All the digits at once, then the point put in before the last `scale` of them (and zeros before them where
+        // there are fewer): no division by a power of ten, no loop per fraction digit.
+        Utf8Formatter.TryFormat(digits, text[at..], out var count);
+        if (scale == 0)
+        {
+            at += count;
+        }
+        else if (count > scale)
+        {
+            var point = at + count - scale;
+            text.Slice(point, scale).CopyTo(text[(point + 1)..]);
+            text[point] = (byte)'.';
+            at += count + 1;
+        }
+        else
+        {
+            var zeros = scale - count;
+            text.Slice(at, count).CopyTo(text[(at + 2 + zeros)..]);
+            text[at] = (byte)'0';
+            text[at + 1] = (byte)'.';
+            text.Slice(at + 2, zeros).Fill((byte)'0');
+            at += 2 + scale;
         }
 
         written = at;
