@@ -1,6 +1,6 @@
 namespace HealthFlow.X12;
 
-/// <summary>Reads an 835 (005010X221A1) into a <see cref="Remittance"/>, loop by loop.</summary>
+/// <summary>Reads an 835 (005010X221A1) into <see cref="RemittanceData"/> records, loop by loop.</summary>
 internal sealed class RemittanceBuilder(TransactionContext context, RemittanceData data) : TransactionBuilder(context)
 {
     // The open claim and line are the last records of data.Claims and data.Lines; their ranges close with them.

@@ -14,9 +14,9 @@ namespace HealthFlow.Pipeline.Ingestion.X12;
 /// <summary>
 /// Writes an 835's <see cref="RemittanceReceived"/> as JSON straight from the parser's records (<see cref="RemittanceData"/>):
 /// the bytes <see cref="EventJson.Serialize"/> writes for <see cref="X12Processor.ToEvent"/>'s event of the same document,
-/// without the document's or the event's objects in between. The shape is fixed, so it is written as raw UTF-8: the property names as literals,
-/// amounts formatted from their digits, strings copied when nothing in them needs escaping (and written by
-/// <see cref="Utf8JsonWriter"/> when something does).
+/// without the document's or the event's objects in between. The shape is fixed, so it is written as raw UTF-8: the
+/// property names as literals, amounts formatted from their digits, strings copied when nothing in them needs escaping
+/// (and written by <see cref="Utf8JsonWriter"/> when something does).
 /// </summary>
 /// <remarks>
 /// Why two: <see cref="X12Processor.ToEvent"/> states in the Finance model's terms what the event holds and is the
@@ -24,7 +24,7 @@ namespace HealthFlow.Pipeline.Ingestion.X12;
 /// objects of every claim and serialising them took about half of the processing time, and writing the same JSON through
 /// <see cref="Utf8JsonWriter"/> (its per-call bookkeeping, decimals through the general formatter) still 40 %: the JSON
 /// is about twice the size of the 835. RemittanceJsonTests holds the two byte-identical over every fixture, the corpus's
-/// 835s and generated ones: a change to either is a change to both.
+/// 835s and generated ones (the parser's records against the document made of them): a change to either is a change to both.
 /// </remarks>
 internal static class RemittanceJson
 {
@@ -240,10 +240,11 @@ internal static class RemittanceJson
     {
         private const int ChunkBytes = 16 << 10;
 
-        // What JSON's default encoder (EventJson's, JavaScriptEncoder.Default) leaves as it is: printable ASCII but the
-        // quote, backslash and the HTML-sensitive & ' + < > `. Anything else goes through Utf8JsonWriter.
-        private static readonly SearchValues<char> Unescaped = SearchValues.Create(
-            string.Concat(Enumerable.Range(0x20, 0x7F - 0x20).Select(c => (char)c).Where(c => !"\"\\&'+<>`".Contains(c, StringComparison.Ordinal))));
+        // What JSON's default encoder (EventJson's, JavaScriptEncoder.Default) leaves as it is, by ASCII code: printable
+        // ASCII but the quote, backslash and the HTML-sensitive & ' + < > `. Anything else goes through Utf8JsonWriter.
+        // Looked up in the copy loop: the strings are mostly codes of one to five characters, where a vectorised search
+        // and a separate narrowing call cost more than the loop.
+        private static readonly bool[] Unescaped = [.. Enumerable.Range(0, 128).Select(c => c is >= 0x20 and < 0x7F && !"\"\\&'+<>`".Contains((char)c, StringComparison.Ordinal))];
 
         private Span<byte> _free;
         private int _used;
@@ -256,16 +257,22 @@ internal static class RemittanceJson
 
         public void String(string value)
         {
-            if (value.AsSpan().ContainsAnyExcept(Unescaped))
+            var text = Free(value.Length + 2);
+            text[0] = (byte)'"';
+            for (var i = 0; i < value.Length; i++)
             {
-                Escaped(value);
-                return;
+                var c = value[i];
+                if (c >= Unescaped.Length || !Unescaped[c])
+                {
+                    Escaped(value); // overwrites what was copied: nothing is counted until the end
+                    return;
+                }
+
+                text[i + 1] = (byte)c;
             }
 
-            var text = Take(value.Length + 2);
-            text[0] = (byte)'"';
-            Encoding.ASCII.GetBytes(value, text[1..]);
-            text[^1] = (byte)'"';
+            text[value.Length + 1] = (byte)'"';
+            _used += value.Length + 2;
         }
 
         /// <summary>A string property left out when null, as the serializer's <c>WhenWritingNull</c> does.</summary>
