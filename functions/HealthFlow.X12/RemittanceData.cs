@@ -177,26 +177,7 @@ internal sealed class RemittanceData
         return data;
     }
 
-    /// <summary>
-    /// The items as an exact-size array, null when none. Copied by a loop: for the one to three items a claim or line
-    /// holds that is cheaper than a bulk copy, which for items holding references goes through the runtime.
-    /// </summary>
-    private static T[]? ArrayOf<T>(ReadOnlySpan<T> items)
-    {
-        if (items.IsEmpty)
-        {
-            return null;
-        }
-
-        var array = new T[items.Length];
-        var target = array.AsSpan(); // span to span: no covariance check per element as an array store of a shared T makes
-        for (var i = 0; i < items.Length; i++)
-        {
-            target[i] = items[i];
-        }
-
-        return array;
-    }
+    private static T[]? ArrayOf<T>(ReadOnlySpan<T> items) => items.IsEmpty ? null : items.ToArray();
 
     private static decimal Sum(ReadOnlySpan<Adjustment> adjustments)
     {
