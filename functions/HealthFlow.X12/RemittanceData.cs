@@ -223,7 +223,7 @@ internal sealed class Records<T>
         return new Range(start, Count);
     }
 
-    /// <summary>Forgets the records; their slots are overwritten, not cleared (they hold only strings and values).</summary>
+    /// <summary>Forgets the records; their slots are overwritten, not cleared (what they refer to stays alive until then: the largest set's worth at most).</summary>
     public void Clear() => Count = 0;
 }
 
