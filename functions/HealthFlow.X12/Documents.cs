@@ -19,11 +19,10 @@ public sealed record PersonTokens(string EntityCode, string? NameToken, string? 
 public readonly record struct Adjustment(string Group, string Reason, decimal Amount, decimal? Quantity);
 
 /// <summary>An 835 SVC service line payment with its CAS adjustments and LQ remark codes.</summary>
-/// <remarks>Filled by the parser while the line's segments stream by, read-only afterwards.</remarks>
+/// <remarks>Made by the parser from its records of the set (<see cref="RemittanceData.ToRemittance"/>), read-only afterwards.</remarks>
 public sealed class ServicePayment
 {
-    // Exact-size arrays set once when the line closes (the parser collects into reused scratch lists):
-    // one allocation per collection instead of a List plus its growing backing array.
+    // Exact-size arrays (null when empty): one allocation per collection instead of a List plus its backing array.
     internal Adjustment[]? AdjustmentArray { get; set; }
 
     internal string[]? RemarkArray { get; set; }
@@ -60,11 +59,11 @@ public sealed class ServicePayment
 /// <remarks>
 /// Balance rule (5010): <c>Charge − Paid = Σ claim CAS + Σ service line CAS</c>; <see cref="Difference"/> is
 /// the left side minus the right side and <see cref="IsBalanced"/> is true when it is zero.
-/// Filled by the parser while the claim's segments stream by, read-only afterwards.
+/// Made by the parser from its records of the set (<see cref="RemittanceData.ToRemittance"/>), read-only afterwards.
 /// </remarks>
 public sealed class ClaimPayment
 {
-    // Exact-size arrays set once when the claim closes (see ServicePayment).
+    // Exact-size arrays, null when empty (see ServicePayment).
     internal Adjustment[]? AdjustmentArray { get; set; }
 
     internal ServicePayment[]? LineArray { get; set; }

@@ -37,6 +37,7 @@ public sealed class X12TransactionSet
 {
     // Allocated on the first error only: a streamed 1 GB input keeps one of these per set.
     private List<X12Error>? _errors;
+    private Remittance? _remittance;
 
     internal List<X12Error> ErrorList => _errors ??= [];
 
@@ -75,7 +76,15 @@ public sealed class X12TransactionSet
     /// <summary>IK501 for this set.</summary>
     public X12AckStatus Status { get; internal set; }
 
-    public Remittance? Remittance { get; internal set; }
+    /// <summary>The 835's document, made from <see cref="RemittanceData"/> when first asked for.</summary>
+    public Remittance? Remittance
+    {
+        get => _remittance ??= RemittanceData?.ToRemittance();
+        internal set => _remittance = value;
+    }
+
+    /// <summary>The 835 as the parser read it; only until the next 835 set of the parse starts (see <see cref="X12Parser"/>).</summary>
+    internal RemittanceData? RemittanceData { get; set; }
 
     public ClaimBatch? ClaimBatch { get; internal set; }
 

@@ -1,22 +1,12 @@
 namespace HealthFlow.X12;
 
-/// <summary>Reads an 835 (005010X221A1) into a <see cref="Remittance"/>, loop by loop.</summary>
-internal sealed class RemittanceBuilder(TransactionContext context) : TransactionBuilder(context)
+/// <summary>Reads an 835 (005010X221A1) into <see cref="RemittanceData"/> records, loop by loop.</summary>
+internal sealed class RemittanceBuilder(TransactionContext context, RemittanceData data) : TransactionBuilder(context)
 {
-    private readonly List<ClaimPayment> _claims = [];
-    private readonly List<ProviderAdjustment> _providerAdjustments = [];
-
-    // Scratch collections of the open claim and line, reused for every claim of the set: a closed claim or
-    // line gets exact-size arrays (one allocation each, none when empty) instead of its own growing Lists.
-    private readonly Scratch<Adjustment> _claimAdjustments = new();
-    private readonly Scratch<Adjustment> _lineAdjustments = new();
-    private readonly Scratch<ServicePayment> _lines = new();
-    private readonly Scratch<string> _claimRemarks = new();
-    private readonly Scratch<string> _lineRemarks = new();
-    private Remittance _header = new();
+    // The open claim and line are the last records of data.Claims and data.Lines; their ranges close with them.
     private string? _nameLoop;
-    private ClaimPayment? _claim;
-    private ServicePayment? _line;
+    private bool _claimOpen;
+    private bool _lineOpen;
     private bool _sawBpr;
     private bool _sawTrn;
 
@@ -26,7 +16,7 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
         {
             case SegmentIds.BPR:
                 _sawBpr = true;
-                _header = _header with
+                data.Header = data.Header with
                 {
                     TransactionHandlingCode = segment.Text(1),
                     PaymentAmount = Context.Amount(segment, 2),
@@ -35,24 +25,24 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
                     PaymentDate = Context.Date(segment, 16),
                 };
                 break;
-            case SegmentIds.TRN when _claim is null && !_sawTrn:
+            case SegmentIds.TRN when !_claimOpen && !_sawTrn:
                 _sawTrn = true;
-                _header = _header with { TraceNumber = segment.Text(2), OriginatingCompanyId = segment.Text(3) };
+                data.Header = data.Header with { TraceNumber = segment.Text(2), OriginatingCompanyId = segment.Text(3) };
                 break;
             case SegmentIds.N1:
                 _nameLoop = segment.Text(1);
                 if (_nameLoop == "PR")
                 {
-                    _header = _header with { PayerName = segment.Text(2), PayerId = segment.Text(4) };
+                    data.Header = data.Header with { PayerName = segment.Text(2), PayerId = segment.Text(4) };
                 }
                 else if (_nameLoop == "PE")
                 {
-                    _header = _header with { PayeeName = segment.Text(2), PayeeIdQualifier = segment.Text(3), PayeeId = segment.Text(4) };
+                    data.Header = data.Header with { PayeeName = segment.Text(2), PayeeIdQualifier = segment.Text(3), PayeeId = segment.Text(4) };
                 }
 
                 break;
-            case SegmentIds.REF when _claim is null && _nameLoop == "PR" && _header.PayerId is null && segment.Element(1).SequenceEqual("2U"u8):
-                _header = _header with { PayerId = segment.Text(2) };
+            case SegmentIds.REF when !_claimOpen && _nameLoop == "PR" && data.Header.PayerId is null && segment.Element(1).SequenceEqual("2U"u8):
+                data.Header = data.Header with { PayerId = segment.Text(2) };
                 break;
             case SegmentIds.LX:
                 CloseClaim();
@@ -60,70 +50,46 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
                 break;
             case SegmentIds.CLP:
                 CloseClaim();
-                _claim = new ClaimPayment
-                {
-                    PatientControlNumber = segment.Text(1) ?? "",
-                    Status = Context.Code(segment, 2) ?? "",
-                    Charge = Context.Amount(segment, 3),
-                    Paid = Context.Amount(segment, 4),
-                    PatientResponsibility = Context.OptionalAmount(segment, 5),
-                    FilingIndicator = Context.Code(segment, 6),
-                    PayerClaimControlNumber = segment.Text(7),
-                    FacilityCode = Context.Code(segment, 8),
-                    FrequencyCode = Context.Code(segment, 9),
-                };
+                ReadClaim(segment);
                 break;
             case SegmentIds.CAS:
-                if (_line is not null)
+                if (_lineOpen)
                 {
-                    ReadAdjustments(segment, _lineAdjustments);
+                    ReadAdjustments(segment, data.LineAdjustments);
                 }
-                else if (_claim is not null)
+                else if (_claimOpen)
                 {
-                    ReadAdjustments(segment, _claimAdjustments);
+                    ReadAdjustments(segment, data.ClaimAdjustments);
                 }
 
                 break;
-            case SegmentIds.NM1 when _claim is not null:
+            case SegmentIds.NM1 when _claimOpen:
                 // Corrected patient (74) and other persons are not kept at all, so nothing leaks in clear.
                 if (segment.Element(1).SequenceEqual("QC"u8))
                 {
-                    _claim.Patient = Context.Person(segment);
+                    OpenClaim.Patient = Context.Person(segment);
                 }
                 else if (segment.Element(1).SequenceEqual("IL"u8))
                 {
-                    _claim.Subscriber = Context.Person(segment);
+                    OpenClaim.Subscriber = Context.Person(segment);
                 }
 
                 break;
-            case SegmentIds.MIA when _claim is not null:
+            case SegmentIds.MIA when _claimOpen:
                 AddRemarks(segment, 5, 20, 21, 22, 23);
                 break;
-            case SegmentIds.MOA when _claim is not null:
+            case SegmentIds.MOA when _claimOpen:
                 AddRemarks(segment, 3, 4, 5, 6, 7);
                 break;
             case SegmentIds.DTM:
                 ReadDate(segment);
                 break;
-            case SegmentIds.SVC when _claim is not null:
+            case SegmentIds.SVC when _claimOpen:
                 CloseLine();
-
-                // SVC01 = qualifier:code:modifiers, split in one pass (initialisers run in the order written).
-                var procedure = segment.Element(1);
-                var separator = segment.Delimiters.Component;
-                _line = new ServicePayment
-                {
-                    ProcedureQualifier = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator)),
-                    ProcedureCode = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator)),
-                    Modifiers = Modifiers(procedure, separator),
-                    Charge = Context.Amount(segment, 2),
-                    Paid = Context.Amount(segment, 3),
-                    RevenueCode = Context.Code(segment, 4),
-                    Units = Context.OptionalAmount(segment, 5),
-                };
+                ReadLine(segment);
                 break;
-            case SegmentIds.LQ when _line is not null:
-                _lineRemarks.Add(RemarkCode(segment));
+            case SegmentIds.LQ when _lineOpen:
+                data.LineRemarks.Add() = RemarkCode(segment);
                 break;
             case SegmentIds.PLB:
                 CloseClaim();
@@ -133,6 +99,10 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
                 break;
         }
     }
+
+    private ref ClaimRecord OpenClaim => ref data.Claims.Span[^1];
+
+    private ref LineRecord OpenLine => ref data.Lines.Span[^1];
 
     public override void Complete(bool retainDocument)
     {
@@ -149,11 +119,52 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
 
         if (retainDocument)
         {
-            Context.Set.Remittance = _header with { Claims = _claims, ProviderAdjustments = _providerAdjustments };
+            Context.Set.RemittanceData = data;
         }
     }
 
-    private void ReadAdjustments(in X12Segment segment, Scratch<Adjustment> into)
+    // The records are filled in place, field by field in element order (the order errors are reported in): built as a
+    // new struct and copied, each would be a large stack temporary that Add's frame clears for every segment.
+    private void ReadClaim(in X12Segment segment)
+    {
+        _claimOpen = true;
+        ref var claim = ref data.Claims.Add();
+        claim = default;
+        claim.PatientControlNumber = segment.Text(1) ?? "";
+        claim.Status = Context.Code(segment, 2) ?? "";
+        claim.Charge = Context.Amount(segment, 3);
+        claim.Paid = Context.Amount(segment, 4);
+        claim.PatientResponsibility = Context.OptionalAmount(segment, 5);
+        claim.FilingIndicator = Context.Code(segment, 6);
+        claim.PayerClaimControlNumber = segment.Text(7);
+        claim.FacilityCode = Context.Code(segment, 8);
+        claim.FrequencyCode = Context.Code(segment, 9);
+        claim.Adjustments = Empty(data.ClaimAdjustments);
+        claim.Lines = Empty(data.Lines);
+        claim.Remarks = Empty(data.ClaimRemarks);
+    }
+
+    private void ReadLine(in X12Segment segment)
+    {
+        _lineOpen = true;
+        ref var line = ref data.Lines.Add();
+        line = default;
+
+        // SVC01 = qualifier:code:modifiers, split in one pass.
+        var procedure = segment.Element(1);
+        var separator = segment.Delimiters.Component;
+        line.ProcedureQualifier = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator));
+        line.ProcedureCode = Context.Codes.Get(X12Text.TakeComponent(ref procedure, separator));
+        line.Modifiers = Modifiers(procedure, separator);
+        line.Charge = Context.Amount(segment, 2);
+        line.Paid = Context.Amount(segment, 3);
+        line.RevenueCode = Context.Code(segment, 4);
+        line.Units = Context.OptionalAmount(segment, 5);
+        line.Adjustments = Empty(data.LineAdjustments);
+        line.Remarks = Empty(data.LineRemarks);
+    }
+
+    private void ReadAdjustments(in X12Segment segment, Records<Adjustment> into)
     {
         var group = Context.Code(segment, 1) ?? "";
 
@@ -167,7 +178,7 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
             }
 
             var amount = Context.Amount(segment, element + 1);
-            into.Add(new Adjustment(group, Context.Codes.Get(reason)!, amount, Context.OptionalAmount(segment, element + 2)));
+            into.Add() = new Adjustment(group, Context.Codes.Get(reason)!, amount, Context.OptionalAmount(segment, element + 2));
         }
     }
 
@@ -186,7 +197,7 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
             }
 
             var amount = Context.Amount(segment, element + 1);
-            _providerAdjustments.Add(new ProviderAdjustment(
+            data.ProviderAdjustments.Add(new ProviderAdjustment(
                 provider, period, segment.Text(element, 1) ?? "", segment.Text(element, 2), amount));
         }
     }
@@ -194,22 +205,22 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
     private void ReadDate(in X12Segment segment)
     {
         var qualifier = segment.Element(1);
-        if (_line is not null)
+        if (_lineOpen)
         {
             if (qualifier.SequenceEqual("472"u8) || qualifier.SequenceEqual("150"u8))
             {
-                _line.ServiceDate ??= Context.Date(segment, 2);
+                OpenLine.ServiceDate ??= Context.Date(segment, 2);
             }
         }
-        else if (_claim is not null)
+        else if (_claimOpen)
         {
             if (qualifier.SequenceEqual("232"u8))
             {
-                _claim.StatementFrom = Context.Date(segment, 2);
+                OpenClaim.StatementFrom = Context.Date(segment, 2);
             }
             else if (qualifier.SequenceEqual("233"u8))
             {
-                _claim.StatementTo = Context.Date(segment, 2);
+                OpenClaim.StatementTo = Context.Date(segment, 2);
             }
         }
         else
@@ -225,7 +236,7 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
             var code = Context.Code(segment, element);
             if (code is not null)
             {
-                _claimRemarks.Add(code);
+                data.ClaimRemarks.Add() = code;
             }
         }
     }
@@ -247,73 +258,30 @@ internal sealed class RemittanceBuilder(TransactionContext context) : Transactio
 
     private void CloseLine()
     {
-        if (_line is not null)
+        if (_lineOpen)
         {
-            _line.AdjustmentArray = _lineAdjustments.Drain();
-            _line.RemarkArray = _lineRemarks.Drain();
-            if (_claim is not null)
-            {
-                _lines.Add(_line);
-            }
+            ref var line = ref OpenLine;
+            line.Adjustments = line.Adjustments.Start..data.LineAdjustments.Count;
+            line.Remarks = line.Remarks.Start..data.LineRemarks.Count;
         }
 
-        _line = null;
+        _lineOpen = false;
     }
 
     private void CloseClaim()
     {
         CloseLine();
-        if (_claim is not null)
+        if (_claimOpen)
         {
-            _claim.AdjustmentArray = _claimAdjustments.Drain();
-            _claim.LineArray = _lines.Drain();
-            _claim.RemarkArray = _claimRemarks.Drain();
-            _claims.Add(_claim);
+            ref var claim = ref OpenClaim;
+            claim.Adjustments = claim.Adjustments.Start..data.ClaimAdjustments.Count;
+            claim.Lines = claim.Lines.Start..data.Lines.Count;
+            claim.Remarks = claim.Remarks.Start..data.ClaimRemarks.Count;
         }
 
-        _claim = null;
+        _claimOpen = false;
     }
 
-    /// <summary>
-    /// Items of the open claim or line, handed over as an exact-size array when it closes. Slots are overwritten, not
-    /// cleared, when it starts again (the stale items belong to this set's document, which is alive anyway), and
-    /// the array is filled by a loop: for one to three items that is cheaper than List.ToArray's bulk copy, which
-    /// for items holding references goes through the runtime, and List.Clear.
-    /// </summary>
-    private sealed class Scratch<T>
-    {
-        private T[] _items = new T[4];
-        private int _count;
-
-        public void Add(T item)
-        {
-            if (_count == _items.Length)
-            {
-                Array.Resize(ref _items, _items.Length * 2);
-            }
-
-            _items[_count++] = item;
-        }
-
-        /// <summary>The items as an exact-size array (null when none); the scratch starts again empty.</summary>
-        public T[]? Drain()
-        {
-            if (_count == 0)
-            {
-                return null;
-            }
-
-            // Span to span: no covariance check per element as an array store of a shared generic T would make.
-            var items = new T[_count];
-            var source = _items.AsSpan(0, _count);
-            var target = items.AsSpan();
-            for (var i = 0; i < target.Length; i++)
-            {
-                target[i] = source[i];
-            }
-
-            _count = 0;
-            return items;
-        }
-    }
+    /// <summary>No items yet, where the open claim's or line's will be added.</summary>
+    private static Range Empty<T>(Records<T> items) => items.Count..items.Count;
 }

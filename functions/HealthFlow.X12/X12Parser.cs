@@ -91,6 +91,7 @@ internal sealed class ParseSession(X12ParseOptions options)
 
     private readonly X12ParseResult _result = new();
     private readonly CodeCache _codes = new();
+    private RemittanceData? _remittanceData; // one for every 835 set of the parse
     private X12Interchange? _interchange;
     private X12FunctionalGroup? _group;
     private X12TransactionSet? _set;
@@ -439,7 +440,7 @@ internal sealed class ParseSession(X12ParseOptions options)
         _use = SegmentRules.UseOf(kind);
         _builder = kind switch
         {
-            X12TransactionKind.Remittance835 => new RemittanceBuilder(_context),
+            X12TransactionKind.Remittance835 => new RemittanceBuilder(_context, (_remittanceData ??= new()).Cleared()),
             X12TransactionKind.Professional837 => new ClaimBuilder(_context, ClaimKind.Professional),
             X12TransactionKind.Institutional837 => new ClaimBuilder(_context, ClaimKind.Institutional),
             X12TransactionKind.ClaimAcknowledgement277 or X12TransactionKind.ClaimStatus277 => new StatusBuilder(_context),
@@ -590,6 +591,12 @@ internal sealed class ParseSession(X12ParseOptions options)
             : context.HasNonRejectingError ? X12AckStatus.AcceptedWithErrors
             : X12AckStatus.Accepted;
         options.TransactionSetCompleted?.Invoke(_interchange!, _group!, set);
+        if (options.RetainDocuments)
+        {
+            _ = set.Remittance; // made now: the records are the next 835 set's
+        }
+
+        set.RemittanceData = null;
         if (!options.RetainDocuments)
         {
             set.Remittance = null;

@@ -82,7 +82,8 @@ public sealed class EventWriter
         var json = _json.WrittenSpan;
         if (json.Length > _block.Length - _used)
         {
-            _block = new byte[Math.Max(json.Length, Math.Clamp(2 * _block.Length, FirstBlockBytes, LastBlockBytes))];
+            // Not cleared first: every byte handed out is written just below (a large 835's JSON is about twice its size).
+            _block = GC.AllocateUninitializedArray<byte>(Math.Max(json.Length, Math.Clamp(2 * _block.Length, FirstBlockBytes, LastBlockBytes)));
             _used = 0;
         }
         json.CopyTo(_block.AsSpan(_used));

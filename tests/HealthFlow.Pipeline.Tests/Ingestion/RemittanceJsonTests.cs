@@ -142,20 +142,24 @@ public sealed class RemittanceJsonTests
             RetainDocuments = false,
             TransactionSetCompleted = (interchange, group, set) =>
             {
-                if (set.Remittance is not { } remittance)
+                if (set.RemittanceData is not { } records)
                     return;
                 var key = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}:{group.ControlNumber}:{set.ControlNumber}";
-                AssertWrittenAsMapped(writer, remittance, key, $"x12:{interchange.SenderId}<{set.ControlNumber}>");
+                AssertWrittenAsMapped(writer, set.Remittance!, records, key, $"x12:{interchange.SenderId}<{set.ControlNumber}>");
                 remittances++;
             },
         });
         return remittances;
     }
 
-    private static void AssertWrittenAsMapped(EventWriter writer, Remittance remittance, string key, string causation)
+    private static void AssertWrittenAsMapped(EventWriter writer, Remittance remittance, string key, string causation) =>
+        AssertWrittenAsMapped(writer, remittance, RemittanceData.Of(remittance), key, causation);
+
+    /// <summary>The JSON written from the records as the reference mapping of the document serialises.</summary>
+    private static void AssertWrittenAsMapped(EventWriter writer, Remittance remittance, RemittanceData records, string key, string causation)
     {
         var expected = X12Processor.ToEvent(remittance, key, Correlation, causation);
-        var written = RemittanceJson.Write(writer, remittance, key, Correlation, causation);
+        var written = RemittanceJson.Write(writer, records, key, Correlation, causation);
         Assert.Equal(Encoding.UTF8.GetString(EventJson.Serialize(expected)), Encoding.UTF8.GetString(written.Message.Body.Span));
         Assert.Equal((expected.Topic, expected.IdempotencyKey, expected.EventType, expected.SessionKey, expected.CorrelationId, expected.CausationId),
             (written.Topic, written.Message.MessageId, written.Message.Type, written.Message.SessionKey, written.Message.CorrelationId, written.Message.CausationId));

@@ -8,16 +8,15 @@ using HealthFlow.Finance.Events;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.X12;
 using Adjustment = HealthFlow.X12.Adjustment;
-using ClaimPayment = HealthFlow.X12.ClaimPayment;
 
 namespace HealthFlow.Pipeline.Ingestion.X12;
 
 /// <summary>
-/// Writes an 835's <see cref="RemittanceReceived"/> as JSON straight from the parsed <see cref="Remittance"/>: the bytes
-/// <see cref="EventJson.Serialize"/> writes for <see cref="X12Processor.ToEvent"/>'s event of the same document, without
-/// the event's objects in between. The shape is fixed, so it is written as raw UTF-8: the property names as literals,
-/// amounts formatted from their digits, strings copied when nothing in them needs escaping (and written by
-/// <see cref="Utf8JsonWriter"/> when something does).
+/// Writes an 835's <see cref="RemittanceReceived"/> as JSON straight from the parser's records (<see cref="RemittanceData"/>):
+/// the bytes <see cref="EventJson.Serialize"/> writes for <see cref="X12Processor.ToEvent"/>'s event of the same document,
+/// without the document's or the event's objects in between. The shape is fixed, so it is written as raw UTF-8: the
+/// property names as literals, amounts formatted from their digits, strings copied when nothing in them needs escaping
+/// (and written by <see cref="Utf8JsonWriter"/> when something does).
 /// </summary>
 /// <remarks>
 /// Why two: <see cref="X12Processor.ToEvent"/> states in the Finance model's terms what the event holds and is the
@@ -25,7 +24,7 @@ namespace HealthFlow.Pipeline.Ingestion.X12;
 /// objects of every claim and serialising them took about half of the processing time, and writing the same JSON through
 /// <see cref="Utf8JsonWriter"/> (its per-call bookkeeping, decimals through the general formatter) still 40 %: the JSON
 /// is about twice the size of the 835. RemittanceJsonTests holds the two byte-identical over every fixture, the corpus's
-/// 835s and generated ones: a change to either is a change to both.
+/// 835s and generated ones (the parser's records against the document made of them): a change to either is a change to both.
 /// </remarks>
 internal static class RemittanceJson
 {
@@ -34,13 +33,12 @@ internal static class RemittanceJson
     /// <summary>The longest decimal <see cref="TryFormat"/> writes: a sign, 20 digits and a point (or <c>0.</c> and 19 digits).</summary>
     internal const int MaxDecimalLength = 22;
 
-    private static readonly ulong[] PowersOfTen = [.. Enumerable.Range(0, 20).Select(n => (ulong)Math.Pow(10, n))]; // exact in a double
-
     /// <summary>The event of <paramref name="remittance"/>, written by <paramref name="writer"/>, with its envelope.</summary>
-    public static WrittenEvent Write(EventWriter writer, Remittance remittance, string key, string correlation, string causation)
+    public static WrittenEvent Write(EventWriter writer, RemittanceData remittance, string key, string correlation, string causation)
     {
-        var payer = remittance.PayerId ?? remittance.PayerName ?? "unknown-payer";
-        var trace = remittance.TraceNumber ?? "";
+        var header = remittance.Header;
+        var payer = header.PayerId ?? header.PayerName ?? "unknown-payer";
+        var trace = header.TraceNumber ?? "";
         var session = $"{payer}|{trace}";
         var body = writer.Write((remittance, payer, trace, session, key, correlation, causation), static (buffer, e) =>
         {
@@ -53,21 +51,22 @@ internal static class RemittanceJson
 
     // Properties in the order and form the serializer writes them (EventJson: camelCase, declared order with the base's
     // last, nulls left out; the overridden topic and session key are written, CanonicalEvent's JsonIgnore does not reach them).
-    private static void WriteEvent(ref Output json, Remittance remittance, string payer, string trace, string session, string key, string correlation, string causation)
+    private static void WriteEvent(ref Output json, RemittanceData remittance, string payer, string trace, string session, string key, string correlation, string causation)
     {
+        var header = remittance.Header;
         json.Raw("{\"type\":\"RemittanceReceived\",\"payer\":"u8);
         json.String(payer);
-        json.Optional(",\"payerId\":"u8, remittance.PayerId);
+        json.Optional(",\"payerId\":"u8, header.PayerId);
         json.Raw(",\"payee\":"u8);
-        json.String(remittance.PayeeName ?? remittance.PayeeId ?? "unknown-payee");
-        json.Optional(",\"payeeNpi\":"u8, remittance.PayeeIdQualifier == "XX" ? remittance.PayeeId : null);
+        json.String(header.PayeeName ?? header.PayeeId ?? "unknown-payee");
+        json.Optional(",\"payeeNpi\":"u8, header.PayeeIdQualifier == "XX" ? header.PayeeId : null);
         json.Raw(",\"traceNumber\":"u8);
         json.String(trace);
-        json.Optional(",\"paymentMethod\":"u8, remittance.PaymentMethod);
+        json.Optional(",\"paymentMethod\":"u8, header.PaymentMethod);
         json.Raw(",\"paymentAmount\":{\"amount\":"u8);
-        json.Number(remittance.PaymentAmount);
+        json.Number(header.PaymentAmount);
         json.Raw(",\"currency\":\"USD\"}"u8); // X12Processor.Currency
-        if (remittance.PaymentDate is { } date)
+        if (header.PaymentDate is { } date)
         {
             json.Raw(",\"paymentDate\":"u8);
             json.Date(date);
@@ -79,12 +78,12 @@ internal static class RemittanceJson
         json.Raw(",\"difference\":"u8);
         json.Number(difference);
         json.Raw(",\"claims\":["u8);
-        var claims = remittance.Claims;
-        for (var i = 0; i < claims.Count; i++)
+        var claims = remittance.Claims.Span;
+        for (var i = 0; i < claims.Length; i++)
         {
             if (i > 0)
                 json.Raw(","u8);
-            WriteClaim(ref json, claims[i]);
+            WriteClaim(ref json, remittance, claims[i]);
         }
 
         json.Raw("],\"providerAdjustments\":["u8);
@@ -110,7 +109,7 @@ internal static class RemittanceJson
         json.Raw("}"u8);
     }
 
-    private static void WriteClaim(ref Output json, ClaimPayment claim)
+    private static void WriteClaim(ref Output json, RemittanceData remittance, in ClaimRecord claim)
     {
         json.Raw("{\"patientControlNumber\":"u8);
         json.String(claim.PatientControlNumber);
@@ -125,12 +124,12 @@ internal static class RemittanceJson
         json.Optional(",\"payerClaimControlNumber\":"u8, claim.PayerClaimControlNumber);
         json.Optional(",\"patientToken\":"u8, claim.Patient?.IdToken ?? claim.Patient?.NameToken);
         json.Raw(",\"adjustments\":"u8);
-        WriteAdjustments(ref json, claim.Adjustments);
+        WriteAdjustments(ref json, remittance.ClaimAdjustments.Span[claim.Adjustments]);
         json.Raw(",\"serviceLines\":["u8);
-        var lines = claim.ServiceLines;
-        for (var i = 0; i < lines.Count; i++)
+        var lines = remittance.Lines.Span[claim.Lines];
+        for (var i = 0; i < lines.Length; i++)
         {
-            var line = lines[i];
+            ref readonly var line = ref lines[i];
             // The first property has no comma before it: whichever of the optional codes and the charge comes first.
             json.Raw(i > 0 ? ",{"u8 : "{"u8);
             var comma = false;
@@ -153,29 +152,29 @@ internal static class RemittanceJson
             json.Raw(",\"paid\":"u8);
             json.Number(line.Paid);
             json.Raw(",\"adjustments\":"u8);
-            WriteAdjustments(ref json, line.Adjustments);
+            WriteAdjustments(ref json, remittance.LineAdjustments.Span[line.Adjustments]);
             json.Raw(",\"remarkCodes\":"u8);
-            json.Strings(line.RemarkCodes);
+            json.Strings(remittance.LineRemarks.Span[line.Remarks]);
             json.Raw("}"u8);
         }
 
         json.Raw("],\"remarkCodes\":"u8);
-        json.Strings(claim.RemarkCodes);
+        json.Strings(remittance.ClaimRemarks.Span[claim.Remarks]);
         json.Raw(",\"balanced\":"u8);
-        json.Bool(claim.IsBalanced);
+        json.Bool(remittance.IsBalanced(claim));
         json.Raw(",\"isReversal\":"u8);
-        json.Bool(claim.IsReversal);
+        json.Bool(claim.Status == "22"); // ClaimPayment.IsReversal
         json.Raw(",\"isDenial\":"u8);
-        json.Bool(claim.IsDenied);
+        json.Bool(claim.Status == "4"); // ClaimPayment.IsDenied
         json.Raw("}"u8);
     }
 
-    private static void WriteAdjustments(ref Output json, IReadOnlyList<Adjustment> adjustments)
+    private static void WriteAdjustments(ref Output json, ReadOnlySpan<Adjustment> adjustments)
     {
         json.Raw("["u8);
-        for (var i = 0; i < adjustments.Count; i++)
+        for (var i = 0; i < adjustments.Length; i++)
         {
-            var adjustment = adjustments[i];
+            ref readonly var adjustment = ref adjustments[i];
             json.Raw(i > 0 ? ",{\"group\":"u8 : "{\"group\":"u8);
             json.String(adjustment.Group);
             json.Raw(",\"reason\":"u8);
@@ -201,26 +200,35 @@ internal static class RemittanceJson
         var negative = bits[3] < 0;
         var scale = (bits[3] >> 16) & 0xFF;
         var digits = unchecked(((ulong)(uint)bits[1] << 32) | (uint)bits[0]);
-        if (bits[2] != 0 || scale >= PowersOfTen.Length || (negative && digits == 0) || text.Length < MaxDecimalLength)
+        if (bits[2] != 0 || scale > 19 || (negative && digits == 0) || text.Length < MaxDecimalLength)
             return false;
 
         var at = 0;
         if (negative)
             text[at++] = (byte)'-';
-        var (integer, fraction) = Math.DivRem(digits, PowersOfTen[scale]);
-        Utf8Formatter.TryFormat(integer, text[at..], out var integerDigits);
-        at += integerDigits;
-        if (scale > 0)
-        {
-            // The fraction's digits from the last, leading zeros included.
-            text[at] = (byte)'.';
-            for (var i = at + scale; i > at; i--)
-            {
-                (fraction, var digit) = Math.DivRem(fraction, 10UL);
-                text[i] = (byte)('0' + digit);
-            }
 
-            at += scale + 1;
+        // All the digits at once, then the point put in before the last `scale` of them (and zeros before them where
+        // there are fewer): no division by a power of ten, no loop per fraction digit.
+        Utf8Formatter.TryFormat(digits, text[at..], out var count);
+        if (scale == 0)
+        {
+            at += count;
+        }
+        else if (count > scale)
+        {
+            var point = at + count - scale;
+            text.Slice(point, scale).CopyTo(text[(point + 1)..]);
+            text[point] = (byte)'.';
+            at += count + 1;
+        }
+        else
+        {
+            var zeros = scale - count;
+            text.Slice(at, count).CopyTo(text[(at + 2 + zeros)..]);
+            text[at] = (byte)'0';
+            text[at + 1] = (byte)'.';
+            text.Slice(at + 2, zeros).Fill((byte)'0');
+            at += 2 + scale;
         }
 
         written = at;
@@ -232,10 +240,11 @@ internal static class RemittanceJson
     {
         private const int ChunkBytes = 16 << 10;
 
-        // What JSON's default encoder (EventJson's, JavaScriptEncoder.Default) leaves as it is: printable ASCII but the
-        // quote, backslash and the HTML-sensitive & ' + < > `. Anything else goes through Utf8JsonWriter.
-        private static readonly SearchValues<char> Unescaped = SearchValues.Create(
-            string.Concat(Enumerable.Range(0x20, 0x7F - 0x20).Select(c => (char)c).Where(c => !"\"\\&'+<>`".Contains(c, StringComparison.Ordinal))));
+        // What JSON's default encoder (EventJson's, JavaScriptEncoder.Default) leaves as it is, by ASCII code: printable
+        // ASCII but the quote, backslash and the HTML-sensitive & ' + < > `. Anything else goes through Utf8JsonWriter.
+        // Looked up in the copy loop: the strings are mostly codes of one to five characters, where a vectorised search
+        // and a separate narrowing call cost more than the loop.
+        private static readonly bool[] Unescaped = [.. Enumerable.Range(0, 128).Select(c => c is >= 0x20 and < 0x7F && !"\"\\&'+<>`".Contains((char)c, StringComparison.Ordinal))];
 
         private Span<byte> _free;
         private int _used;
@@ -248,16 +257,22 @@ internal static class RemittanceJson
 
         public void String(string value)
         {
-            if (value.AsSpan().ContainsAnyExcept(Unescaped))
+            var text = Free(value.Length + 2);
+            text[0] = (byte)'"';
+            for (var i = 0; i < value.Length; i++)
             {
-                Escaped(value);
-                return;
+                var c = value[i];
+                if (c >= Unescaped.Length || !Unescaped[c])
+                {
+                    Escaped(value); // overwrites what was copied: nothing is counted until the end
+                    return;
+                }
+
+                text[i + 1] = (byte)c;
             }
 
-            var text = Take(value.Length + 2);
-            text[0] = (byte)'"';
-            Encoding.ASCII.GetBytes(value, text[1..]);
-            text[^1] = (byte)'"';
+            text[value.Length + 1] = (byte)'"';
+            _used += value.Length + 2;
         }
 
         /// <summary>A string property left out when null, as the serializer's <c>WhenWritingNull</c> does.</summary>
@@ -269,10 +284,10 @@ internal static class RemittanceJson
             String(value);
         }
 
-        public void Strings(IReadOnlyList<string> values)
+        public void Strings(ReadOnlySpan<string> values)
         {
             Raw("["u8);
-            for (var i = 0; i < values.Count; i++)
+            for (var i = 0; i < values.Length; i++)
             {
                 if (i > 0)
                     Raw(","u8);

@@ -66,7 +66,7 @@ public sealed class X12Processor(TimeProvider clock) : IPayloadProcessor
     {
         var source = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}:{group.ControlNumber}:{set.ControlNumber}";
         var causation = $"x12:{interchange.SenderQualifier}:{interchange.SenderId}:{interchange.ControlNumber}";
-        if (set.Remittance is { } remittance)
+        if (set.RemittanceData is { } remittance)
             return [RemittanceJson.Write(writer, remittance, source, context.ReceiptId, causation)];
         if (set.ClaimBatch is { } batch)
             return [.. batch.Claims.Select(c => writer.Write(Map(c, batch.Kind, source, causation, context)))];
