@@ -16,7 +16,20 @@ public sealed record PersonTokens(string EntityCode, string? NameToken, string? 
 /// <param name="Reason">Claim adjustment reason code (CARC).</param>
 /// <param name="Amount">Amount as in the file; positive reduces payment, negative increases it.</param>
 /// <param name="Quantity">Units adjusted, when given.</param>
-public readonly record struct Adjustment(string Group, string Reason, decimal Amount, decimal? Quantity);
+public readonly record struct Adjustment(string Group, string Reason, decimal Amount, decimal? Quantity)
+{
+    /// <summary>Σ the amounts, in order: the one sum the balance rules of documents and parser records share.</summary>
+    internal static decimal Sum(ReadOnlySpan<Adjustment> adjustments)
+    {
+        var total = 0m;
+        foreach (ref readonly var adjustment in adjustments)
+        {
+            total += adjustment.Amount;
+        }
+
+        return total;
+    }
+}
 
 /// <summary>An 835 SVC service line payment with its CAS adjustments and LQ remark codes.</summary>
 /// <remarks>Made by the parser from its records of the set (<see cref="RemittanceData.ToRemittance"/>), read-only afterwards.</remarks>
@@ -124,10 +137,10 @@ public sealed class ClaimPayment
         get
         {
             // Over the arrays, not the IReadOnlyList views: no enumerator is allocated per call.
-            var total = Sum(AdjustmentArray);
+            var total = Adjustment.Sum(AdjustmentArray);
             foreach (var line in LineArray ?? [])
             {
-                total += Sum(line.AdjustmentArray);
+                total += Adjustment.Sum(line.AdjustmentArray);
             }
 
             return total;
@@ -139,16 +152,6 @@ public sealed class ClaimPayment
 
     public bool IsBalanced => Difference == 0m;
 
-    private static decimal Sum(Adjustment[]? adjustments)
-    {
-        var total = 0m;
-        foreach (var adjustment in adjustments ?? [])
-        {
-            total += adjustment.Amount;
-        }
-
-        return total;
-    }
 }
 
 /// <summary>One PLB provider-level adjustment (one reason/amount pair of a PLB segment).</summary>

@@ -70,10 +70,10 @@ internal sealed class RemittanceData
     /// <summary>(Charge − Paid) − Σ the claim's and its lines' CAS, summed as <see cref="ClaimPayment.Difference"/> sums.</summary>
     public bool IsBalanced(in ClaimRecord claim)
     {
-        var total = Sum(ClaimAdjustments.Span[claim.Adjustments]);
+        var total = Adjustment.Sum(ClaimAdjustments.Span[claim.Adjustments]);
         foreach (ref readonly var line in Lines.Span[claim.Lines])
         {
-            total += Sum(LineAdjustments.Span[line.Adjustments]);
+            total += Adjustment.Sum(LineAdjustments.Span[line.Adjustments]);
         }
 
         return claim.Charge - claim.Paid - total == 0m;
@@ -178,17 +178,6 @@ internal sealed class RemittanceData
     }
 
     private static T[]? ArrayOf<T>(ReadOnlySpan<T> items) => items.IsEmpty ? null : items.ToArray();
-
-    private static decimal Sum(ReadOnlySpan<Adjustment> adjustments)
-    {
-        var total = 0m;
-        foreach (ref readonly var adjustment in adjustments)
-        {
-            total += adjustment.Amount;
-        }
-
-        return total;
-    }
 }
 
 /// <summary>A growable array of records, reused from one transaction set to the next.</summary>
