@@ -2,6 +2,7 @@ using System.Collections;
 using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.Fhir.Tests;
 
@@ -23,21 +24,7 @@ internal static class TestSupport
         FhirReader.Read(Encoding.UTF8.GetBytes(json), Tokenize, options);
 
     /// <summary>The third-party corpus folder (<c>shared/corpus/fhir</c>), found by walking up from the test assembly; null when absent.</summary>
-    public static string? CorpusDirectory { get; } = FindCorpus();
-
-    private static string? FindCorpus()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "shared", "corpus", "fhir");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    public static string? CorpusDirectory { get; } = SourceTree.CorpusOf("fhir");
 
     /// <summary>Every string reachable from <paramref name="root"/> through public properties (for PHI checks).</summary>
     public static IEnumerable<string> AllStrings(object? root)

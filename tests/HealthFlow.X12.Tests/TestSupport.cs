@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using HealthFlow.Tests.Shared;
 
 namespace HealthFlow.X12.Tests;
 
@@ -79,18 +80,6 @@ public sealed class CorpusFactAttribute : FactAttribute
 
 internal static class CorpusFolder
 {
-    /// <summary>Walks up from the test assembly looking for shared/corpus/x12.</summary>
-    public static string? Find()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "shared", "corpus", "x12");
-            if (Directory.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
+    /// <summary>shared/corpus/x12, or null (<see cref="SourceTree.CorpusOf"/>).</summary>
+    public static string? Find() => SourceTree.CorpusOf("x12");
 }

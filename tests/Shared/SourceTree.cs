@@ -16,6 +16,21 @@ internal static class SourceTree
     public static string PathOf(string relative) =>
         Path.GetFullPath(Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar)));
 
+    /// <summary>
+    /// The third-party corpus folder <c>shared/corpus/{kind}</c> (x12, fhir) beside or above the repository, found by
+    /// walking up from the test assembly; null when absent (the corpus tests then report themselves skipped).
+    /// </summary>
+    public static string? CorpusOf(string kind)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine(directory.FullName, "shared", "corpus", kind);
+            if (Directory.Exists(candidate))
+                return candidate;
+        }
+        return null;
+    }
+
     private static string FindRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

@@ -243,23 +243,12 @@ public sealed class RemittanceJsonTests
     /// <summary>A fact that runs only when the X12 corpus (<c>shared/corpus/x12</c>) sits beside the repository; skipped, not passed, otherwise.</summary>
     private sealed class CorpusFactAttribute : FactAttribute
     {
-        public static readonly string? Folder = Find();
+        public static readonly string? Folder = SourceTree.CorpusOf("x12");
 
         public CorpusFactAttribute()
         {
             if (Folder is null)
                 Skip = "X12 corpus folder (shared/corpus/x12) not found beside the repository";
-        }
-
-        private static string? Find()
-        {
-            for (var directory = new DirectoryInfo(SourceTree.Root); directory is not null; directory = directory.Parent)
-            {
-                var candidate = Path.Combine(directory.FullName, "shared", "corpus", "x12");
-                if (Directory.Exists(candidate))
-                    return candidate;
-            }
-            return null;
         }
     }
 }
