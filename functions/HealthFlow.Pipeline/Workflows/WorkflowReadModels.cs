@@ -62,8 +62,12 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     private readonly Dictionary<(string Facility, string Encounter), Dictionary<string, ChargeEvent>> _charges = [];
     // CLP01 → the claim and the position (ledger sequence, or bus sequence number) of the record it came from.
     private readonly Dictionary<string, (long Position, ClaimSubmitted Claim)> _claims = new(StringComparer.Ordinal);
-    // Message ids of the claims and charges the routers added: the catch-up need not read them again.
-    private readonly HashSet<string> _routed = new(StringComparer.Ordinal);
+    // Message ids of the claims and charges the routers added: the catch-up need not read their records again. A skip only
+    // saves a parse (adds are idempotent), so the ids are forgotten rather than kept for the life of the process: an id
+    // leaves when the catch-up passes its record, and one whose record the catch-up had already passed (a lagging router)
+    // ages out with its generation of RoutedGeneration ids.
+    private HashSet<string> _routed = new(StringComparer.Ordinal), _routedBefore = new(StringComparer.Ordinal);
+    internal const int RoutedGeneration = 65_536;
     private readonly LedgerCursor _sourcesCursor = new(ledger, ownAppendsToo: true);
     private readonly Dictionary<string, Journal> _journals = new(StringComparer.Ordinal);
 
@@ -133,7 +137,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
                 _charges[key] = charges = new Dictionary<string, ChargeEvent>(StringComparer.Ordinal);
             charges.TryAdd(charge.IdempotencyKey, charge);
             if (messageId is not null)
-                _routed.Add(messageId);
+                AddRouted(messageId);
         }
     }
 
@@ -158,7 +162,7 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
             if (!_claims.TryGetValue(id, out var known) || known.Position <= position)
                 _claims[id] = (position, claim);
             if (messageId is not null)
-                _routed.Add(messageId);
+                AddRouted(messageId);
         }
     }
 
@@ -184,10 +188,28 @@ public sealed class WorkflowReadModels(ILedger ledger, PatientTokenizer tokenize
     private (long Seq, CanonicalEvent? Source) ReadUnrouted(LedgerRecordView record) =>
         (record.Seq, IsRouted(record.Key) ? null : TryReadEvent(record) is var read and (ClaimSubmitted or ChargeEvent) ? read : null);
 
+    // The scan passes a record once per catch-up that completes, so its id is not needed again; a catch-up that fails
+    // and reads the record again merely parses it.
     private bool IsRouted(string messageId)
     {
         lock (_gate)
-            return _routed.Contains(messageId);
+            return _routed.Remove(messageId) || _routedBefore.Remove(messageId);
+    }
+
+    private void AddRouted(string messageId)
+    {
+        if (_routed.Count == RoutedGeneration)
+            (_routedBefore, _routed) = (_routed, new HashSet<string>(StringComparer.Ordinal));
+        _routed.Add(messageId);
+    }
+
+    internal int RoutedCount
+    {
+        get
+        {
+            lock (_gate)
+                return _routed.Count + _routedBefore.Count;
+        }
     }
 
     public ClaimSubmitted? FindClaim(string claimId)
