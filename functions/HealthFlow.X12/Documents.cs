@@ -125,11 +125,17 @@ public sealed class ClaimPayment
     /// <summary>DTM 233 claim statement period end.</summary>
     public DateOnly? StatementTo { get; internal set; }
 
+    /// <summary>CLP02 of a reversal of a previous payment.</summary>
+    public const string ReversalStatus = "22";
+
+    /// <summary>CLP02 of a denied claim.</summary>
+    public const string DeniedStatus = "4";
+
     /// <summary>True for CLP02 = 22 (reversal of previous payment).</summary>
-    public bool IsReversal => Status == "22";
+    public bool IsReversal => Status == ReversalStatus;
 
     /// <summary>True for CLP02 = 4 (denied).</summary>
-    public bool IsDenied => Status == "4";
+    public bool IsDenied => Status == DeniedStatus;
 
     /// <summary>Σ claim-level CAS + Σ service-line CAS.</summary>
     public decimal TotalAdjustments

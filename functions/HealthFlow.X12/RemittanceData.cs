@@ -235,6 +235,10 @@ internal struct ClaimRecord
     public Range Adjustments;
     public Range Lines;
     public Range Remarks;
+
+    public readonly bool IsReversal => Status == ClaimPayment.ReversalStatus;
+
+    public readonly bool IsDenied => Status == ClaimPayment.DeniedStatus;
 }
 
 /// <summary>An 835 SVC service line payment (see <see cref="ServicePayment"/>) with its adjustments and remarks as ranges.</summary>

@@ -163,9 +163,9 @@ internal static class RemittanceJson
         json.Raw(",\"balanced\":"u8);
         json.Bool(remittance.IsBalanced(claim));
         json.Raw(",\"isReversal\":"u8);
-        json.Bool(claim.Status == "22"); // ClaimPayment.IsReversal
+        json.Bool(claim.IsReversal);
         json.Raw(",\"isDenial\":"u8);
-        json.Bool(claim.Status == "4"); // ClaimPayment.IsDenied
+        json.Bool(claim.IsDenied);
         json.Raw("}"u8);
     }
 
