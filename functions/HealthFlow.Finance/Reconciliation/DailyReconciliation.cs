@@ -40,7 +40,7 @@ public sealed class DailyReconciliation
     private readonly Dictionary<Where, Where> _places = [];
     private readonly Dictionary<string, EncounterCheck> _encounters = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ReceiptGroup> _groups = new(StringComparer.Ordinal);
-    private readonly JournalNumberSet _postedJournals = new();
+    private readonly HashSet<UInt128> _postedJournals = [];
     private readonly Dictionary<string, ErpPostFact> _posts = new(StringComparer.Ordinal);
     private readonly HashSet<string> _copyKeys = new(StringComparer.Ordinal);
     private readonly Dictionary<(string LegalEntity, string Facility, string Payer, string Account), decimal> _copyAccounts = [];
