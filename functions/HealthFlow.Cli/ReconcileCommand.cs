@@ -33,7 +33,7 @@ internal static class ReconcileCommand
             var folder = parse.GetValue(data)!;
             var configuration = LocalSettings.Build(Environment.CurrentDirectory, [new("HealthFlow:Data", folder)]);
             using var store = FileBlobStore.OpenReadOnly(folder);
-            await using var ledger = await BlobLedger.OpenReadOnlyAsync(store, cancellationToken: cancellationToken);
+            await using var ledger = await BlobLedger.OpenReadOnlyAsync(store, BatchProcess.Ledger, cancellationToken);
             var runner = Runner(ledger, new DataFolder(folder), configuration);
             if (parse.GetResult(date) is null)
             {

@@ -69,7 +69,7 @@ internal static class ReplayCommands
             var folder = parse.GetValue(data)!;
             var configuration = LocalSettings.Build(Environment.CurrentDirectory, [new("HealthFlow:Data", folder)]);
             using var store = FileBlobStore.OpenReadOnly(folder);
-            await using var ledger = await BlobLedger.OpenReadOnlyAsync(store, cancellationToken: cancellationToken);
+            await using var ledger = await BlobLedger.OpenReadOnlyAsync(store, BatchProcess.Ledger, cancellationToken);
             var arAccounts = FinanceReadModels.ArAccounts(new MasterDataSource(WorkflowOptions.FromConfiguration(configuration)).Current);
             var clock = Stopwatch.StartNew();
             var (models, applied) = await RebuildAsync(ledger, arAccounts, cancellationToken);

@@ -94,6 +94,9 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
 
     public bool HasOtherWriters => _options.SharedWithOtherWriters;
 
+    // Every record a scan can return was verified by this process: by the walk at open or as it was read in (a refresh).
+    private bool ScansCheckHashes => _options.ScansCheckHashes || _fault is not null;
+
     /// <summary>
     /// Opens (or creates) a partition: walks and verifies its chain, rebuilds the index, cuts a torn tail.
     /// A broken chain does not stop the open: <see cref="Fault"/> says where, and appends are refused.
@@ -290,7 +293,7 @@ public sealed class BlobLedger : ILedger, IAsyncDisposable
             var run = _index.SegmentRun(seq, head);
             var name = _options.SegmentName(run.Segment);
             var scan = new SegmentScan();
-            await foreach (var (item, recordSeq, offset, length) in SegmentScanner.ScanAsync(_store, name, run.Offset, scan, decode, filter, run.EndOffset, cancellationToken))
+            await foreach (var (item, recordSeq, offset, length) in SegmentScanner.ScanAsync(_store, name, run.Offset, scan, decode, filter, run.EndOffset, ScansCheckHashes, cancellationToken))
             {
                 if (recordSeq < seq || recordSeq >= run.EndSeq)
                     throw new InvalidDataException($"{name} at offset {offset} holds record {recordSeq} where records {seq} to {run.EndSeq - 1} were indexed; run healthflow ledger verify.");

@@ -41,7 +41,8 @@ public interface ILedger
 
     /// <summary>
     /// <see cref="ScanAsync(long, LedgerScanFilter?, CancellationToken)"/> with each record passed through <paramref name="decode"/>
-    /// where the scan reads it: for records read from the store, straight from the bytes read, once their hash is checked,
+    /// where the scan reads it: for records read from the store, straight from the bytes read, once checked (their hash too, unless
+    /// <see cref="LedgerOptions.ScansCheckHashes"/> is off),
     /// ahead of the caller on other threads, several records at once, so that parsing payloads overlaps what the caller does
     /// with the previous ones and uses every core. The view is valid only during the call (<see cref="LedgerRecordView.ToRecord"/>
     /// keeps a record). <paramref name="decode"/> is called once per record, possibly concurrently and out of order, so it must be

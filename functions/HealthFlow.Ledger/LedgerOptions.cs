@@ -37,6 +37,17 @@ public sealed class LedgerOptions
     /// </summary>
     public bool SharedWithOtherWriters { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="ILedger.ScanAsync(long, LedgerScanFilter?, CancellationToken)"/> checks each record's hash again. Opening
+    /// walks the whole chain and checks every record's hash and link, and records another writer appends are checked as
+    /// a refresh reads them in, so a scan only re-reads bytes this process has verified; it always checks their framing,
+    /// version, field lengths and sequence numbers against the index. True (the default) also catches bytes changed on
+    /// disk since the open, which a long-running process (<c>healthflow serve</c>) needs. False suits a batch command that
+    /// opens the ledger, scans it once and exits (<c>healthflow reconcile</c>, <c>healthflow rebuild</c>): its scan follows
+    /// the walk that verified the same bytes by seconds. <c>healthflow ledger verify</c> checks every hash either way.
+    /// </summary>
+    public bool ScansCheckHashes { get; init; } = true;
+
     internal string SegmentPrefix => $"ledger/{Partition}/";
 
     internal string SegmentName(int segment) => $"{SegmentPrefix}{segment:D10}.seg";

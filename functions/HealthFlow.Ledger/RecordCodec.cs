@@ -143,15 +143,14 @@ internal static class RecordCodec
     /// <summary>
     /// Checks the hash of the whole record frame <paramref name="frame"/> (from <see cref="TryFrame"/>) and reads its fields,
     /// copying nothing: <paramref name="record"/> is a view over <paramref name="frame"/>. With <paramref name="texts"/>, a text
-    /// field equal to the same field of the record read before reuses its string.
+    /// field equal to the same field of the record read before reuses its string. Without <paramref name="checkHash"/> (a
+    /// record this process has verified before) only its version and field lengths are checked.
     /// </summary>
-    public static DecodeStatus TryReadFrame(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecordView record, out string? problem)
+    public static DecodeStatus TryReadFrame(ReadOnlySpan<byte> frame, RecentTexts? texts, out LedgerRecordView record, out string? problem, bool checkHash = true)
     {
         record = default;
         problem = null;
-        Span<byte> computed = stackalloc byte[HashSize];
-        Sha256.Hash(frame[..^HashSize], computed);
-        if (!computed.SequenceEqual(frame[^HashSize..]))
+        if (checkHash && !HashMatches(frame))
         {
             problem = "hash does not match the record's bytes";
             return DecodeStatus.Invalid;
@@ -186,6 +185,13 @@ internal static class RecordCodec
             problem = "field lengths run past the record";
             return DecodeStatus.Invalid;
         }
+    }
+
+    private static bool HashMatches(ReadOnlySpan<byte> frame)
+    {
+        Span<byte> computed = stackalloc byte[HashSize];
+        Sha256.Hash(frame[..^HashSize], computed);
+        return computed.SequenceEqual(frame[^HashSize..]);
     }
 
     /// <summary>

@@ -49,13 +49,15 @@ internal static class SegmentScanner
     /// <summary>
     /// The records of segment <paramref name="name"/> from byte <paramref name="from"/> up to <paramref name="to"/> (or its
     /// end), each verified, then passed through <paramref name="decode"/> (on several threads at once, so it must be
-    /// thread-safe); with a <paramref name="filter"/>, the records it does not ask for are stepped over unverified.
+    /// thread-safe); with a <paramref name="filter"/>, the records it does not ask for are stepped over unverified. Without
+    /// <paramref name="checkHashes"/> (records this process has verified before) a record's hash is not computed again: its
+    /// frame, version and field lengths are still checked.
     /// <paramref name="result"/> says how the bytes scanned end; what <paramref name="decode"/> throws for the first record
     /// that fails is thrown after the records before it.
     /// </summary>
     public static async IAsyncEnumerable<(T Item, long Seq, long Offset, int Length)> ScanAsync<T>(
         IBlobStore store, string name, long from, SegmentScan result, Func<LedgerRecordView, T> decode, LedgerScanFilter? filter = null, long to = long.MaxValue,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        bool checkHashes = true, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         var info = await store.GetInfoAsync(name, cancellationToken) ?? throw new BlobNotFoundException(name);
         result.PhysicalLength = info.Length;
@@ -72,7 +74,7 @@ internal static class SegmentScanner
             while (true)
             {
                 var framed = chunk.Frame(buffer, position, filled, filter, out var status, out var problem);
-                var (good, invalid, failure) = chunk.Decode(buffer, decode);
+                var (good, invalid, failure) = chunk.Decode(buffer, decode, checkHashes);
                 (position, status, problem) = good < chunk.Frames.Count && failure is null
                     ? (chunk.Frames[good].Start, RecordCodec.DecodeStatus.Invalid, invalid)
                     : (framed, status, problem);
@@ -164,7 +166,7 @@ internal static class SegmentScanner
         /// Verifies the framed records and passes each good one through <paramref name="decode"/>: how many, from the first,
         /// are decoded, and what is wrong with the next (its bytes, or what its decode threw).
         /// </summary>
-        public (int Good, string? Problem, ExceptionDispatchInfo? Failure) Decode(byte[] buffer, Func<LedgerRecordView, T> decode)
+        public (int Good, string? Problem, ExceptionDispatchInfo? Failure) Decode(byte[] buffer, Func<LedgerRecordView, T> decode, bool checkHashes)
         {
             if (_items.Length < Frames.Count)
             {
@@ -173,8 +175,8 @@ internal static class SegmentScanner
             }
             var bytes = Frames.Count == 0 ? 0 : Frames[^1].Start + Frames[^1].Length - Frames[0].Start;
             if (bytes < ParallelBytes || Parts == 1)
-                return Decode(buffer, decode, 0, 0, Frames.Count);
-            Parallel.For(0, Parts, part => _results[part] = Decode(buffer, decode, part, PartStart(part, bytes), PartStart(part + 1, bytes)));
+                return Decode(buffer, decode, checkHashes, 0, 0, Frames.Count);
+            Parallel.For(0, Parts, part => _results[part] = Decode(buffer, decode, checkHashes, part, PartStart(part, bytes), PartStart(part + 1, bytes)));
             return _results.MinBy(result => result.Good);
         }
 
@@ -195,11 +197,11 @@ internal static class SegmentScanner
         }
 
         /// <summary>Decodes <see cref="Frames"/>[<paramref name="from"/>..<paramref name="to"/>): the first that fails and why, or all frames' count.</summary>
-        private (int Good, string? Problem, ExceptionDispatchInfo? Failure) Decode(byte[] buffer, Func<LedgerRecordView, T> decode, int part, int from, int to)
+        private (int Good, string? Problem, ExceptionDispatchInfo? Failure) Decode(byte[] buffer, Func<LedgerRecordView, T> decode, bool checkHashes, int part, int from, int to)
         {
             for (var i = from; i < to; i++)
             {
-                if (RecordCodec.TryReadFrame(buffer.AsSpan(Frames[i].Start, Frames[i].Length), _texts[part], out var record, out var problem) != RecordCodec.DecodeStatus.Ok)
+                if (RecordCodec.TryReadFrame(buffer.AsSpan(Frames[i].Start, Frames[i].Length), _texts[part], out var record, out var problem, checkHashes) != RecordCodec.DecodeStatus.Ok)
                     return (i, problem, null);
                 Seqs[i] = record.Seq;
                 try

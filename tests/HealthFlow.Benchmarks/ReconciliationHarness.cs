@@ -13,6 +13,7 @@ using HealthFlow.Ledger.Storage;
 using HealthFlow.Pipeline.Bus;
 using HealthFlow.Pipeline.Erp;
 using HealthFlow.Pipeline.Reconciliation;
+using HealthFlow.Pipeline.Runtime;
 using HealthFlow.Pipeline.Workflows;
 using static HealthFlow.Benchmarks.HarnessSupport;
 
@@ -80,9 +81,11 @@ public static class ReconciliationHarness
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        // Opened as the runtime holds it (its reads share the append handle; the scheduled run and the API read this way).
+        // Opened as the runtime holds it (its reads share the append handle; the scheduled run and the API read this way);
+        // a cold process's scans, as `healthflow reconcile`'s, do not hash what the walk at open has just verified.
         using var store = FileBlobStore.OpenWritable(folder);
-        await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue });
+        var checkHashes = args.Contains("--serve") || BatchProcess.Ledger.ScansCheckHashes;
+        await using var ledger = await BlobLedger.OpenAsync(store, new LedgerOptions { SegmentMaxAppends = int.MaxValue, ScansCheckHashes = checkHashes });
         Console.WriteLine(FormattableString.Invariant(
             $"  open ledger (walk + index {ledger.Head:N0} records): {clock.Elapsed.TotalSeconds:F1} s wall, {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:F1} s CPU"));
         var runner = new ReconciliationRunner(ledger, folder, GeneratedRemittances.LoadMasterData(), new PatientTokenizer(GeneratedRemittances.TokenKey), new ReconciliationOptions(), TimeProvider.System);

@@ -479,6 +479,36 @@ public abstract class LedgerContract
     }
 
     [Fact]
+    public async Task A_scan_that_trusts_the_walk_returns_what_a_checked_scan_returns_and_still_names_bytes_that_do_not_frame()
+    {
+        await AppendAsync(40, SmallSegments);
+        await WithStoreAsync(async store =>
+        {
+            await using var checking = await BlobLedger.OpenReadOnlyAsync(store, SmallSegments);
+            await using var trusting = await BlobLedger.OpenReadOnlyAsync(store, new LedgerOptions { SegmentMaxBytes = SmallSegments.SegmentMaxBytes, ScansCheckHashes = false });
+            Assert.Equal(await checking.ScanAsync().Select(Fields).ToListAsync(), await trusting.ScanAsync().Select(Fields).ToListAsync());
+            Assert.Equal(await checking.ScanAsync(3, new LedgerScanFilter(["s"])).Select(Fields).ToListAsync(),
+                await trusting.ScanAsync(3, new LedgerScanFilter(["s"])).Select(Fields).ToListAsync());
+
+            // Bytes changed after the walk: a field length that no longer adds up is still named, without any hash.
+            var bytes = await ReadBlobAsync(store, Segment(1));
+            var firstOfSegment = BitConverter.ToInt64(bytes, 5);
+            var second = BitConverter.ToInt32(bytes, 0) + 4;
+            bytes[second + 21] ^= 0x40; // the second record's stream length
+            await RewriteAsync(Segment(1), bytes);
+
+            var scanned = new List<long>();
+            var failure = await Assert.ThrowsAsync<InvalidDataException>(async () =>
+            {
+                await foreach (var record in trusting.ScanAsync())
+                    scanned.Add(record.Seq);
+            });
+            Assert.Contains(Segment(1), failure.Message, StringComparison.Ordinal);
+            Assert.Equal(Enumerable.Range(0, (int)firstOfSegment + 1).Select(i => (long)i), scanned);
+        });
+    }
+
+    [Fact]
     public async Task The_first_of_several_damaged_records_in_a_large_chunk_is_named_by_verify_and_scans()
     {
         // Hundreds of kilobytes of records in one segment: their hashes are checked in parallel, in parts, yet the damage

@@ -211,9 +211,8 @@ public sealed class FinanceReadModels(IReadOnlySet<string> arAccounts)
             {
                 if (!arAccounts.Contains(line.Account))
                     continue;
-                var key = (journal.LegalEntity, line.Payer ?? "", line.Facility ?? "", line.Account);
-                var (debit, credit) = _ar.GetValueOrDefault(key);
-                _ar[key] = (checked(debit + line.Debit), checked(credit + line.Credit));
+                ref var balance = ref CollectionsMarshal.GetValueRefOrAddDefault(_ar, (journal.LegalEntity, line.Payer ?? "", line.Facility ?? "", line.Account), out _);
+                balance = (checked(balance.Debit + line.Debit), checked(balance.Credit + line.Credit));
             }
         }
     }

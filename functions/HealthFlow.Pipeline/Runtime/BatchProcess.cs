@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using System.Runtime.InteropServices;
+using HealthFlow.Ledger;
 
 namespace HealthFlow.Pipeline.Runtime;
 
@@ -18,6 +19,12 @@ public static class BatchProcess
     {
         ["DOTNET_TieredPGO"] = "0",
     };
+
+    /// <summary>
+    /// How a batch job opens the ledger: its scans follow by seconds the walk at open that checked every record's hash, so
+    /// they do not compute them again (<see cref="LedgerOptions.ScansCheckHashes"/>).
+    /// </summary>
+    public static LedgerOptions Ledger { get; } = new() { ScansCheckHashes = false };
 
     /// <summary>
     /// Whether this process started with every setting in its environment: as the child of <see cref="RunAgainAsync"/>,
