@@ -164,8 +164,8 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
         }
         try
         {
-            // Completions of every subscription that arrive while one is being appended go to the ledger together in
-            // the next append: routers complete several messages per ledger commit, and each append costs a request.
+            // Completions (of any subscription) that arrive while one is being appended share the next append: one
+            // ledger request for many routers' settlements instead of one each.
             await _completions.AppendAsync(
                 BusRecords.Settle(sub.Stream, BusRecords.MessageCompleted, locked.Entry.Ref, new Settlement(locked.Entry.Seq, locked.DeliveryCount)));
         }
