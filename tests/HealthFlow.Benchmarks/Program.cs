@@ -26,7 +26,7 @@ if (args.Length > 1 && args[0] == "x12-streaming-parse")
 // their ratio in CPU time (FhirThroughputHarness.cs).
 if (args.Length > 0 && args[0] == "fhir-throughput")
     return FhirThroughputHarness.Run(args[1..]);
-// `... -- workflows [--encounters N] [--claims N]` prints discharge-to-bill orchestrations/s and remittance claim
+// `... -- workflows [--encounters N] [--claims N] [--engine-rounds N]` prints discharge-to-bill orchestrations/s and remittance claim
 // payments/s on the embedded runtime with durability on (WorkflowThroughput.cs).
 if (args.Length > 0 && args[0] == "workflows")
     return await WorkflowThroughput.RunAsync(args[1..]);

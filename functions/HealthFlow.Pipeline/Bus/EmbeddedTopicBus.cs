@@ -36,6 +36,7 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _checkpointGate = new();
     private readonly List<Task> _checkpointWrites = [];
+    private readonly CombinedAppends _completions;
 
     private EmbeddedTopicBus(ILedger ledger, BusTopology topology, EmbeddedBusOptions options, TimeProvider clock, ILogger logger)
     {
@@ -43,6 +44,7 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
         _options = options;
         _clock = clock;
         _logger = logger;
+        _completions = new CombinedAppends(ledger);
         Topology = topology;
         _topics = topology.Topics.ToDictionary(
             t => t.Name,
@@ -160,8 +162,19 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
             Logs.LockLost(_logger, delivery.Topic, delivery.Subscription, delivery.MessageId, delivery.SequenceNumber, "complete");
             return SettleResult.LockLost;
         }
-        await WriteOrRevertAsync(sub, locked.Entry,
-            BusRecords.Settle(sub.Stream, BusRecords.MessageCompleted, locked.Entry.Ref, new Settlement(locked.Entry.Seq, locked.DeliveryCount)));
+        try
+        {
+            // Completions (of any subscription) that arrive while one is being appended share the next append: one
+            // ledger request for many routers' settlements instead of one each.
+            await _completions.AppendAsync(
+                BusRecords.Settle(sub.Stream, BusRecords.MessageCompleted, locked.Entry.Ref, new Settlement(locked.Entry.Seq, locked.DeliveryCount)));
+        }
+        catch
+        {
+            // As WriteOrRevertAsync: not known to be durable, so the lock holds again.
+            sub.RevertSettle(locked.Entry);
+            throw;
+        }
         sub.EndRemove(locked.Entry);
         Logs.Completed(_logger, delivery.Topic, delivery.Subscription, delivery.MessageId, delivery.SequenceNumber, locked.DeliveryCount);
         MaybeCheckpoint(sub);
