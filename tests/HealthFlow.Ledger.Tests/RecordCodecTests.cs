@@ -28,6 +28,39 @@ public sealed class RecordCodecTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(64)]
+    [InlineData(700)]
+    public void A_reused_commit_buffer_chains_commits_of_any_size_exactly_as_the_documented_format(int count)
+    {
+        // Payloads of 0 to 199 bytes put prevHash in one SHA-256 block or across two.
+        var entries = Enumerable.Range(0, count)
+            .Select(i => new LedgerEntry("stream/" + i, "Record", "", "corr", "", RandomNumberGenerator.GetBytes((i * 7) % 200)))
+            .ToArray();
+        var previous = SHA256.HashData("earlier record"u8);
+        var commit = new CommitBuffer();
+        for (var round = 0; round < 3; round++) // one buffer reused, as the write loop does
+        {
+            commit.Start(100 * round, previous, Time);
+            foreach (var entry in entries)
+                commit.Add(entry);
+            var bytes = commit.Bytes.ToArray();
+
+            var expected = new List<byte>();
+            var prev = previous;
+            for (var i = 0; i < count; i++)
+            {
+                var record = Expected(entries[i], (100 * round) + i, prev);
+                expected.AddRange(record);
+                prev = record[^32..];
+            }
+            Assert.Equal(expected, bytes);
+            Assert.Equal(prev, commit.LastHash);
+            previous = prev;
+        }
+    }
+
+    [Theory]
     [InlineData('€', 21_845, true)] // 65,535 UTF-8 bytes: the limit
     [InlineData('€', 21_846, false)]
     [InlineData('a', 65_535, true)] // more characters than are safe unseen, so they are counted
