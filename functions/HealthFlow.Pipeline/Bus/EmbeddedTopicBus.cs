@@ -36,7 +36,6 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Lock _checkpointGate = new();
     private readonly List<Task> _checkpointWrites = [];
-    private readonly CombinedAppends _completions;
 
     private EmbeddedTopicBus(ILedger ledger, BusTopology topology, EmbeddedBusOptions options, TimeProvider clock, ILogger logger)
     {
@@ -44,7 +43,6 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
         _options = options;
         _clock = clock;
         _logger = logger;
-        _completions = new CombinedAppends(ledger);
         Topology = topology;
         _topics = topology.Topics.ToDictionary(
             t => t.Name,
@@ -162,19 +160,8 @@ public sealed class EmbeddedTopicBus : ILedgerTopicBus, IAsyncDisposable
             Logs.LockLost(_logger, delivery.Topic, delivery.Subscription, delivery.MessageId, delivery.SequenceNumber, "complete");
             return SettleResult.LockLost;
         }
-        try
-        {
-            // Completions (of any subscription) that arrive while one is being appended share the next append: one
-            // ledger request for many routers' settlements instead of one each.
-            await _completions.AppendAsync(
-                BusRecords.Settle(sub.Stream, BusRecords.MessageCompleted, locked.Entry.Ref, new Settlement(locked.Entry.Seq, locked.DeliveryCount)));
-        }
-        catch
-        {
-            // As WriteOrRevertAsync: not known to be durable, so the lock holds again.
-            sub.RevertSettle(locked.Entry);
-            throw;
-        }
+        await WriteOrRevertAsync(sub, locked.Entry,
+            BusRecords.Settle(sub.Stream, BusRecords.MessageCompleted, locked.Entry.Ref, new Settlement(locked.Entry.Seq, locked.DeliveryCount)));
         sub.EndRemove(locked.Entry);
         Logs.Completed(_logger, delivery.Topic, delivery.Subscription, delivery.MessageId, delivery.SequenceNumber, locked.DeliveryCount);
         MaybeCheckpoint(sub);
